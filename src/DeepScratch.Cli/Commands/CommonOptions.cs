@@ -1,0 +1,62 @@
+using System.CommandLine;
+using DeepScratch.Cli.Console;
+using DeepScratch.Data;
+
+namespace DeepScratch.Cli.Commands;
+
+/// <summary>Options shared by several commands, so they are spelled and explained the same everywhere.</summary>
+internal static class CommonOptions
+{
+    public static Option<string?> Data() => new("--data")
+    {
+        Description = "Data folder (holds mnist/, fashion-mnist/, weights/). Default: $DEEPSCRATCH_DATA, else ~/.cache/deepscratch.",
+        HelpName = "DIR",
+    };
+
+    public static Option<string> Dataset() => new Option<string>("--dataset")
+    {
+        Description = "Which images: mnist or fashion-mnist.",
+        DefaultValueFactory = _ => "mnist",
+    }.AcceptOnlyFromAmong("mnist", "fashion-mnist");
+
+    public static Option<string> Set() => new Option<string>("--set")
+    {
+        Description = "Which split: test (10,000 images) or train (60,000).",
+        DefaultValueFactory = _ => "test",
+    }.AcceptOnlyFromAmong("test", "train");
+
+    public static Option<string?> Weights() => new("--weights")
+    {
+        Description = "Weights file (a numpy pickle such as the book's sample_weight.pkl). Default: <data>/weights/sample_weight.pkl, downloaded if missing.",
+        HelpName = "FILE",
+    };
+
+    public static DatasetKind ParseDataset(string name) => name == "fashion-mnist" ? DatasetKind.FashionMnist : DatasetKind.Mnist;
+
+    public static DatasetSplit ParseSplit(string name) => name == "train" ? DatasetSplit.Train : DatasetSplit.Test;
+
+    /// <summary>The weights file the user named (which must exist), else the book's network from the data folder.</summary>
+    public static string ResolveWeights(string? weights, DataStore store)
+    {
+        if (weights is null)
+        {
+            return store.Ensure(Catalog.SampleWeight, new ConsoleProgress());
+        }
+
+        if (!File.Exists(weights))
+        {
+            throw new FileNotFoundException($"weights file not found: {weights}", weights);
+        }
+
+        return weights;
+    }
+
+    /// <summary>An image index, checked against the set's size with a message that gives the valid range.</summary>
+    public static void CheckIndex(int index, MnistSet set, string setName)
+    {
+        if (index < 0 || index >= set.Count)
+        {
+            throw new UserError($"index {index} is out of range: the {setName} has {set.Count} images, numbered 0 to {set.Count - 1}.");
+        }
+    }
+}

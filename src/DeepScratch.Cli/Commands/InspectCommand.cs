@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Globalization;
+using DeepScratch.Cli.Console;
+using DeepScratch.Serialization;
+
+namespace DeepScratch.Cli.Commands;
+
+/// <summary><c>deepscratch inspect</c>: what a weights file holds, before anyone uses it.</summary>
+internal static class InspectCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<string>("FILE") { Description = "A weights file (numpy pickle, e.g. sample_weight.pkl)." };
+        var command = new Command("inspect", "List every array in a weights file: name, shape, stored dtype and order, min / max / sum.")
+        {
+            file,
+        };
+        command.SetAction(result => ErrorReporter.Run(() => Run(result.GetValue(file)!)));
+        return command;
+    }
+
+    private static int Run(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"weights file not found: {path}", path);
+        }
+
+        var arrays = NumpyPickle.Load(path);
+        var inv = CultureInfo.InvariantCulture;
+        var rows = arrays.Select(a =>
+        {
+            bool empty = a.Tensor.Length == 0;
+            return new[]
+            {
+                a.Name,
+                a.Tensor.ShapeString,
+                a.DType,
+                a.FortranOrder ? "F" : "C",
+                empty ? "-" : a.Tensor.Min().ToString("G6", inv),
+                empty ? "-" : a.Tensor.Max().ToString("G6", inv),
+                a.Tensor.Sum().ToString("G6", inv),
+            };
+        }).ToList();
+        string[] header = ["name", "shape", "dtype", "order", "min", "max", "sum"];
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
+        System.Console.WriteLine($"{path}: {arrays.Count} arrays, {arrays.Sum(a => (long)a.Tensor.Length)} values");
+        System.Console.WriteLine(Format(header, widths));
+        System.Console.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
+        foreach (var row in rows)
+        {
+            System.Console.WriteLine(Format(row, widths));
+        }
+
+        return 0;
+    }
+
+    private static string Format(string[] cells, int[] widths) =>
+        string.Join("  ", cells.Select((c, i) => i < 4 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd();
+}

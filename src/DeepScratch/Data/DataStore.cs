@@ -1,0 +1,149 @@
+namespace DeepScratch.Data;
+
+/// <summary>
+/// The data folder: where MNIST, Fashion-MNIST and the book's weights live, laid out as
+/// <c>&lt;dir&gt;/mnist/…</c>, <c>&lt;dir&gt;/fashion-mnist/…</c>, <c>&lt;dir&gt;/weights/*.pkl</c>.
+/// The folder is chosen as <c>--data DIR</c>, else <c>DEEPSCRATCH_DATA</c>, else a per-user cache folder.
+/// Missing files are downloaded into it unless downloads are off.
+/// </summary>
+public sealed class DataStore
+{
+    /// <summary>The environment variable naming the data folder.</summary>
+    public const string DataVariable = "DEEPSCRATCH_DATA";
+
+    /// <summary>Set to 1 to forbid downloads (offline machines, tests).</summary>
+    public const string OfflineVariable = "DEEPSCRATCH_OFFLINE";
+
+    /// <summary>Creates a store on <paramref name="root"/>; a null <paramref name="downloader"/> means offline.</summary>
+    public DataStore(string root, FileDownloader? downloader)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        Root = Path.GetFullPath(root);
+        Downloader = downloader;
+    }
+
+    /// <summary>The data folder, absolute.</summary>
+    public string Root { get; }
+
+    /// <summary>Fetches missing files; null when offline.</summary>
+    public FileDownloader? Downloader { get; }
+
+    /// <summary>How the folder was chosen, for messages ("--data", "DEEPSCRATCH_DATA" or "default cache").</summary>
+    public string Origin { get; private init; } = "explicit";
+
+    /// <summary>
+    /// The store the user asked for: <paramref name="explicitDirectory"/> (the <c>--data</c> option) first, then
+    /// <c>DEEPSCRATCH_DATA</c>, then <see cref="DefaultDirectory"/>. Downloads are on unless <c>DEEPSCRATCH_OFFLINE=1</c>.
+    /// </summary>
+    public static DataStore Resolve(string? explicitDirectory = null)
+    {
+        string? fromEnvironment = Environment.GetEnvironmentVariable(DataVariable);
+        var (root, origin) = !string.IsNullOrWhiteSpace(explicitDirectory) ? (explicitDirectory, "--data")
+            : !string.IsNullOrWhiteSpace(fromEnvironment) ? (fromEnvironment, DataVariable)
+            : (DefaultDirectory, "default cache");
+        bool offline = Environment.GetEnvironmentVariable(OfflineVariable) is "1" or "true";
+        return new DataStore(root, offline ? null : new FileDownloader()) { Origin = origin };
+    }
+
+    /// <summary>The per-user cache: <c>$XDG_CACHE_HOME/deepscratch</c>, <c>~/.cache/deepscratch</c>, or LocalAppData on Windows.</summary>
+    public static string DefaultDirectory
+    {
+        get
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "DeepScratch");
+            }
+
+            string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+            string cache = !string.IsNullOrWhiteSpace(xdg)
+                ? xdg
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+            return Path.Combine(cache, "deepscratch");
+        }
+    }
+
+    /// <summary>Where <paramref name="file"/> is stored (or will be) in this store, as published.</summary>
+    public string PathOf(DatasetFile file) => Path.Combine(Root, file.Folder, file.FileName);
+
+    /// <summary>The existing copy of <paramref name="file"/>, as published or decompressed, here or in its system folder; null if none.</summary>
+    public string? Find(DatasetFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var folders = new List<string> { Path.Combine(Root, file.Folder) };
+        if (file.SystemFolder is not null)
+        {
+            folders.Add(file.SystemFolder);
+        }
+
+        foreach (string folder in folders)
+        {
+            foreach (string name in file.CandidateNames)
+            {
+                string candidate = Path.Combine(folder, name);
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The paths of <paramref name="files"/>, downloading the missing ones.</summary>
+    /// <exception cref="DataUnavailableException">
+    /// Some files are missing and could not be fetched; the message names all of them and how to provide them.
+    /// </exception>
+    public IReadOnlyList<string> Ensure(IReadOnlyList<DatasetFile> files, IProgress<DownloadProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var paths = new string[files.Count];
+        var missing = new List<DatasetFile>();
+        for (int i = 0; i < files.Count; i++)
+        {
+            paths[i] = Find(files[i]) ?? "";
+            if (paths[i].Length == 0)
+            {
+                missing.Add(files[i]);
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return paths;
+        }
+
+        string reason = "downloads are off (DEEPSCRATCH_OFFLINE=1)";
+        if (Downloader is not null)
+        {
+            var errors = new List<string>();
+            foreach (var file in missing)
+            {
+                try
+                {
+                    Downloader.Download(file, PathOf(file), progress);
+                }
+                catch (DataUnavailableException e)
+                {
+                    errors.Add(e.Message);
+                }
+            }
+
+            if (errors.Count == 0)
+            {
+                return files.Select(f => Find(f)!).ToArray();
+            }
+
+            reason = string.Join("; ", errors);
+        }
+
+        string names = string.Join(", ", missing.Select(PathOf));
+        throw new DataUnavailableException(
+            $"missing {names} (data folder from {Origin}); {reason}. " +
+            $"Put the files there, or point --data or {DataVariable} at a folder that holds {missing[0].RelativePath}.");
+    }
+
+    /// <summary>The path of one file, downloading it if missing; see <see cref="Ensure(IReadOnlyList{DatasetFile}, IProgress{DownloadProgress})"/>.</summary>
+    public string Ensure(DatasetFile file, IProgress<DownloadProgress>? progress = null) => Ensure([file], progress)[0];
+}

@@ -1,0 +1,53 @@
+namespace DeepScratch.Data;
+
+/// <summary>A published checksum of a data file.</summary>
+/// <param name="Algorithm">"md5" or "sha256".</param>
+/// <param name="Hex">The digest in lower-case hexadecimal.</param>
+/// <param name="OfDecompressed">
+/// Whether the digest is of the gzip file's decompressed content: mirrors often re-compress the same data,
+/// which changes the .gz bytes but not what is inside.
+/// </param>
+public sealed record FileDigest(string Algorithm, string Hex, bool OfDecompressed = false)
+{
+    /// <summary>An MD5 digest of the file as published.</summary>
+    public static FileDigest Md5(string hex) => new("md5", hex);
+
+    /// <summary>A SHA-256 digest of the file as published.</summary>
+    public static FileDigest Sha256(string hex) => new("sha256", hex);
+
+    /// <summary>A SHA-256 digest of the decompressed content.</summary>
+    public static FileDigest Sha256OfContent(string hex) => new("sha256", hex, OfDecompressed: true);
+}
+
+/// <summary>
+/// A file DeepScratch knows how to find and fetch: where it lives under the data folder, where it can be
+/// downloaded from (in order of preference) and the checksums a download must match.
+/// </summary>
+/// <param name="Folder">The sub-folder of the data folder, e.g. "mnist" or "weights".</param>
+/// <param name="FileName">The file name as published, e.g. "t10k-images-idx3-ubyte.gz".</param>
+/// <param name="Urls">Mirrors, tried in order.</param>
+/// <param name="Digests">A download is accepted when any of these match.</param>
+/// <param name="SystemFolder">A system-wide folder that may already hold the file (a Debian data package).</param>
+public sealed record DatasetFile(
+    string Folder,
+    string FileName,
+    IReadOnlyList<Uri> Urls,
+    IReadOnlyList<FileDigest> Digests,
+    string? SystemFolder = null)
+{
+    /// <summary>The path relative to the data folder, with '/' separators, for messages.</summary>
+    public string RelativePath => $"{Folder}/{FileName}";
+
+    /// <summary>Names the file may have on disk: as published, and decompressed (without ".gz").</summary>
+    public IEnumerable<string> CandidateNames
+    {
+        get
+        {
+            yield return FileName;
+            if (FileName.EndsWith(".gz", StringComparison.Ordinal))
+            {
+                yield return FileName[..^3];
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace DeepScratch.Data;
+
+/// <summary>A set of images read from an IDX file: <see cref="Count"/> images of <see cref="Rows"/> x <see cref="Columns"/> bytes.</summary>
+/// <param name="Count">Number of images.</param>
+/// <param name="Rows">Height of each image in pixels (28 for MNIST).</param>
+/// <param name="Columns">Width of each image in pixels (28 for MNIST).</param>
+/// <param name="Pixels">All pixels, image after image, row-major, 0 (background) to 255 (ink).</param>
+public sealed record IdxImages(int Count, int Rows, int Columns, byte[] Pixels)
+{
+    /// <summary>Bytes per image (784 for MNIST).</summary>
+    public int ImageSize => Rows * Columns;
+
+    /// <summary>The pixels of image <paramref name="index"/>.</summary>
+    public ReadOnlySpan<byte> Image(int index)
+    {
+        if ((uint)index >= (uint)Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), $"Image index {index} is out of range: this set has {Count} images (0..{Count - 1}).");
+        }
+
+        return Pixels.AsSpan(index * ImageSize, ImageSize);
+    }
+}
+
+/// <summary>
+/// Reads the IDX format of MNIST and Fashion-MNIST (big-endian header, then raw bytes), raw or gzip-compressed,
+/// detected from the bytes and not the file name. Lying headers are caught before anything is allocated on their word.
+/// </summary>
+public static class IdxReader
+{
+    /// <summary>The magic number of an image file: unsigned bytes, 3 dimensions.</summary>
+    public const int ImagesMagic = 0x00000803;
+
+    /// <summary>The magic number of a label file: unsigned bytes, 1 dimension.</summary>
+    public const int LabelsMagic = 0x00000801;
+
+    /// <summary>No deflate stream expands by more than this factor, so a compressed file bounds what it can honestly hold.</summary>
+    private const long MaxDeflateRatio = 1032;
+
+    /// <summary>Reads an image file (magic 2051).</summary>
+    /// <exception cref="InvalidDataException">The file is not a well-formed IDX image file.</exception>
+    public static IdxImages ReadImages(string path)
+    {
+        using var source = OpenData(path, out long bound);
+        Span<byte> header = stackalloc byte[16];
+        ReadHeader(source, header, path, "image");
+        int magic = BinaryPrimitives.ReadInt32BigEndian(header);
+        if (magic != ImagesMagic)
+        {
+            throw BadMagic(path, magic, ImagesMagic, magic == LabelsMagic ? " (this is a label file)" : "");
+        }
+
+        int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
+        int rows = BinaryPrimitives.ReadInt32BigEndian(header[8..]);
+        int cols = BinaryPrimitives.ReadInt32BigEndian(header[12..]);
+        if (count < 0 || rows <= 0 || cols <= 0)
+        {
+            throw new InvalidDataException($"{path}: impossible IDX image dimensions {count} x {rows} x {cols}; the file is corrupt.");
+        }
+
+        long payload = (long)count * rows * cols;
+        byte[] pixels = ReadPayload(source, path, payload, bound - header.Length, $"{count} images of {rows}x{cols}");
+        return new IdxImages(count, rows, cols, pixels);
+    }
+
+    /// <summary>Reads a label file (magic 2049): one byte per image.</summary>
+    /// <exception cref="InvalidDataException">The file is not a well-formed IDX label file.</exception>
+    public static byte[] ReadLabels(string path)
+    {
+        using var source = OpenData(path, out long bound);
+        Span<byte> header = stackalloc byte[8];
+        ReadHeader(source, header, path, "label");
+        int magic = BinaryPrimitives.ReadInt32BigEndian(header);
+        if (magic != LabelsMagic)
+        {
+            throw BadMagic(path, magic, LabelsMagic, magic == ImagesMagic ? " (this is an image file)" : "");
+        }
+
+        int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
+        if (count < 0)
+        {
+            throw new InvalidDataException($"{path}: negative label count {count}; the file is corrupt.");
+        }
+
+        return ReadPayload(source, path, count, bound - header.Length, $"{count} labels");
+    }
+
+    /// <summary>Opens the file, unwrapping gzip when the first two bytes are its magic (1f 8b).</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="bound">The most bytes the content can honestly hold.</param>
+    private static Stream OpenData(string path, out long bound)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"IDX file not found: {path}", path);
+        }
+
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        Span<byte> magic = stackalloc byte[2];
+        int read = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+        file.Position = 0;
+        if (read == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+        {
+            bound = file.Length * MaxDeflateRatio;
+            return new GZipStream(file, CompressionMode.Decompress);
+        }
+
+        bound = file.Length;
+        return file;
+    }
+
+    private static void ReadHeader(Stream source, Span<byte> header, string path, string kind)
+    {
+        int read = ReadFully(source, header, path);
+        if (read < header.Length)
+        {
+            throw new InvalidDataException($"{path}: too short for an IDX {kind} file ({read} bytes, the header alone is {header.Length}).");
+        }
+    }
+
+    private static byte[] ReadPayload(Stream source, string path, long expected, long bound, string what)
+    {
+        if (expected > Array.MaxLength)
+        {
+            throw new InvalidDataException($"{path}: header claims {what} ({expected} bytes), more than any IDX file holds; the file is corrupt.");
+        }
+
+        if (expected > bound)
+        {
+            throw new InvalidDataException($"{path}: header claims {what} ({expected} bytes) but the file is far too small to hold them; it is truncated or corrupt.");
+        }
+
+        byte[] payload = source is GZipStream ? ReadGrowing(source, path, (int)expected) : new byte[expected];
+        int read = source is GZipStream ? payload.Length : ReadFully(source, payload, path);
+        if (read < expected)
+        {
+            throw new InvalidDataException($"{path}: truncated: header claims {what} ({expected} bytes) but only {read} follow. Delete the file and download it again.");
+        }
+
+        Span<byte> probe = stackalloc byte[1];
+        if (ReadFully(source, probe, path) != 0)
+        {
+            throw new InvalidDataException($"{path}: more bytes than its header's {what}; the file is corrupt or not an IDX file.");
+        }
+
+        return payload;
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="expected"/> bytes into a buffer that grows only as data really arrives, so a small
+    /// compressed file whose header lies about its size cannot make us allocate gigabytes up front.
+    /// </summary>
+    private static byte[] ReadGrowing(Stream source, string path, int expected)
+    {
+        var buffer = new byte[Math.Min(expected, 1 << 20)];
+        int filled = 0;
+        while (true)
+        {
+            filled += ReadFully(source, buffer.AsSpan(filled), path);
+            if (filled < buffer.Length || buffer.Length == expected)
+            {
+                break;
+            }
+
+            Array.Resize(ref buffer, (int)Math.Min(expected, buffer.Length * 2L));
+        }
+
+        if (filled < buffer.Length)
+        {
+            Array.Resize(ref buffer, filled);
+        }
+
+        return buffer;
+    }
+
+    private static int ReadFully(Stream source, Span<byte> buffer, string path)
+    {
+        try
+        {
+            return source.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: broken gzip data ({e.Message}). Delete the file and download it again.", e);
+        }
+    }
+
+    private static InvalidDataException BadMagic(string path, int magic, int expected, string hint) =>
+        new($"{path}: not an IDX file of the expected kind: magic number {magic} (0x{magic:x8}), expected {expected}{hint}.");
+}

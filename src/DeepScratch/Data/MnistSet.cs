@@ -1,0 +1,48 @@
+namespace DeepScratch.Data;
+
+/// <summary>One split of MNIST or Fashion-MNIST as stored: images and their labels, as bytes.</summary>
+/// <param name="Images">The images.</param>
+/// <param name="Labels">One label (0-9) per image.</param>
+public sealed record MnistSet(IdxImages Images, byte[] Labels)
+{
+    /// <summary>Number of examples.</summary>
+    public int Count => Labels.Length;
+
+    /// <summary>
+    /// The images as a float32 tensor with the book's <c>load_mnist</c> semantics: <paramref name="normalize"/> divides
+    /// by 255 into [0, 1]; <paramref name="flatten"/> gives (N, 784), else (N, 1, 28, 28).
+    /// </summary>
+    public Tensor ImageTensor(bool normalize = true, bool flatten = true)
+    {
+        var pixels = Images.Pixels;
+        var data = new float[pixels.Length];
+        for (int i = 0; i < pixels.Length; i++)
+        {
+            data[i] = normalize ? pixels[i] / 255f : pixels[i];
+        }
+
+        return flatten
+            ? new Tensor(data, Images.Count, Images.ImageSize)
+            : new Tensor(data, Images.Count, 1, Images.Rows, Images.Columns);
+    }
+
+    /// <summary>
+    /// The labels as a tensor: (N,) class indices, or (N, 10) one-hot rows when <paramref name="oneHot"/> is true.
+    /// </summary>
+    public Tensor LabelTensor(bool oneHot = false)
+    {
+        if (!oneHot)
+        {
+            return new Tensor(Array.ConvertAll(Labels, b => (float)b), Labels.Length);
+        }
+
+        var result = new Tensor(Labels.Length, Mnist.Classes);
+        var span = result.Span;
+        for (int i = 0; i < Labels.Length; i++)
+        {
+            span[i * Mnist.Classes + Labels[i]] = 1f;
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,32 @@
+namespace DeepScratch.Serialization;
+
+/// <summary>
+/// Caps the memory a pickle can make the reader allocate beyond the bytes it consumes. Reading a length-prefixed
+/// value costs file bytes, but memo references cost almost nothing, so a small file could otherwise decode the same
+/// megabyte of array data a thousand times. Honest files need at most a few times their own size (uint8 data becomes
+/// four times larger as float32), so the budget is a multiple of the input length.
+/// </summary>
+internal sealed class AllocationBudget
+{
+    private const long BytesPerInputByte = 8;
+    private const long Slack = 1 << 20;
+    private long _remaining;
+
+    private AllocationBudget(long limit) => _remaining = limit;
+
+    /// <summary>The budget for a pickle of <paramref name="inputLength"/> bytes.</summary>
+    public static AllocationBudget ForInput(int inputLength) => new(BytesPerInputByte * inputLength + Slack);
+
+    /// <summary>Spends <paramref name="bytes"/> or refuses, before the allocation is made.</summary>
+    public void Charge(long bytes, string what)
+    {
+        if (bytes > _remaining)
+        {
+            throw new PickleException(
+                $"{what} would need {bytes} bytes of memory, more than a file of this size can honestly describe",
+                PickleException.Hostile);
+        }
+
+        _remaining -= bytes;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text;
+
+namespace DeepScratch.Serialization;
+
+/// <summary>
+/// Names the arrays in an unpickled object: the book saves a dict of name -> array, but nested dicts, lists and
+/// tuples are walked too (<c>outer.inner</c>, <c>list.0</c>). Anything that is not an array is an error rather than
+/// skipped, so a missing weight is reported where it is, not later as a missing key.
+/// </summary>
+internal sealed class NamedArrays
+{
+    /// <summary>Nesting deeper than this is refused; it also stops a container that contains itself.</summary>
+    private const int MaxDepth = 32;
+
+    /// <summary>Entries visited in total; shared sub-containers could otherwise multiply the walk exponentially.</summary>
+    private const int MaxEntries = 1_000_000;
+
+    private const int MaxNameLength = 1024;
+
+    private readonly string _source;
+    private readonly List<NumpyArray> _arrays = [];
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private int _entries;
+
+    private NamedArrays(string source) => _source = source;
+
+    /// <summary>The arrays in <paramref name="root"/>, named and in file order.</summary>
+    /// <exception cref="InvalidDataException">The object holds something other than arrays, or two arrays share a name.</exception>
+    public static IReadOnlyList<NumpyArray> Flatten(object? root, string sourceName)
+    {
+        var walker = new NamedArrays(sourceName);
+        switch (root)
+        {
+            case PickledArray:
+                walker.AddValue("array", root, depth: 0);
+                break;
+            case PickleDict or List<object?> or object?[]:
+                walker.AddChildren(prefix: null, root, depth: 0);
+                break;
+            default:
+                throw new InvalidDataException(
+                    $"{sourceName}: the pickle holds {PickleValue.Describe(root)}, not numpy arrays: "
+                    + "expected a dict of name -> numpy array (a list, a tuple or a single array also work).");
+        }
+
+        return walker._arrays;
+    }
+
+    private void AddChildren(string? prefix, object container, int depth)
+    {
+        if (depth >= MaxDepth)
+        {
+            throw Error($"'{PickleValue.Quote(prefix ?? "")}' is nested more than {MaxDepth} levels deep (or contains itself)",
+                "store the arrays in a flat dict of name -> array.");
+        }
+
+        switch (container)
+        {
+            case PickleDict dict:
+                foreach (var (key, value) in dict.Entries)
+                {
+                    AddValue(Join(prefix, KeyName(prefix, key)), value, depth);
+                }
+
+                break;
+            case IReadOnlyList<object?> items:
+                for (int i = 0; i < items.Count; i++)
+                {
+                    AddValue(Join(prefix, i.ToString(CultureInfo.InvariantCulture)), items[i], depth);
+                }
+
+                break;
+        }
+    }
+
+    private void AddValue(string name, object? value, int depth)
+    {
+        if (++_entries > MaxEntries)
+        {
+            throw Error($"the pickle has more than {MaxEntries} entries", PickleException.Hostile);
+        }
+
+        switch (value)
+        {
+            case PickledArray { Value: { } array }:
+                AddArray(name, array);
+                break;
+            case PickleDict or List<object?> or object?[]:
+                AddChildren(name, value, depth + 1);
+                break;
+            default:
+                throw Error($"'{PickleValue.Quote(name)}' is {PickleValue.Describe(value)}, not a numpy array",
+                    "only numpy arrays (in dicts, lists and tuples) are loaded; save other values separately.");
+        }
+    }
+
+    private void AddArray(string name, NumpyArray array)
+    {
+        if (!_names.Add(name))
+        {
+            throw Error($"two arrays are both named '{PickleValue.Quote(name)}'", "rename one of the dict keys.");
+        }
+
+        _arrays.Add(array with { Name = name });
+    }
+
+    /// <summary>A dict key as a name part: str, Python 2 str (bytes, read as latin-1) or int.</summary>
+    private string KeyName(string? prefix, object? key) => key switch
+    {
+        string text => text,
+        byte[] bytes => Encoding.Latin1.GetString(bytes),
+        long number => number.ToString(CultureInfo.InvariantCulture),
+        _ => throw Error($"a dict key {(prefix is null ? "at the top level" : $"in '{PickleValue.Quote(prefix)}'")} is {PickleValue.Describe(key)}",
+            "array names must be str (or int) keys."),
+    };
+
+    private string Join(string? prefix, string part)
+    {
+        string name = prefix is null ? part : prefix + "." + part;
+        return name.Length <= MaxNameLength
+            ? name
+            : throw Error($"the name '{PickleValue.Quote(name)}' is longer than {MaxNameLength} characters", "use shorter dict keys.");
+    }
+
+    private InvalidDataException Error(string problem, string advice) => new($"{_source}: {problem}: {advice}");
+}

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace DeepScratch.Tests.Cli;
+
+/// <summary>The outcome of one <c>deepscratch</c> run.</summary>
+internal sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public string[] StderrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+}
+
+/// <summary>
+/// Runs the real <c>deepscratch</c> program (built beside the tests) in a child process, offline, so the tests see
+/// exactly what a user sees: stdout, stderr and the exit code.
+/// </summary>
+internal static class CliRunner
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+
+    /// <summary>The CLI built beside the tests (same configuration), recorded by the test project at build time.</summary>
+    private static string CliPath { get; } = Path.GetFullPath(
+        typeof(CliRunner).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "DeepScratchCli").Value!);
+
+    public static CliResult Run(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add(CliPath);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["DEEPSCRATCH_OFFLINE"] = "1";
+        start.Environment.Remove("DEEPSCRATCH_DATA");
+        start.Environment.Remove("DEEPSCRATCH_DEBUG");
+        start.Environment["XDG_CACHE_HOME"] = Path.Combine(workingDirectory, "cache");
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(Timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"deepscratch {string.Join(' ', args)} did not finish in {Timeout.TotalSeconds} s");
+        }
+
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
