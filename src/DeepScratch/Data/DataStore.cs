@@ -41,9 +41,10 @@ public sealed class DataStore
         var (root, origin) = !string.IsNullOrWhiteSpace(explicitDirectory) ? (explicitDirectory, "--data")
             : !string.IsNullOrWhiteSpace(fromEnvironment) ? (fromEnvironment, DataVariable)
             : (DefaultDirectory, "default cache");
-        bool offline = Environment.GetEnvironmentVariable(OfflineVariable) is "1" or "true";
-        return new DataStore(root, offline ? null : new FileDownloader()) { Origin = origin };
+        return new DataStore(root, IsOfflineByEnvironment ? null : new FileDownloader()) { Origin = origin };
     }
+
+    private static bool IsOfflineByEnvironment => Environment.GetEnvironmentVariable(OfflineVariable) is "1" or "true";
 
     /// <summary>The per-user cache: <c>$XDG_CACHE_HOME/deepscratch</c>, <c>~/.cache/deepscratch</c>, or LocalAppData on Windows.</summary>
     public static string DefaultDirectory
@@ -114,7 +115,7 @@ public sealed class DataStore
             return paths;
         }
 
-        string reason = "downloads are off (DEEPSCRATCH_OFFLINE=1)";
+        string reason = IsOfflineByEnvironment ? $"downloads are off ({OfflineVariable}=1)" : "downloads are off";
         if (Downloader is not null)
         {
             var errors = new List<string>();

@@ -15,6 +15,9 @@ public readonly record struct DownloadProgress(string FileName, long BytesReceiv
 /// </summary>
 public sealed class FileDownloader
 {
+    /// <summary>How long a download may receive nothing before it is abandoned for the next mirror.</summary>
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(60);
+
     private readonly HttpClient _http;
 
     /// <summary>Creates a downloader on the given client (a default one with a 5-minute timeout when null).</summary>
@@ -113,7 +116,7 @@ public sealed class FileDownloader
         var buffer = new byte[1 << 16];
         long received = 0;
         int read;
-        while ((read = body.Read(buffer)) > 0)
+        while ((read = ReadWithIdleTimeout(body, buffer)) > 0)
         {
             output.Write(buffer, 0, read);
             received += read;
@@ -121,6 +124,23 @@ public sealed class FileDownloader
         }
 
         output.Flush(flushToDisk: true);
+    }
+
+    /// <summary>
+    /// One read of the body that gives up when the server sends nothing for <see cref="IdleTimeout"/>: the client's
+    /// own timeout stops at the response headers, and a mirror that stalls mid-file must not hang us forever.
+    /// </summary>
+    private static int ReadWithIdleTimeout(Stream body, byte[] buffer)
+    {
+        using var idle = new CancellationTokenSource(IdleTimeout);
+        try
+        {
+            return body.ReadAsync(buffer, idle.Token).AsTask().GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (idle.IsCancellationRequested)
+        {
+            throw new IOException($"the server sent nothing for {IdleTimeout.TotalSeconds:0} s");
+        }
     }
 
     private static Dictionary<string, string> ComputeDigests(string path, bool decompress)
@@ -153,7 +173,8 @@ public sealed class FileDownloader
     private static string Describe(Exception e) => e switch
     {
         TaskCanceledException => "timed out",
-        HttpRequestException { InnerException: { } inner } h => $"{h.Message} {inner.Message}".Trim(),
+        HttpRequestException { InnerException: { } inner } h when !h.Message.Contains(inner.Message, StringComparison.Ordinal) =>
+            $"{h.Message} ({inner.Message})",
         _ => e.Message,
     };
 
@@ -163,7 +184,7 @@ public sealed class FileDownloader
         {
             File.Delete(path);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A leftover .part file is harmless: it is never read as data.
         }

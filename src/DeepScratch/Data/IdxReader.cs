@@ -56,7 +56,7 @@ public static class IdxReader
         int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
         int rows = BinaryPrimitives.ReadInt32BigEndian(header[8..]);
         int cols = BinaryPrimitives.ReadInt32BigEndian(header[12..]);
-        if (count < 0 || rows <= 0 || cols <= 0)
+        if (count < 0 || rows <= 0 || cols <= 0 || (long)rows * cols > Array.MaxLength)
         {
             throw new InvalidDataException($"{path}: impossible IDX image dimensions {count} x {rows} x {cols}; the file is corrupt.");
         }

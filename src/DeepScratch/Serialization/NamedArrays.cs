@@ -14,7 +14,7 @@ internal sealed class NamedArrays
     private const int MaxDepth = 32;
 
     /// <summary>Entries visited in total; shared sub-containers could otherwise multiply the walk exponentially.</summary>
-    private const int MaxEntries = 1_000_000;
+    internal const int MaxEntries = 100_000;
 
     private const int MaxNameLength = 1024;
 

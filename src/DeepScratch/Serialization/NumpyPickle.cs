@@ -17,6 +17,7 @@ public static class NumpyPickle
     internal const long MaxFileBytes = 0x7FFF_FFC7; // Array.MaxLength, just under 2 GiB.
 
     /// <summary>Reads the arrays in the pickle file at <paramref name="path"/>, in file order.</summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">The file is not a readable pickle of numpy arrays, or is refused.</exception>
     public static IReadOnlyList<NumpyArray> Load(string path)

@@ -2,7 +2,7 @@ using DeepScratch.Data;
 
 namespace DeepScratch.Tests.Data;
 
-/// <summary>The real MNIST test set from the reference data folder (see <see cref="DataFolder"/>).</summary>
+/// <summary>The real MNIST test set from the reference data folder (located by <see cref="TestData"/>: DEEPSCRATCH_DATA, else ../shared/data).</summary>
 public sealed class MnistTestSetTests
 {
     // The sum of the 784 pixel bytes of test image 0 (a 7), computed once with numpy:
@@ -12,9 +12,9 @@ public sealed class MnistTestSetTests
 
     private static readonly Lazy<MnistSet> TestSet = new(() =>
     {
-        _ = DataFolder.File("mnist/t10k-images-idx3-ubyte.gz");
-        _ = DataFolder.File("mnist/t10k-labels-idx1-ubyte.gz");
-        return Mnist.LoadSet(DatasetSplit.Test, new DataStore(DataFolder.Path, downloader: null));
+        _ = TestData.Mnist("t10k-images-idx3-ubyte.gz");
+        _ = TestData.Mnist("t10k-labels-idx1-ubyte.gz");
+        return Mnist.LoadSet(DatasetSplit.Test, new DataStore(TestData.Dir, downloader: null));
     });
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class MnistTestSetTests
     public void The_shared_images_file_passes_the_catalog_checksums_by_its_content()
     {
         // The shared copy was re-compressed: its md5 is not the official one, but the decompressed content is.
-        string path = DataFolder.File("mnist/t10k-images-idx3-ubyte.gz");
+        string path = TestData.Mnist("t10k-images-idx3-ubyte.gz");
         var digests = Catalog.Images(DatasetKind.Mnist, DatasetSplit.Test).Digests;
 
         Assert.Null(FileDownloader.Verify(path, digests));
@@ -89,7 +89,7 @@ public sealed class MnistTestSetTests
     public void The_shared_labels_file_passes_the_catalog_checksums()
     {
         // The labels file is byte-identical to the official one: its md5 alone matches, and so does its content.
-        string path = DataFolder.File("mnist/t10k-labels-idx1-ubyte.gz");
+        string path = TestData.Mnist("t10k-labels-idx1-ubyte.gz");
         var digests = Catalog.Labels(DatasetKind.Mnist, DatasetSplit.Test).Digests;
 
         Assert.Null(FileDownloader.Verify(path, digests));
@@ -100,7 +100,7 @@ public sealed class MnistTestSetTests
     [Fact]
     public void The_catalog_does_not_accept_the_images_file_as_labels()
     {
-        string path = DataFolder.File("mnist/t10k-images-idx3-ubyte.gz");
+        string path = TestData.Mnist("t10k-images-idx3-ubyte.gz");
 
         Assert.NotNull(FileDownloader.Verify(path, Catalog.Labels(DatasetKind.Mnist, DatasetSplit.Test).Digests));
     }
