@@ -51,12 +51,19 @@ internal static class CommonOptions
         return weights;
     }
 
-    /// <summary>An image index, checked against the set's size with a message that gives the valid range.</summary>
-    public static void CheckIndex(int index, MnistSet set, string setName)
+    /// <summary>
+    /// Loads a split for a command that looks at one image, and checks the index against its size with a message
+    /// that gives the valid range. Returns the set and its name for messages ("MNIST test set").
+    /// </summary>
+    public static (MnistSet Set, string Name) LoadForImage(int index, DataStore store, DatasetKind kind, DatasetSplit split)
     {
+        var set = Mnist.LoadSet(split, store, kind, new ConsoleProgress());
+        string name = $"{Catalog.DisplayName(kind)} {split.ToString().ToLowerInvariant()} set";
         if (index < 0 || index >= set.Count)
         {
-            throw new UserError($"index {index} is out of range: the {setName} has {set.Count} images, numbered 0 to {set.Count - 1}.");
+            throw new UserError($"index {index} is out of range: the {name} has {set.Count} images, numbered 0 to {set.Count - 1}.");
         }
+
+        return (set, name);
     }
 }

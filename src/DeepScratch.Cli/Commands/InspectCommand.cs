@@ -39,7 +39,7 @@ internal static class InspectCommand
                 a.FortranOrder ? "F" : "C",
                 empty ? "-" : a.Tensor.Min().ToString("G6", inv),
                 empty ? "-" : a.Tensor.Max().ToString("G6", inv),
-                a.Tensor.Sum().ToString("G6", inv),
+                SumInDouble(a.Tensor.Span).ToString("G6", inv),
             };
         }).ToList();
         string[] header = ["name", "shape", "dtype", "order", "min", "max", "sum"];
@@ -53,6 +53,18 @@ internal static class InspectCommand
         }
 
         return 0;
+    }
+
+    /// <summary>The sum in double precision, so small totals of large arrays (a bias summing to ~1e-7) are shown truly.</summary>
+    private static double SumInDouble(ReadOnlySpan<float> values)
+    {
+        double sum = 0;
+        foreach (float v in values)
+        {
+            sum += v;
+        }
+
+        return sum;
     }
 
     private static string Format(string[] cells, int[] widths) =>

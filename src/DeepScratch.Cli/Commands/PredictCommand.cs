@@ -34,9 +34,7 @@ internal static class PredictCommand
     private static int Run(int index, string? weightsPath, DatasetSplit split, string? dataDir, DatasetKind kind)
     {
         var store = DataStore.Resolve(dataDir);
-        var set = Mnist.LoadSet(split, store, kind, new ConsoleProgress());
-        string setName = $"{Catalog.DisplayName(kind)} {split.ToString().ToLowerInvariant()} set";
-        CommonOptions.CheckIndex(index, set, setName);
+        var (set, setName) = CommonOptions.LoadForImage(index, store, kind, split);
         string path = CommonOptions.ResolveWeights(weightsPath, store);
         var network = ThreeLayerNet.Load(path);
 

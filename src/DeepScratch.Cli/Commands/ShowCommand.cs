@@ -34,9 +34,7 @@ internal static class ShowCommand
     private static int Run(int index, DatasetSplit split, string? output, string? dataDir, DatasetKind kind)
     {
         var store = DataStore.Resolve(dataDir);
-        var set = Mnist.LoadSet(split, store, kind, new ConsoleProgress());
-        string setName = $"{Catalog.DisplayName(kind)} {split.ToString().ToLowerInvariant()} set";
-        CommonOptions.CheckIndex(index, set, setName);
+        var (set, setName) = CommonOptions.LoadForImage(index, store, kind, split);
 
         var images = set.Images;
         var flat = set.ImageTensor(normalize: false, flatten: true).Row(index);

@@ -46,13 +46,7 @@ public static class IdxReader
     {
         using var source = OpenData(path, out long bound);
         Span<byte> header = stackalloc byte[16];
-        ReadHeader(source, header, path, "image");
-        int magic = BinaryPrimitives.ReadInt32BigEndian(header);
-        if (magic != ImagesMagic)
-        {
-            throw BadMagic(path, magic, ImagesMagic, magic == LabelsMagic ? " (this is a label file)" : "");
-        }
-
+        ReadHeader(source, header, path, ImagesMagic);
         int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
         int rows = BinaryPrimitives.ReadInt32BigEndian(header[8..]);
         int cols = BinaryPrimitives.ReadInt32BigEndian(header[12..]);
@@ -72,13 +66,7 @@ public static class IdxReader
     {
         using var source = OpenData(path, out long bound);
         Span<byte> header = stackalloc byte[8];
-        ReadHeader(source, header, path, "label");
-        int magic = BinaryPrimitives.ReadInt32BigEndian(header);
-        if (magic != LabelsMagic)
-        {
-            throw BadMagic(path, magic, LabelsMagic, magic == ImagesMagic ? " (this is an image file)" : "");
-        }
-
+        ReadHeader(source, header, path, LabelsMagic);
         int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
         if (count < 0)
         {
@@ -112,9 +100,22 @@ public static class IdxReader
         return file;
     }
 
-    private static void ReadHeader(Stream source, Span<byte> header, string path, string kind)
+    /// <summary>Reads the header and checks its magic number first, so a wrong kind of file is named as such.</summary>
+    private static void ReadHeader(Stream source, Span<byte> header, string path, int expectedMagic)
     {
         int read = ReadFully(source, header, path);
+        string kind = expectedMagic == ImagesMagic ? "image" : "label";
+        if (read >= 4)
+        {
+            int magic = BinaryPrimitives.ReadInt32BigEndian(header);
+            if (magic != expectedMagic)
+            {
+                string hint = magic == ImagesMagic ? " (this is an image file)" : magic == LabelsMagic ? " (this is a label file)" : "";
+                throw new InvalidDataException(
+                    $"{path}: not an IDX {kind} file: magic number {magic} (0x{magic:x8}), expected {expectedMagic}{hint}.");
+            }
+        }
+
         if (read < header.Length)
         {
             throw new InvalidDataException($"{path}: too short for an IDX {kind} file ({read} bytes, the header alone is {header.Length}).");
@@ -187,7 +188,4 @@ public static class IdxReader
             throw new InvalidDataException($"{path}: broken gzip data ({e.Message}). Delete the file and download it again.", e);
         }
     }
-
-    private static InvalidDataException BadMagic(string path, int magic, int expected, string hint) =>
-        new($"{path}: not an IDX file of the expected kind: magic number {magic} (0x{magic:x8}), expected {expected}{hint}.");
 }
