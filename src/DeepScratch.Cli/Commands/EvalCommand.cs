@@ -60,15 +60,12 @@ internal static class EvalCommand
         string path = CommonOptions.ResolveWeights(weightsPath, store);
         var network = ThreeLayerNet.Load(path);
         var set = Mnist.LoadSet(DatasetSplit.Test, store, kind, new ConsoleProgress());
-        var x = set.ImageTensor(normalize: true, flatten: true);
-        if (x.Dim(1) != network.InputShape[0])
+        if (set.Images.ImageSize != network.InputShape[0])
         {
-            throw new InvalidDataException($"{path} takes {network.InputShape[0]} inputs but the images have {x.Dim(1)} pixels.");
+            throw new InvalidDataException($"{path} takes {network.InputShape[0]} inputs but the images have {set.Images.ImageSize} pixels.");
         }
 
-        var result = perImage
-            ? Evaluation.EvaluatePerImage(network, x, set.Labels)
-            : Evaluation.Evaluate(network, x, set.Labels, batchSize);
+        var result = Evaluation.Evaluate(network, set.Images.Pixels, set.Labels, perImage ? 1 : batchSize);
 
         if (predictionsPath is not null)
         {

@@ -1,5 +1,6 @@
+using System.Buffers;
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace DeepScratch.Kernels;
 
@@ -8,23 +9,65 @@ public enum Transpose
 {
     /// <summary>Use the matrix as stored.</summary>
     No,
+
     /// <summary>Use the transpose of the stored matrix (so backward passes need no explicit copies).</summary>
     Yes,
+}
+
+/// <summary>The micro-kernel families, from the widest the processor runs down to the portable fallback.</summary>
+internal enum KernelSet
+{
+    /// <summary>TensorPrimitives row loops: any processor.</summary>
+    Portable,
+
+    /// <summary>6 x 16 tiles on 256-bit FMA.</summary>
+    Avx2,
+
+    /// <summary>6 x 32 tiles on 512-bit FMA.</summary>
+    Avx512,
 }
 
 /// <summary>
 /// The single entry point for every matrix product in DeepScratch:
 /// <c>C = alpha * op(A) * op(B) + beta * C</c>, float32, row-major.
-/// Keeping one entry point lets faster kernels replace this one without touching the layers above.
+/// On AVX2 + FMA processors B is packed into 16-column panels and 6 x 16 register tiles are computed by the
+/// micro-kernels, over row blocks spread across the cores; elsewhere a portable path runs. Results are bit-identical
+/// whatever the thread count.
 /// </summary>
-public static class Gemm
+public static unsafe class Gemm
 {
-    /// <summary>Below this many multiply-adds the work stays on one thread: spawning costs more than it saves.</summary>
-    private const long ParallelThreshold = 1L << 18;
+    /// <summary>Below this many multiply-adds the work stays on one thread: waking workers costs more than it saves.</summary>
+    private const long ParallelThreshold = 1L << 20;
+
+    /// <summary>Longest k run per pass: a 6-row slice of A and a panel of B then stay in the level-1 cache.</summary>
+    private const int MaxChunk = 384;
+
+    /// <summary>Bytes of packed B one column block may span (half a typical level-2 cache).</summary>
+    private const int MaxPanelBytes = 512 * 1024;
+
+    /// <summary>Rows per unit of parallel work (a multiple of the tile height).</summary>
+    private const int MaxBlockRows = 192;
+
+    /// <summary>Per-thread buffer for A rows that must be converted (transposed, or bytes) before the kernel reads them.</summary>
+    [ThreadStatic]
+    private static float[]? t_aBuffer;
+
+    /// <summary>The kernels this machine runs, chosen once at start-up from what the processor supports.</summary>
+    internal static KernelSet Kernels { get; } =
+        Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported ? KernelSet.Avx512
+        : Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported ? KernelSet.Avx2
+        : KernelSet.Portable;
+
+    /// <summary>Which kernels run on this machine, for benchmark reports.</summary>
+    public static string KernelName => Kernels switch
+    {
+        KernelSet.Avx512 => "AVX-512 6x32 micro-kernel (AVX2 + FMA for single rows)",
+        KernelSet.Avx2 => "AVX2 + FMA 6x16 micro-kernel",
+        _ => "portable (TensorPrimitives)",
+    };
 
     /// <summary>
     /// Computes <c>C = alpha * op(A) * op(B) + beta * C</c> where op(A) is m x k, op(B) is k x n and C is m x n.
-    /// Results are bit-identical whatever the thread count: each output element is always summed in the same order.
     /// </summary>
     /// <param name="transA">Whether A is stored as k x m and used transposed.</param>
     /// <param name="transB">Whether B is stored as n x k and used transposed.</param>
@@ -39,7 +82,7 @@ public static class Gemm
     /// <param name="beta">Scale of C's previous contents; 0 ignores them (even NaN).</param>
     /// <param name="c">C's storage, row-major.</param>
     /// <param name="ldc">Distance between C's rows.</param>
-    public static unsafe void Multiply(
+    public static void Multiply(
         Transpose transA, Transpose transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         float beta, Span<float> c, int ldc)
@@ -52,30 +95,188 @@ public static class Gemm
             return;
         }
 
+        if (k == 0)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                var row = c.Slice(i * ldc, n);
+                if (beta == 0f)
+                {
+                    row.Clear();
+                }
+                else
+                {
+                    TensorPrimitives.Multiply(row, beta, row);
+                }
+            }
+
+            return;
+        }
+
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            var job = new Job(transA, transB, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
-            long work = (long)m * n * Math.Max(k, 1);
-            int threads = Math.Min(Environment.ProcessorCount, m);
-            if (work < ParallelThreshold || threads < 2)
+            if (Kernels == KernelSet.Portable)
             {
-                job.Rows(0, m);
+                RunPortable(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
                 return;
             }
 
-            int chunk = (m + threads - 1) / threads;
-            Parallel.For(0, threads, t =>
+            float[] buffer = ArrayPool<float>.Shared.Rent(PackedMatrix.PackedLength(k, n));
+            try
             {
-                int start = t * chunk;
-                int end = Math.Min(m, start + chunk);
-                if (start < end)
+                var packed = PackedMatrix.Pack(b, ldb, transB, k, n, buffer);
+                fixed (float* pp = packed.Data)
                 {
-                    job.Rows(start, end);
+                    var source = transA == Transpose.No ? MatrixSource.RowMajor(pa, lda) : MatrixSource.Transposed(pa, lda);
+                    Run(new Operation(m, n, k, source, pp, alpha, beta, pc, ldc, null, Activation.None), Kernels);
                 }
-            });
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(buffer);
+            }
         }
+    }
+
+    /// <summary>
+    /// Runs one operation on the fast kernels: row blocks in parallel when the work is large, each block running
+    /// its k chunks in order, so every element sees the same arithmetic whichever thread computes it.
+    /// </summary>
+    internal static void Run(in Operation op) => Run(op, Kernels == KernelSet.Portable ? KernelSet.Avx2 : Kernels);
+
+    /// <summary><see cref="Run(in Operation)"/> on a chosen kernel set (tests compare them on the same machine).</summary>
+    internal static void Run(in Operation op, KernelSet kernels)
+    {
+        int chunks = (op.K + MaxChunk - 1) / MaxChunk;
+        long work = (long)op.M * op.N * op.K;
+        int threads = Environment.ProcessorCount;
+        if (work < ParallelThreshold || threads < 2 || op.M <= MicroKernels.Rows)
+        {
+            RunBlock(op, 0, op.M, chunks, kernels);
+            return;
+        }
+
+        // A multiple of the thread count of equal blocks, each a whole number of tiles, keeps the cores equally busy.
+        int blocks = threads * Math.Max(1, (op.M + threads * MaxBlockRows - 1) / (threads * MaxBlockRows));
+        int blockRows = (op.M + blocks - 1) / blocks;
+        blockRows = (blockRows + MicroKernels.Rows - 1) / MicroKernels.Rows * MicroKernels.Rows;
+        blocks = (op.M + blockRows - 1) / blockRows;
+        WorkerPool.Run(op, blocks, blockRows, chunks, kernels);
+    }
+
+    /// <summary>Runs row block <paramref name="block"/> of an operation split into blocks of <paramref name="blockRows"/> rows.</summary>
+    internal static void RunRowBlock(in Operation op, int block, int blockRows, int chunks, KernelSet kernels)
+    {
+        int start = block * blockRows;
+        RunBlock(op, start, Math.Min(op.M, start + blockRows), chunks, kernels);
+    }
+
+    private static void RunBlock(in Operation op, int start, int end, int chunks, KernelSet kernels)
+    {
+        int rows = end - start;
+        float* a;
+        int lda;
+        if (op.A.Kind == SourceKind.Floats)
+        {
+            a = op.A.Floats + (long)start * op.A.Stride;
+            lda = op.A.Stride;
+        }
+        else
+        {
+            var buffer = t_aBuffer is { } existing && existing.Length >= rows * op.K ? existing : t_aBuffer = new float[Math.Max(rows, MaxBlockRows) * op.K];
+            fixed (float* converted = buffer)
+            {
+                op.A.CopyRows(start, rows, op.K, converted);
+                RunConverted(op, converted, op.K, start, rows, chunks, kernels);
+            }
+
+            return;
+        }
+
+        RunConverted(op, a, lda, start, rows, chunks, kernels);
+    }
+
+    private static void RunConverted(in Operation op, float* a, int lda, int start, int rows, int chunks, KernelSet kernels)
+    {
+        int panels = (op.N + PackedMatrix.PanelWidth - 1) / PackedMatrix.PanelWidth;
+        int panelStride = op.K * PackedMatrix.PanelWidth;
+        int chunkLength = (op.K + chunks - 1) / chunks;
+        int tileHeight = kernels == KernelSet.Avx512 ? MicroKernels512.Rows : MicroKernels.Rows;
+        for (int pc = 0; pc < op.K; pc += chunkLength)
+        {
+            int kc = Math.Min(chunkLength, op.K - pc);
+            bool last = pc + kc == op.K;
+            float beta = pc == 0 ? op.Beta : 1f;
+            var activation = last ? op.Activation : Activation.None;
+            float* bChunk = op.PackedB + pc * PackedMatrix.PanelWidth;
+
+            // Column blocks sized so that their slice of packed B stays in the level-2 cache while every row tile uses it.
+            int blockPanels = Math.Max(2, MaxPanelBytes / (kc * PackedMatrix.PanelWidth * sizeof(float)) / 2 * 2);
+            for (int q0 = 0; q0 < panels; q0 += blockPanels)
+            {
+                int q1 = Math.Min(panels, q0 + blockPanels);
+                for (int r = 0; r < rows; r += tileHeight)
+                {
+                    int tileRows = Math.Min(tileHeight, rows - r);
+                    float* aRows = a + (long)r * lda + pc;
+                    float* cRow = op.C + (long)(start + r) * op.Ldc;
+                    if (tileRows == 1)
+                    {
+                        if (q0 == 0)
+                        {
+                            MicroKernels.Row(kc, aRows, bChunk, panelStride, panels, cRow, op.N, new TileEpilogue(op.Alpha, beta, last ? op.Bias : null, activation));
+                        }
+
+                        continue;
+                    }
+
+                    for (int q = q0; q < q1; q += kernels == KernelSet.Avx512 ? 2 : 1)
+                    {
+                        int j0 = q * PackedMatrix.PanelWidth;
+                        var e = new TileEpilogue(op.Alpha, beta, last && op.Bias != null ? op.Bias + j0 : null, activation);
+                        int cols = Math.Min(2 * PackedMatrix.PanelWidth, op.N - j0);
+                        if (kernels != KernelSet.Avx512)
+                        {
+                            MicroKernels.Tile6x16(kc, aRows, lda, tileRows, bChunk + q * panelStride, cRow + j0, op.Ldc, Math.Min(PackedMatrix.PanelWidth, cols), e);
+                        }
+                        else if (q + 1 < panels)
+                        {
+                            MicroKernels512.Tile6x32(kc, aRows, lda, tileRows, bChunk + q * panelStride, panelStride, cRow + j0, op.Ldc, cols, e);
+                        }
+                        else
+                        {
+                            MicroKernels512.Tile6x16(kc, aRows, lda, tileRows, bChunk + q * panelStride, panelStride, cRow + j0, op.Ldc, cols, e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void RunPortable(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        long work = (long)m * n * k;
+        int threads = Math.Min(Environment.ProcessorCount, m);
+        if (work < ParallelThreshold || threads < 2)
+        {
+            PortableGemm.Rows(transA, transB, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 0, m);
+            return;
+        }
+
+        int chunk = (m + threads - 1) / threads;
+        nint pa = (nint)a, pb = (nint)b, pc = (nint)c;
+        Parallel.For(0, threads, t =>
+        {
+            int start = t * chunk;
+            int end = Math.Min(m, start + chunk);
+            if (start < end)
+            {
+                PortableGemm.Rows(transA, transB, n, k, alpha, (float*)pa, lda, (float*)pb, ldb, beta, (float*)pc, ldc, start, end);
+            }
+        });
     }
 
     private static void CheckOperand(string name, int rows, int cols, int length, int ld)
@@ -89,83 +290,6 @@ public static class Gemm
         {
             throw new ArgumentException(
                 $"GEMM operand {name} ({rows} x {cols}, leading dimension {ld}) does not fit in its {length} elements.", name);
-        }
-    }
-
-    /// <summary>The operands of one call, as raw pointers so worker threads can share them.</summary>
-    private readonly unsafe struct Job(
-        Transpose transA, Transpose transB, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
-    {
-        public void Rows(int start, int end)
-        {
-            if (transB == Transpose.No)
-            {
-                RowsAxpy(start, end);
-            }
-            else
-            {
-                RowsDot(start, end);
-            }
-        }
-
-        /// <summary>op(B) = B: each C row is a sum of B rows scaled by A's entries (vectorised axpy).</summary>
-        private void RowsAxpy(int start, int end)
-        {
-            for (int i = start; i < end; i++)
-            {
-                var cRow = new Span<float>(c + (long)i * ldc, n);
-                ScaleRow(cRow);
-                for (int p = 0; p < k; p++)
-                {
-                    float aip = transA == Transpose.No ? a[(long)i * lda + p] : a[(long)p * lda + i];
-                    var bRow = new ReadOnlySpan<float>(b + (long)p * ldb, n);
-                    TensorPrimitives.FusedMultiplyAdd(bRow, alpha * aip, cRow, cRow);
-                }
-            }
-        }
-
-        /// <summary>op(B) = Bᵀ: each C entry is a dot product of an A row with a stored B row.</summary>
-        private void RowsDot(int start, int end)
-        {
-            float[]? column = transA == Transpose.Yes ? new float[k] : null;
-            for (int i = start; i < end; i++)
-            {
-                ReadOnlySpan<float> aRow;
-                if (column is null)
-                {
-                    aRow = new ReadOnlySpan<float>(a + (long)i * lda, k);
-                }
-                else
-                {
-                    for (int p = 0; p < k; p++)
-                    {
-                        column[p] = a[(long)p * lda + i];
-                    }
-
-                    aRow = column;
-                }
-
-                var cRow = new Span<float>(c + (long)i * ldc, n);
-                for (int j = 0; j < n; j++)
-                {
-                    float dot = TensorPrimitives.Dot(aRow, new ReadOnlySpan<float>(b + (long)j * ldb, k));
-                    cRow[j] = beta == 0f ? alpha * dot : alpha * dot + beta * cRow[j];
-                }
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void ScaleRow(Span<float> row)
-        {
-            if (beta == 0f)
-            {
-                row.Clear();
-            }
-            else if (beta != 1f)
-            {
-                TensorPrimitives.Multiply(row, beta, row);
-            }
         }
     }
 }

@@ -94,6 +94,12 @@ public sealed class ThreeLayerNet : IClassifier
         return Softmax(a3);
     }
 
+    /// <summary>
+    /// A predictor for batches of up to <paramref name="maxBatch"/> examples that gives the same probabilities as
+    /// <see cref="Predict"/> through fused kernels and reused buffers: the path for throughput.
+    /// </summary>
+    public FusedPredictor CreatePredictor(int maxBatch) => new(this, maxBatch);
+
     private static void CheckLayer(string wName, Tensor w, string bName, Tensor b, int? inputs)
     {
         ArgumentNullException.ThrowIfNull(w);

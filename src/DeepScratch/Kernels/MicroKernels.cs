@@ -1,0 +1,218 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace DeepScratch.Kernels;
+
+/// <summary>What a kernel does with its tile once the k loop is done: scale, merge with C, bias, activation.</summary>
+internal readonly unsafe struct TileEpilogue(float alpha, float beta, float* bias, Activation activation)
+{
+    /// <summary>Scale of the product.</summary>
+    public float Alpha { get; } = alpha;
+
+    /// <summary>Scale of C's previous contents (0: ignore them).</summary>
+    public float Beta { get; } = beta;
+
+    /// <summary>Padded bias for this tile's first column, or null; given only on the last k chunk.</summary>
+    public float* Bias { get; } = bias;
+
+    /// <summary>Applied after the bias; given only on the last k chunk.</summary>
+    public Activation Activation { get; } = activation;
+
+    /// <summary>The same epilogue for a tile <paramref name="columns"/> further right.</summary>
+    public TileEpilogue Shifted(int columns) => new(Alpha, Beta, Bias == null ? null : Bias + columns, Activation);
+}
+
+/// <summary>
+/// The AVX2 + FMA micro-kernels: a 6 x 16 tile held in twelve 8-float registers while the k loop streams one packed B
+/// panel and broadcasts six rows of A. Every output element is summed in the same order (p ascending from a zero
+/// accumulator) by every kernel here, so results never depend on how rows are split between kernels or threads.
+/// </summary>
+internal static unsafe class MicroKernels
+{
+    /// <summary>Rows of the register tile.</summary>
+    public const int Rows = 6;
+
+    /// <summary>Columns of the register tile (one packed panel).</summary>
+    public const int Columns = PackedMatrix.PanelWidth;
+
+    /// <summary>
+    /// C[0..rows, 0..cols] ⟵ epilogue(alpha · A·B (+ beta · C)) for one 6 x 16 tile. A's rows start at
+    /// <paramref name="a"/> with stride <paramref name="lda"/>; rows past <paramref name="rows"/> repeat the last row
+    /// and are discarded. B is one packed panel (kc x 16).
+    /// </summary>
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile6x16(int kc, float* a, int lda, int rows, float* b, float* c, int ldc, int cols, in TileEpilogue e)
+    {
+        float* a0 = a;
+        float* a1 = a + (rows > 1 ? lda : 0);
+        float* a2 = a + (rows > 2 ? 2 * lda : 0);
+        float* a3 = a + (rows > 3 ? 3 * lda : 0);
+        float* a4 = a + (rows > 4 ? 4 * lda : 0);
+        float* a5 = a + (rows > 5 ? 5 * lda : 0);
+        var c00 = Vector256<float>.Zero; var c01 = Vector256<float>.Zero;
+        var c10 = Vector256<float>.Zero; var c11 = Vector256<float>.Zero;
+        var c20 = Vector256<float>.Zero; var c21 = Vector256<float>.Zero;
+        var c30 = Vector256<float>.Zero; var c31 = Vector256<float>.Zero;
+        var c40 = Vector256<float>.Zero; var c41 = Vector256<float>.Zero;
+        var c50 = Vector256<float>.Zero; var c51 = Vector256<float>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            b += Columns;
+            var v = Vector256.Create(a0[p]);
+            c00 = Vector256.FusedMultiplyAdd(v, b0, c00); c01 = Vector256.FusedMultiplyAdd(v, b1, c01);
+            v = Vector256.Create(a1[p]);
+            c10 = Vector256.FusedMultiplyAdd(v, b0, c10); c11 = Vector256.FusedMultiplyAdd(v, b1, c11);
+            v = Vector256.Create(a2[p]);
+            c20 = Vector256.FusedMultiplyAdd(v, b0, c20); c21 = Vector256.FusedMultiplyAdd(v, b1, c21);
+            v = Vector256.Create(a3[p]);
+            c30 = Vector256.FusedMultiplyAdd(v, b0, c30); c31 = Vector256.FusedMultiplyAdd(v, b1, c31);
+            v = Vector256.Create(a4[p]);
+            c40 = Vector256.FusedMultiplyAdd(v, b0, c40); c41 = Vector256.FusedMultiplyAdd(v, b1, c41);
+            v = Vector256.Create(a5[p]);
+            c50 = Vector256.FusedMultiplyAdd(v, b0, c50); c51 = Vector256.FusedMultiplyAdd(v, b1, c51);
+        }
+
+        // Park the accumulators before any call: a vector live across a call is spilled on every loop iteration.
+        float* tile = stackalloc float[Rows * Columns];
+        c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + 16); c11.Store(tile + 24);
+        c20.Store(tile + 32); c21.Store(tile + 40); c30.Store(tile + 48); c31.Store(tile + 56);
+        c40.Store(tile + 64); c41.Store(tile + 72); c50.Store(tile + 80); c51.Store(tile + 88);
+        for (int r = 0; r < rows; r++)
+        {
+            StoreSixteen(Vector256.Load(tile + r * Columns), Vector256.Load(tile + r * Columns + 8), c + r * ldc, cols, e);
+        }
+    }
+
+    /// <summary>
+    /// One row of A against up to four panels at once (eight accumulators, enough to hide the FMA latency): the
+    /// kernel for single images, where a 6-row tile would waste five sixths of its work.
+    /// </summary>
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Row(int kc, float* a, float* b, int panelStride, int panels, float* c, int cols, in TileEpilogue e)
+    {
+        float* parked = stackalloc float[4 * Columns];
+        int q = 0;
+        for (; q + 4 <= panels; q += 4)
+        {
+            float* p0 = b + q * panelStride;
+            float* p1 = p0 + panelStride;
+            float* p2 = p1 + panelStride;
+            float* p3 = p2 + panelStride;
+            var x0 = Vector256<float>.Zero; var x1 = Vector256<float>.Zero;
+            var y0 = Vector256<float>.Zero; var y1 = Vector256<float>.Zero;
+            var z0 = Vector256<float>.Zero; var z1 = Vector256<float>.Zero;
+            var w0 = Vector256<float>.Zero; var w1 = Vector256<float>.Zero;
+            for (int p = 0; p < kc; p++)
+            {
+                var v = Vector256.Create(a[p]);
+                int o = p * Columns;
+                x0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p0 + o), x0); x1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p0 + o + 8), x1);
+                y0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p1 + o), y0); y1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p1 + o + 8), y1);
+                z0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p2 + o), z0); z1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p2 + o + 8), z1);
+                w0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p3 + o), w0); w1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p3 + o + 8), w1);
+            }
+
+            // Park the accumulators before any call (see Tile6x16).
+            x0.Store(parked); x1.Store(parked + 8); y0.Store(parked + 16); y1.Store(parked + 24);
+            z0.Store(parked + 32); z1.Store(parked + 40); w0.Store(parked + 48); w1.Store(parked + 56);
+            for (int i = 0; i < 4; i++)
+            {
+                StoreRowAt(Vector256.Load(parked + i * Columns), Vector256.Load(parked + i * Columns + 8), c, q + i, cols, e);
+            }
+        }
+
+        for (; q < panels; q++)
+        {
+            float* p0 = b + q * panelStride;
+            var x0 = Vector256<float>.Zero; var x1 = Vector256<float>.Zero;
+            for (int p = 0; p < kc; p++)
+            {
+                var v = Vector256.Create(a[p]);
+                x0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p0 + p * Columns), x0);
+                x1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p0 + p * Columns + 8), x1);
+            }
+
+            StoreRowAt(x0, x1, c, q, cols, e);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRowAt(Vector256<float> lo, Vector256<float> hi, float* cRow, int panel, int cols, in TileEpilogue e) =>
+        StoreSixteen(lo, hi, cRow + panel * Columns, Math.Min(Columns, cols - panel * Columns), e.Shifted(panel * Columns));
+
+    /// <summary>Finishes 16 accumulated values and stores the first <paramref name="width"/> of them to C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreSixteen(Vector256<float> lo, Vector256<float> hi, float* c, int width, in TileEpilogue e)
+    {
+        if (width == Columns)
+        {
+            StoreRow(lo, hi, c, e);
+            return;
+        }
+
+        float* tile = stackalloc float[Columns];
+        lo.Store(tile);
+        hi.Store(tile + 8);
+        StorePartialRow(tile, c, width, e);
+    }
+
+    /// <summary>Finishes 16 accumulated values and stores them to a full row of C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(Vector256<float> lo, Vector256<float> hi, float* c, in TileEpilogue e)
+    {
+        Finish(ref lo, c, 0, e);
+        Finish(ref hi, c + 8, 8, e);
+        lo.Store(c);
+        hi.Store(c + 8);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish(ref Vector256<float> acc, float* c, int biasOffset, in TileEpilogue e)
+    {
+        if (e.Alpha != 1f)
+        {
+            acc *= Vector256.Create(e.Alpha);
+        }
+
+        if (e.Beta == 1f)
+        {
+            acc += Vector256.Load(c);
+        }
+        else if (e.Beta != 0f)
+        {
+            acc = Vector256.FusedMultiplyAdd(Vector256.Create(e.Beta), Vector256.Load(c), acc);
+        }
+
+        if (e.Bias != null)
+        {
+            acc += Vector256.Load(e.Bias + biasOffset);
+        }
+
+        acc = VectorMath.Apply(acc, e.Activation);
+    }
+
+    /// <summary>Stores the first <paramref name="cols"/> of 16 accumulated values (a tile at C's right edge).</summary>
+    private static void StorePartialRow(float* values, float* c, int cols, in TileEpilogue e)
+    {
+        float* merged = stackalloc float[Columns];
+        for (int j = 0; j < Columns; j++)
+        {
+            merged[j] = j < cols ? c[j] : 0f;
+        }
+
+        var lo = Vector256.Load(values);
+        var hi = Vector256.Load(values + 8);
+        Finish(ref lo, merged, 0, e);
+        Finish(ref hi, merged + 8, 8, e);
+        lo.Store(merged);
+        hi.Store(merged + 8);
+        for (int j = 0; j < cols; j++)
+        {
+            c[j] = merged[j];
+        }
+    }
+}

@@ -1,0 +1,95 @@
+namespace DeepScratch.Kernels;
+
+/// <summary>
+/// The B operand of a GEMM rearranged for the micro-kernel: column panels <see cref="PanelWidth"/> wide, each panel
+/// row-major over k and zero-padded past the last column, so the kernel reads B as one contiguous stream.
+/// Weights are packed once and reused by every batch.
+/// </summary>
+internal sealed unsafe class PackedMatrix
+{
+    /// <summary>Columns per panel: two 8-float vectors.</summary>
+    public const int PanelWidth = 16;
+
+    private PackedMatrix(int rows, int columns, float[] data)
+    {
+        Rows = rows;
+        Columns = columns;
+        Data = data;
+    }
+
+    /// <summary>k: the rows of op(B).</summary>
+    public int Rows { get; }
+
+    /// <summary>n: the columns of op(B).</summary>
+    public int Columns { get; }
+
+    /// <summary>Number of column panels.</summary>
+    public int Panels => (Columns + PanelWidth - 1) / PanelWidth;
+
+    /// <summary>Panel q holds element (p, j) at <c>q·k·16 + p·16 + (j − 16q)</c>.</summary>
+    public float[] Data { get; }
+
+    /// <summary>Floats needed to pack a k x n operand.</summary>
+    public static int PackedLength(int k, int n) => checked(k * ((n + PanelWidth - 1) / PanelWidth) * PanelWidth);
+
+    /// <summary>Packs op(B) (k x n) into <paramref name="buffer"/> when it is large enough, else into a new array.</summary>
+    public static PackedMatrix Pack(ReadOnlySpan<float> b, int ldb, Transpose transB, int k, int n, float[]? buffer = null)
+    {
+        int length = PackedLength(k, n);
+        var data = buffer is not null && buffer.Length >= length ? buffer : new float[length];
+        int panels = (n + PanelWidth - 1) / PanelWidth;
+        if ((long)k * n < ParallelPackThreshold || Environment.ProcessorCount < 2)
+        {
+            for (int q = 0; q < panels; q++)
+            {
+                PackPanel(b, ldb, transB, k, n, q, data);
+            }
+        }
+        else
+        {
+            fixed (float* pb = b)
+            {
+                var source = (nint)pb;
+                int sourceLength = b.Length;
+                Parallel.For(0, panels, q => PackPanel(new ReadOnlySpan<float>((float*)source, sourceLength), ldb, transB, k, n, q, data));
+            }
+        }
+
+        return new PackedMatrix(k, n, data);
+    }
+
+    /// <summary>Above this many elements the panels are packed in parallel (a 2048 x 2048 B is 16 MB to move).</summary>
+    private const long ParallelPackThreshold = 1 << 20;
+
+    private static void PackPanel(ReadOnlySpan<float> b, int ldb, Transpose transB, int k, int n, int q, float[] data)
+    {
+        int j0 = q * PanelWidth;
+        int width = Math.Min(PanelWidth, n - j0);
+        var panel = data.AsSpan(q * k * PanelWidth, k * PanelWidth);
+        for (int p = 0; p < k; p++)
+        {
+            var dst = panel.Slice(p * PanelWidth, PanelWidth);
+            if (transB == Transpose.No)
+            {
+                b.Slice(p * ldb + j0, width).CopyTo(dst);
+            }
+            else
+            {
+                for (int j = 0; j < width; j++)
+                {
+                    dst[j] = b[(j0 + j) * ldb + p];
+                }
+            }
+
+            dst[width..].Clear();
+        }
+    }
+
+    /// <summary>A bias vector padded with zeros to whole panels, as the fused epilogue reads it.</summary>
+    public static float[] PadBias(ReadOnlySpan<float> bias)
+    {
+        var padded = new float[(bias.Length + PanelWidth - 1) / PanelWidth * PanelWidth];
+        bias.CopyTo(padded);
+        return padded;
+    }
+}

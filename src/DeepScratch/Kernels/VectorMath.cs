@@ -1,0 +1,89 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace DeepScratch.Kernels;
+
+/// <summary>
+/// Vectorised exp and sigmoid for the fused epilogues, accurate to a couple of ulp over the whole float range:
+/// Cody-Waite range reduction (x = n·ln2 + r, |r| ≤ ln2/2), a degree-6 minimax polynomial for e^r (Cephes' expf
+/// coefficients), and 2^n built in the exponent bits.
+/// </summary>
+internal static unsafe class VectorMath
+{
+    private const float Log2E = 1.44269504088896341f;
+    private const float Ln2Hi = 0.693359375f;
+    private const float Ln2Lo = -2.12194440e-4f;
+    private const float MaxInput = 88.7228394f;   // ln(float.MaxValue)
+    private const float MinInput = -103.972084f;  // below this e^x rounds to 0 even as a subnormal
+
+    /// <summary>e^x for each lane; +inf above 88.72, 0 far below -87, NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp(Vector256<float> x)
+    {
+        var clamped = Vector256.Min(Vector256.Max(x, Vector256.Create(MinInput)), Vector256.Create(MaxInput));
+        var n = Vector256.Round(clamped * Vector256.Create(Log2E));
+        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), clamped);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
+        var p = Vector256.Create(1.9875691500e-4f);
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.3981999507e-3f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.3334519073e-3f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894e-2f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
+        p = Vector256.FusedMultiplyAdd(p, r * r, r) + Vector256<float>.One;
+
+        // 2^n as two factors so that n down to -150 (subnormal results) and up to 128 stay representable.
+        var ni = Vector256.ConvertToInt32(n);
+        var half = ni >> 1;
+        var scale1 = (half + Vector256.Create(127)) << 23;
+        var scale2 = (ni - half + Vector256.Create(127)) << 23;
+        var result = p * scale1.AsSingle() * scale2.AsSingle();
+        result = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(MaxInput)), Vector256.Create(float.PositiveInfinity), result);
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), result, x);
+    }
+
+    /// <summary>1 / (1 + e^-x) for each lane: 0 for very negative x, 1 for very positive, never NaN for finite x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Exp(-x));
+
+    /// <summary>The activation of one vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Apply(Vector256<float> x, Activation activation) => activation switch
+    {
+        Activation.Sigmoid => Sigmoid(x),
+        Activation.Relu => Vector256.Max(x, Vector256<float>.Zero),
+        _ => x,
+    };
+
+    /// <summary>e^x over a span (in place allowed), vectorised with a scalar-equivalent tail.</summary>
+    public static void Exp(ReadOnlySpan<float> x, Span<float> destination) => Map(x, destination, &Exp);
+
+    /// <summary>Sigmoid over a span (in place allowed).</summary>
+    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> destination) => Map(x, destination, &Sigmoid);
+
+    private static unsafe void Map(ReadOnlySpan<float> x, Span<float> destination, delegate*<Vector256<float>, Vector256<float>> f)
+    {
+        if (destination.Length < x.Length)
+        {
+            throw new ArgumentException("Destination is shorter than the input.", nameof(destination));
+        }
+
+        int i = 0;
+        for (; i <= x.Length - 8; i += 8)
+        {
+            f(Vector256.Create(x.Slice(i, 8))).CopyTo(destination.Slice(i, 8));
+        }
+
+        if (i < x.Length)
+        {
+            Span<float> tail = stackalloc float[8];
+            tail.Clear();
+            x[i..].CopyTo(tail);
+            var y = f(Vector256.Create((ReadOnlySpan<float>)tail));
+            for (int j = 0; i + j < x.Length; j++)
+            {
+                destination[i + j] = y[j];
+            }
+        }
+    }
+}
