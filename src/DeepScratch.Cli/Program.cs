@@ -28,6 +28,13 @@ public static class Program
             return ErrorReporter.UsageExit;
         }
 
-        return parsed.Invoke();
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            return ErrorReporter.Report(e);
+        }
     }
 }

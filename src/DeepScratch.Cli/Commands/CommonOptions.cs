@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DeepScratch.Cli.Console;
 using DeepScratch.Data;
+using DeepScratch.Serialization;
 
 namespace DeepScratch.Cli.Commands;
 
@@ -35,12 +36,44 @@ internal static class CommonOptions
 
     public static DatasetSplit ParseSplit(string name) => name == "train" ? DatasetSplit.Train : DatasetSplit.Test;
 
+    /// <summary>An output path given by the user, checked before any work so a long run never ends in a write error.</summary>
+    public static void CheckOutput(string? path, string option)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new UserError($"{option} needs a file name.");
+        }
+
+        AtomicFile.CheckWritable(path);
+    }
+
+    /// <summary>The data store for <c>--data</c> (an empty value is a mistake, not "use the default").</summary>
+    public static DataStore Store(string? dataDir)
+    {
+        if (dataDir is not null && string.IsNullOrWhiteSpace(dataDir))
+        {
+            throw new UserError("--data needs a folder.");
+        }
+
+        return DataStore.Resolve(dataDir);
+    }
+
     /// <summary>The weights file the user named (which must exist), else the book's network from the data folder.</summary>
     public static string ResolveWeights(string? weights, DataStore store)
     {
         if (weights is null)
         {
             return store.Ensure(Catalog.SampleWeight, new ConsoleProgress());
+        }
+
+        if (string.IsNullOrWhiteSpace(weights))
+        {
+            throw new UserError("--weights needs a file name.");
         }
 
         if (!File.Exists(weights))

@@ -51,15 +51,17 @@ internal static class EvalCommand
             throw new UserError($"--batch-size must be at least 1; got {batchSize}.");
         }
 
-        if (predictionsPath is not null)
-        {
-            CheckWritable(predictionsPath);
-        }
+        CommonOptions.CheckOutput(predictionsPath, "--predictions");
 
-        var store = DataStore.Resolve(dataDir);
+        var store = CommonOptions.Store(dataDir);
         string path = CommonOptions.ResolveWeights(weightsPath, store);
         var network = ThreeLayerNet.Load(path);
         var set = Mnist.LoadSet(DatasetSplit.Test, store, kind, new ConsoleProgress());
+        if (set.Count == 0)
+        {
+            throw new InvalidDataException($"the {Catalog.DisplayName(kind)} test set holds no images: nothing to evaluate.");
+        }
+
         if (set.Images.ImageSize != network.InputShape[0])
         {
             throw new InvalidDataException($"{path} takes {network.InputShape[0]} inputs but the images have {set.Images.ImageSize} pixels.");
@@ -87,15 +89,6 @@ internal static class EvalCommand
         }
 
         return 0;
-    }
-
-    private static void CheckWritable(string path)
-    {
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is null || !Directory.Exists(folder))
-        {
-            throw new UserError($"cannot write {path}: folder {folder} does not exist.");
-        }
     }
 
     private static void WritePredictions(string path, byte[] labels, EvaluationResult result)

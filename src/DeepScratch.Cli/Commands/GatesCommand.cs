@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DeepScratch.Cli.Console;
 using DeepScratch.Models;
 
 namespace DeepScratch.Cli.Commands;
@@ -9,7 +10,7 @@ internal static class GatesCommand
     public static Command Create()
     {
         var command = new Command("gates", "Print the truth tables of the perceptron gates AND, NAND, OR and XOR (chapter 2).");
-        command.SetAction(_ =>
+        command.SetAction(_ => ErrorReporter.Run(() =>
         {
             foreach (var (name, gate) in LogicGates.All)
             {
@@ -25,7 +26,7 @@ internal static class GatesCommand
             }
 
             return 0;
-        });
+        }));
         return command;
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using DeepScratch.Cli.Console;
 using DeepScratch.Data;
 using DeepScratch.Models;
+using DeepScratch.Tensors;
 
 namespace DeepScratch.Cli.Commands;
 
@@ -33,12 +34,17 @@ internal static class PredictCommand
 
     private static int Run(int index, string? weightsPath, DatasetSplit split, string? dataDir, DatasetKind kind)
     {
-        var store = DataStore.Resolve(dataDir);
+        var store = CommonOptions.Store(dataDir);
         var (set, setName) = CommonOptions.LoadForImage(index, store, kind, split);
         string path = CommonOptions.ResolveWeights(weightsPath, store);
         var network = ThreeLayerNet.Load(path);
 
-        var x = set.ImageTensor(normalize: true, flatten: true).Row(index);
+        if (set.Images.ImageSize != network.InputShape[0])
+        {
+            throw new InvalidDataException($"{path} takes {network.InputShape[0]} inputs but the images have {set.Images.ImageSize} pixels.");
+        }
+
+        var x = new Tensor(Array.ConvertAll(set.Images.Image(index).ToArray(), b => b / 255f), set.Images.ImageSize);
         var y = network.Predict(x);
         int predicted = y.ArgMax();
         int label = set.Labels[index];

@@ -3,6 +3,7 @@ using DeepScratch.Cli.Console;
 using DeepScratch.Cli.Rendering;
 using DeepScratch.Data;
 using DeepScratch.Serialization;
+using DeepScratch.Tensors;
 
 namespace DeepScratch.Cli.Commands;
 
@@ -33,11 +34,13 @@ internal static class ShowCommand
 
     private static int Run(int index, DatasetSplit split, string? output, string? dataDir, DatasetKind kind)
     {
-        var store = DataStore.Resolve(dataDir);
+        string png = output ?? $"digit-{index}.png";
+        CommonOptions.CheckOutput(png, "--out");
+        var store = CommonOptions.Store(dataDir);
         var (set, setName) = CommonOptions.LoadForImage(index, store, kind, split);
 
         var images = set.Images;
-        var flat = set.ImageTensor(normalize: false, flatten: true).Row(index);
+        var flat = new Tensor(Array.ConvertAll(images.Image(index).ToArray(), b => (float)b), images.ImageSize);
         var square = flat.Reshape(images.Rows, images.Columns);
         System.Console.WriteLine($"Image {index} of the {setName}");
         System.Console.WriteLine($"Label: {set.Labels[index]}");
@@ -45,7 +48,6 @@ internal static class ShowCommand
         System.Console.WriteLine($"Shape: {square.ShapeString}  (after reshape({images.Rows}, {images.Columns}))");
         System.Console.WriteLine(DigitArt.ToText(images.Image(index), images.Rows, images.Columns));
 
-        string png = output ?? $"digit-{index}.png";
         var pixels = images.Image(index).ToArray();
         AtomicFile.Write(png, stream => DigitArt.WritePng(stream, pixels, images.Rows, images.Columns, PngScale));
         System.Console.WriteLine($"Wrote {png} ({images.Columns * PngScale}x{images.Rows * PngScale} pixels)");

@@ -19,32 +19,40 @@ internal static class ErrorReporter
         {
             return body();
         }
-        catch (Exception e) when (Classify(e) is var code && code != InternalExit)
-        {
-            Write(e.Message);
-            return code;
-        }
         catch (Exception e)
         {
-            Write($"internal error ({e.GetType().Name}): {e.Message}. Please report it; set DEEPSCRATCH_DEBUG=1 for details.");
-            return InternalExit;
+            return Report(e);
         }
+    }
+
+    /// <summary>Prints one line for <paramref name="e"/> (the full exception too under DEEPSCRATCH_DEBUG=1) and returns its exit code.</summary>
+    public static int Report(Exception e)
+    {
+        int code = Classify(e);
+        Write(code == InternalExit
+            ? $"internal error ({e.GetType().Name}): {e.Message} Please report it; set DEEPSCRATCH_DEBUG=1 for details."
+            : e.Message, e);
+        return code;
     }
 
     /// <summary>Prints "deepscratch: error: MESSAGE" on stderr, as one line.</summary>
-    public static void Write(string message)
+    public static void Write(string message, Exception? exception = null)
     {
         string oneLine = message.ReplaceLineEndings(" ").Trim();
         System.Console.Error.WriteLine($"deepscratch: error: {oneLine}");
-        if (Environment.GetEnvironmentVariable("DEEPSCRATCH_DEBUG") is "1")
+        if (exception is not null && Environment.GetEnvironmentVariable("DEEPSCRATCH_DEBUG") is "1")
         {
-            System.Console.Error.WriteLine(Environment.StackTrace);
+            System.Console.Error.WriteLine(exception.ToString());
         }
     }
 
+    /// <summary>
+    /// User mistakes (exit 2) and bad or missing files (exit 3) are expected; anything else, an ArgumentException
+    /// from the library included, means DeepScratch itself misused an API: an internal error.
+    /// </summary>
     private static int Classify(Exception e) => e switch
     {
-        UserError or ArgumentException => UsageExit,
+        UserError => UsageExit,
         DataUnavailableException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
             or UnauthorizedAccessException or IOException => DataExit,
         _ => InternalExit,

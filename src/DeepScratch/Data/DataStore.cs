@@ -115,6 +115,12 @@ public sealed class DataStore
             return paths;
         }
 
+        if (File.Exists(Root))
+        {
+            throw new DataUnavailableException(
+                $"the data folder {Root} (from {Origin}) is a file, not a folder. Point --data or {DataVariable} at a folder.");
+        }
+
         string reason = IsOfflineByEnvironment ? $"downloads are off ({OfflineVariable}=1)" : "downloads are off";
         if (Downloader is not null)
         {

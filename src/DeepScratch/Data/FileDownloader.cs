@@ -32,7 +32,15 @@ public sealed class FileDownloader
     {
         ArgumentNullException.ThrowIfNull(file);
         string folder = Path.GetDirectoryName(Path.GetFullPath(destination))!;
-        Directory.CreateDirectory(folder);
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataUnavailableException($"cannot create the folder {folder} for {file.FileName} ({e.Message.TrimEnd('.')})", e);
+        }
+
         var failures = new List<string>();
         foreach (var url in file.Urls)
         {
@@ -192,7 +200,9 @@ public sealed class FileDownloader
 
     private static HttpClient CreateDefaultClient()
     {
-        var client = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
+        // A connect timeout of its own: on a network that silently drops packets the default waits minutes per mirror.
+        var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(15) };
+        var client = new HttpClient(handler) { Timeout = TimeSpan.FromMinutes(5) };
         client.DefaultRequestHeaders.UserAgent.ParseAdd("DeepScratch/0.1");
         return client;
     }

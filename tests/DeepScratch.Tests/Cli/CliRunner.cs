@@ -21,7 +21,9 @@ internal static class CliRunner
     private static string CliPath { get; } = Path.GetFullPath(
         typeof(CliRunner).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "DeepScratchCli").Value!);
 
-    public static CliResult Run(string workingDirectory, params string[] args)
+    public static CliResult Run(string workingDirectory, params string[] args) => Run(workingDirectory, new Dictionary<string, string>(), args);
+
+    public static CliResult Run(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -39,6 +41,10 @@ internal static class CliRunner
         start.Environment.Remove("DEEPSCRATCH_DATA");
         start.Environment.Remove("DEEPSCRATCH_DEBUG");
         start.Environment["XDG_CACHE_HOME"] = Path.Combine(workingDirectory, "cache");
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
 
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -134,7 +134,77 @@ public sealed class CliTests : IDisposable
     public void Eval_refuses_a_predictions_path_in_a_missing_folder_before_working()
     {
         var r = CliRunner.Run(_dir, "eval", "--data", TestData.Dir, "--predictions", Path.Combine(_dir, "no", "such", "p.csv"));
-        AssertOneLineError(r, 2, "does not exist");
+        AssertOneLineError(r, 3, "does not exist");
+        Assert.Equal("", r.Stdout);
+    }
+
+    [Theory]
+    [InlineData("eval", "--predictions", "{dir}")]
+    [InlineData("show", "0", "--out", "{dir}")]
+    [InlineData("show", "0", "--out", "/proc/no-such-place.png")]
+    public void Unwritable_outputs_are_refused_before_any_work(params string[] args)
+    {
+        string[] resolved = args.Select(a => a.Replace("{dir}", _dir)).ToArray();
+        var r = CliRunner.Run(_dir, [.. resolved, "--data", TestData.Dir]);
+        AssertOneLineError(r, 3, "cannot write");
+        Assert.Equal("", r.Stdout);
+    }
+
+    [Theory]
+    [InlineData("--predictions", "eval", "--predictions", "")]
+    [InlineData("--out", "show", "0", "--out", " ")]
+    [InlineData("--weights", "predict", "0", "--weights", "")]
+    public void Empty_file_names_are_usage_mistakes(string mention, params string[] args)
+    {
+        var r = CliRunner.Run(_dir, [.. args, "--data", TestData.Dir]);
+        AssertOneLineError(r, 2, mention);
+    }
+
+    [Fact]
+    public void An_empty_data_folder_name_is_a_usage_mistake()
+    {
+        var r = CliRunner.Run(_dir, "eval", "--data", "");
+        AssertOneLineError(r, 2, "--data");
+    }
+
+    [Fact]
+    public void A_data_folder_that_is_a_file_is_named_as_such()
+    {
+        string file = Path.Combine(_dir, "not-a-folder");
+        File.WriteAllText(file, "x");
+        var r = CliRunner.Run(_dir, "eval", "--data", file);
+        AssertOneLineError(r, 3, "is a file, not a folder");
+    }
+
+    [Fact]
+    public void Predict_on_images_of_the_wrong_size_names_the_mismatch()
+    {
+        string data = Path.Combine(_dir, "data");
+        Directory.CreateDirectory(Path.Combine(data, "mnist"));
+        var images = new byte[16 + 2 * 4];
+        BinaryPrimitives.WriteInt32BigEndian(images, 2051);
+        BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(4), 2);
+        BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(8), 2);
+        BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(12), 2);
+        var labels = new byte[8 + 2];
+        BinaryPrimitives.WriteInt32BigEndian(labels, 2049);
+        BinaryPrimitives.WriteInt32BigEndian(labels.AsSpan(4), 2);
+        File.WriteAllBytes(Path.Combine(data, "mnist", "t10k-images-idx3-ubyte"), images);
+        File.WriteAllBytes(Path.Combine(data, "mnist", "t10k-labels-idx1-ubyte"), labels);
+        var r = CliRunner.Run(_dir, "predict", "0", "--data", data, "--weights", TestData.Weights("sample_weight.pkl"));
+        AssertOneLineError(r, 3, "784 inputs but the images have 4 pixels");
+    }
+
+    [Fact]
+    public void Debug_mode_adds_the_exception_with_its_origin()
+    {
+        string bogus = Path.Combine(_dir, "bogus.pkl");
+        File.WriteAllText(bogus, "not a pickle");
+        var r = CliRunner.Run(_dir, new Dictionary<string, string> { ["DEEPSCRATCH_DEBUG"] = "1" }, "inspect", bogus);
+        Assert.Equal(3, r.ExitCode);
+        Assert.StartsWith("deepscratch: error: ", r.StderrLines[0]);
+        Assert.Contains("InvalidDataException", r.Stderr);
+        Assert.Contains("PickleReader", r.Stderr);
     }
 
     [Fact]
