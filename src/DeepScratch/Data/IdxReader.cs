@@ -44,7 +44,7 @@ public static class IdxReader
     /// <exception cref="InvalidDataException">The file is not a well-formed IDX image file.</exception>
     public static IdxImages ReadImages(string path)
     {
-        using var source = OpenData(path, out long bound);
+        using var source = OpenData(path, out long bound, out long sizeHint);
         Span<byte> header = stackalloc byte[16];
         ReadHeader(source, header, path, ImagesMagic);
         int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
@@ -56,7 +56,7 @@ public static class IdxReader
         }
 
         long payload = (long)count * rows * cols;
-        byte[] pixels = ReadPayload(source, path, payload, bound - header.Length, $"{count} images of {rows}x{cols}");
+        byte[] pixels = ReadPayload(source, path, payload, bound - header.Length, sizeHint - header.Length, $"{count} images of {rows}x{cols}");
         return new IdxImages(count, rows, cols, pixels);
     }
 
@@ -64,7 +64,7 @@ public static class IdxReader
     /// <exception cref="InvalidDataException">The file is not a well-formed IDX label file.</exception>
     public static byte[] ReadLabels(string path)
     {
-        using var source = OpenData(path, out long bound);
+        using var source = OpenData(path, out long bound, out long sizeHint);
         Span<byte> header = stackalloc byte[8];
         ReadHeader(source, header, path, LabelsMagic);
         int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
@@ -73,14 +73,16 @@ public static class IdxReader
             throw new InvalidDataException($"{path}: negative label count {count}; the file is corrupt.");
         }
 
-        return ReadPayload(source, path, count, bound - header.Length, $"{count} labels");
+        return ReadPayload(source, path, count, bound - header.Length, sizeHint - header.Length, $"{count} labels");
     }
 
     /// <summary>Opens the file, unwrapping gzip when the first two bytes are its magic (1f 8b).</summary>
     /// <param name="path">The file.</param>
     /// <param name="bound">The most bytes the content can honestly hold.</param>
-    private static Stream OpenData(string path, out long bound)
+    /// <param name="sizeHint">For gzip, the decompressed size its trailer claims (mod 2^32), when plausible; else 0.</param>
+    private static Stream OpenData(string path, out long bound, out long sizeHint)
     {
+        sizeHint = 0;
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"IDX file not found: {path}", path);
@@ -93,6 +95,7 @@ public static class IdxReader
         if (read == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
         {
             bound = file.Length * MaxDeflateRatio;
+            sizeHint = TrailerSize(file);
             return new GZipStream(file, CompressionMode.Decompress);
         }
 
@@ -122,7 +125,7 @@ public static class IdxReader
         }
     }
 
-    private static byte[] ReadPayload(Stream source, string path, long expected, long bound, string what)
+    private static byte[] ReadPayload(Stream source, string path, long expected, long bound, long hint, string what)
     {
         if (expected > Array.MaxLength)
         {
@@ -134,8 +137,10 @@ public static class IdxReader
             throw new InvalidDataException($"{path}: header claims {what} ({expected} bytes) but the file is far too small to hold them; it is truncated or corrupt.");
         }
 
-        byte[] payload = source is GZipStream ? ReadGrowing(source, path, (int)expected) : new byte[expected];
-        int read = source is GZipStream ? payload.Length : ReadFully(source, payload, path);
+        // A gzip payload is allocated whole only when its trailer agrees with the header and the size is plausible for
+        // the compressed file; otherwise the buffer grows with the data actually decompressed.
+        byte[] payload = source is GZipStream && hint != expected ? ReadGrowing(source, path, (int)expected) : new byte[expected];
+        int read = source is GZipStream && hint != expected ? payload.Length : ReadFully(source, payload, path);
         if (read < expected)
         {
             throw new InvalidDataException($"{path}: truncated: header claims {what} ({expected} bytes) but only {read} follow. Delete the file and download it again.");
@@ -148,6 +153,25 @@ public static class IdxReader
         }
 
         return payload;
+    }
+
+    /// <summary>Real compressed files shrink MNIST about 5 times; a trailer claiming far more is not trusted for sizing.</summary>
+    private const long PlausibleRatio = 64;
+
+    /// <summary>The ISIZE field of the gzip trailer (decompressed length mod 2^32) when plausible for the file's size, else 0.</summary>
+    private static long TrailerSize(FileStream file)
+    {
+        if (file.Length < 18)
+        {
+            return 0;
+        }
+
+        Span<byte> trailer = stackalloc byte[4];
+        file.Position = file.Length - 4;
+        int read = file.ReadAtLeast(trailer, 4, throwOnEndOfStream: false);
+        file.Position = 0;
+        long size = read == 4 ? BinaryPrimitives.ReadUInt32LittleEndian(trailer) : 0;
+        return size <= file.Length * PlausibleRatio ? size : 0;
     }
 
     /// <summary>
