@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using DeepScratch.Kernels;
 using DeepScratch.Tensors;
 
 namespace DeepScratch.Functions;
@@ -30,15 +31,14 @@ public static partial class Activations
     }
 
     /// <summary>
-    /// Softmax of one row into <paramref name="destination"/> (may be the same span). Not
+    /// Softmax of one row into <paramref name="destination"/> (may be the same span): after the maximum, one pass
+    /// computes each exp(x - max) and their sum together, then each is divided by the sum. Not
     /// <c>TensorPrimitives.SoftMax</c>, which does not subtract the maximum and returns NaN for large inputs.
     /// </summary>
     public static void Softmax(ReadOnlySpan<float> x, Span<float> destination)
     {
         float max = TensorPrimitives.Max(x);
-        TensorPrimitives.Subtract(x, max, destination);
-        TensorPrimitives.Exp(destination, destination);
-        float sum = TensorPrimitives.Sum<float>(destination);
-        TensorPrimitives.Divide(destination, sum, destination);
+        float sum = VectorMath.ExpShiftedAndSum(x, max, destination);
+        TensorPrimitives.Divide(destination[..x.Length], sum, destination);
     }
 }

@@ -149,6 +149,11 @@ public static unsafe class Gemm
     /// <summary><see cref="Run(in Operation)"/> on a chosen kernel set (tests compare them on the same machine).</summary>
     internal static void Run(in Operation op, KernelSet kernels)
     {
+        if (op.K < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(op), "The fast path needs k ≥ 1; Multiply handles k = 0 itself.");
+        }
+
         int chunks = (op.K + MaxChunk - 1) / MaxChunk;
         long work = (long)op.M * op.N * op.K;
         int threads = Environment.ProcessorCount;
@@ -189,17 +194,24 @@ public static unsafe class Gemm
             fixed (float* converted = buffer)
             {
                 op.A.CopyRows(start, rows, op.K, converted);
-                RunConverted(op, converted, op.K, start, rows, chunks, kernels);
+                byte* pixels = op.A.Kind == SourceKind.PixelBytes ? op.A.Bytes + (long)start * op.A.Stride : null;
+                RunConverted(op, converted, op.K, start, rows, chunks, kernels, pixels);
             }
 
             return;
         }
 
-        RunConverted(op, a, lda, start, rows, chunks, kernels);
+        RunConverted(op, a, lda, start, rows, chunks, kernels, null);
     }
 
-    private static void RunConverted(in Operation op, float* a, int lda, int start, int rows, int chunks, KernelSet kernels)
+    /// <summary>
+    /// Runs the tiles of one row block whose A rows are row-major floats. When <c>pixels</c> (the same rows as stored
+    /// bytes) is given, k steps where a whole tile of pixels is 0 are skipped (about 58% of them in MNIST): adding 0·b
+    /// changes no sum, so the results equal the dense product's (up to the sign of a zero).
+    /// </summary>
+    private static void RunConverted(in Operation op, float* a, int lda, int start, int rows, int chunks, KernelSet kernels, byte* pixels)
     {
+        int* steps = stackalloc int[MaxChunk];
         int panels = (op.N + PackedMatrix.PanelWidth - 1) / PackedMatrix.PanelWidth;
         int panelStride = op.K * PackedMatrix.PanelWidth;
         int chunkLength = (op.K + chunks - 1) / chunks;
@@ -222,11 +234,19 @@ public static unsafe class Gemm
                     int tileRows = Math.Min(tileHeight, rows - r);
                     float* aRows = a + (long)r * lda + pc;
                     float* cRow = op.C + (long)(start + r) * op.Ldc;
+                    int count = kc;
+                    int* tileSteps = null;
+                    if (pixels != null)
+                    {
+                        count = NonZeroSteps(pixels + (long)r * op.A.Stride + pc, op.A.Stride, tileRows, kc, steps);
+                        tileSteps = steps;
+                    }
+
                     if (tileRows == 1)
                     {
                         if (q0 == 0)
                         {
-                            MicroKernels.Row(kc, aRows, bChunk, panelStride, panels, cRow, op.N, new TileEpilogue(op.Alpha, beta, last ? op.Bias : null, activation));
+                            MicroKernels.Row(count, tileSteps, aRows, bChunk, panelStride, panels, cRow, op.N, new TileEpilogue(op.Alpha, beta, last ? op.Bias : null, activation));
                         }
 
                         continue;
@@ -239,20 +259,58 @@ public static unsafe class Gemm
                         int cols = Math.Min(2 * PackedMatrix.PanelWidth, op.N - j0);
                         if (kernels != KernelSet.Avx512)
                         {
-                            MicroKernels.Tile6x16(kc, aRows, lda, tileRows, bChunk + q * panelStride, cRow + j0, op.Ldc, Math.Min(PackedMatrix.PanelWidth, cols), e);
+                            MicroKernels.Tile6x16(count, tileSteps, aRows, lda, tileRows, bChunk + q * panelStride, cRow + j0, op.Ldc, Math.Min(PackedMatrix.PanelWidth, cols), e);
                         }
                         else if (q + 1 < panels)
                         {
-                            MicroKernels512.Tile6x32(kc, aRows, lda, tileRows, bChunk + q * panelStride, panelStride, cRow + j0, op.Ldc, cols, e);
+                            MicroKernels512.Tile6x32(count, tileSteps, aRows, lda, tileRows, bChunk + q * panelStride, panelStride, cRow + j0, op.Ldc, cols, e);
                         }
                         else
                         {
-                            MicroKernels512.Tile6x16(kc, aRows, lda, tileRows, bChunk + q * panelStride, panelStride, cRow + j0, op.Ldc, cols, e);
+                            MicroKernels512.Tile6x16(count, tileSteps, aRows, lda, tileRows, bChunk + q * panelStride, panelStride, cRow + j0, op.Ldc, cols, e);
                         }
                     }
                 }
             }
         }
+    }
+
+    /// <summary>Lists the k steps (relative to <paramref name="pixels"/>) where any of the tile's rows has a non-zero byte.</summary>
+    private static int NonZeroSteps(byte* pixels, int stride, int rows, int kc, int* steps)
+    {
+        int count = 0;
+        int p = 0;
+        for (; p <= kc - 32; p += 32)
+        {
+            var any = Vector256.Load(pixels + p);
+            for (int r = 1; r < rows; r++)
+            {
+                any |= Vector256.Load(pixels + (long)r * stride + p);
+            }
+
+            uint mask = ~Vector256.Equals(any, Vector256<byte>.Zero).ExtractMostSignificantBits();
+            while (mask != 0)
+            {
+                steps[count++] = p + System.Numerics.BitOperations.TrailingZeroCount(mask);
+                mask &= mask - 1;
+            }
+        }
+
+        for (; p < kc; p++)
+        {
+            int any = 0;
+            for (int r = 0; r < rows; r++)
+            {
+                any |= pixels[(long)r * stride + p];
+            }
+
+            if (any != 0)
+            {
+                steps[count++] = p;
+            }
+        }
+
+        return count;
     }
 
     private static void RunPortable(Transpose transA, Transpose transB, int m, int n, int k, float alpha,

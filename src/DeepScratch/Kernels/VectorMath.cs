@@ -16,7 +16,7 @@ internal static unsafe class VectorMath
     private const float MaxInput = 88.7228394f;   // ln(float.MaxValue)
     private const float MinInput = -103.972084f;  // below this e^x rounds to 0 even as a subnormal
 
-    /// <summary>e^x for each lane; +inf above 88.72, 0 far below -87, NaN stays NaN.</summary>
+    /// <summary>e^x for each lane; +inf above 88.72, 0 below -103.97 (and for -inf), NaN stays NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x)
     {
@@ -39,12 +39,20 @@ internal static unsafe class VectorMath
         var scale2 = (ni - half + Vector256.Create(127)) << 23;
         var result = p * scale1.AsSingle() * scale2.AsSingle();
         result = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(MaxInput)), Vector256.Create(float.PositiveInfinity), result);
+        result = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(MinInput)), Vector256<float>.Zero, result);
         return Vector256.ConditionalSelect(Vector256.Equals(x, x), result, x);
     }
 
-    /// <summary>1 / (1 + e^-x) for each lane: 0 for very negative x, 1 for very positive, never NaN for finite x.</summary>
+    /// <summary>
+    /// 1 / (1 + e^-x) for each lane, the book's formula. Below -87, where e^-x would overflow, it is e^x instead:
+    /// there 1 + e^x rounds to 1, so the two agree, and tiny results stay accurate subnormals rather than 0.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Exp(-x));
+    public static Vector256<float> Sigmoid(Vector256<float> x)
+    {
+        var formula = Vector256<float>.One / (Vector256<float>.One + Exp(-x));
+        return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(-87f)), Exp(x), formula);
+    }
 
     /// <summary>The activation of one vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -54,6 +62,44 @@ internal static unsafe class VectorMath
         Activation.Relu => Vector256.Max(x, Vector256<float>.Zero),
         _ => x,
     };
+
+    /// <summary>
+    /// Writes e^(x - shift) for each element and returns their sum, in one pass: softmax's numerator and denominator.
+    /// The sum adds the lanes in a fixed order, so it is the same on every run.
+    /// </summary>
+    public static float ExpShiftedAndSum(ReadOnlySpan<float> x, float shift, Span<float> destination)
+    {
+        if (destination.Length < x.Length)
+        {
+            throw new ArgumentException("Destination is shorter than the input.", nameof(destination));
+        }
+
+        var total = Vector256<float>.Zero;
+        var offset = Vector256.Create(shift);
+        int i = 0;
+        for (; i <= x.Length - 8; i += 8)
+        {
+            var e = Exp(Vector256.Create(x.Slice(i, 8)) - offset);
+            e.CopyTo(destination.Slice(i, 8));
+            total += e;
+        }
+
+        if (i < x.Length)
+        {
+            Span<float> tail = stackalloc float[8];
+            tail.Fill(float.NegativeInfinity);
+            x[i..].CopyTo(tail);
+            var e = Exp(Vector256.Create((ReadOnlySpan<float>)tail) - offset); // padding lanes give e^-inf = 0
+            for (int j = 0; i + j < x.Length; j++)
+            {
+                destination[i + j] = e[j];
+            }
+
+            total += e;
+        }
+
+        return Vector256.Sum(total);
+    }
 
     /// <summary>e^x over a span (in place allowed), vectorised with a scalar-equivalent tail.</summary>
     public static void Exp(ReadOnlySpan<float> x, Span<float> destination) => Map(x, destination, &Exp);
