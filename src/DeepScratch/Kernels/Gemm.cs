@@ -154,6 +154,11 @@ public static unsafe class Gemm
             throw new ArgumentOutOfRangeException(nameof(op), "The fast path needs k ≥ 1; Multiply handles k = 0 itself.");
         }
 
+        if (op.Activation == Activation.Softmax && op.N > PackedMatrix.PanelWidth)
+        {
+            throw new ArgumentOutOfRangeException(nameof(op), $"A fused softmax needs whole rows in one panel (n ≤ {PackedMatrix.PanelWidth}); n is {op.N}.");
+        }
+
         int chunks = (op.K + MaxChunk - 1) / MaxChunk;
         long work = (long)op.M * op.N * op.K;
         int threads = Environment.ProcessorCount;

@@ -200,6 +200,12 @@ internal static unsafe class MicroKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreSixteen(Vector256<float> lo, Vector256<float> hi, float* c, int width, in TileEpilogue e)
     {
+        if (e.Activation == Activation.Softmax)
+        {
+            StoreSoftmaxRow(lo, hi, c, width, e);
+            return;
+        }
+
         if (width == Columns)
         {
             StoreRow(lo, hi, c, e);
@@ -210,6 +216,27 @@ internal static unsafe class MicroKernels
         lo.Store(tile);
         hi.Store(tile + 8);
         StorePartialRow(tile, c, width, e);
+    }
+
+    /// <summary>A whole output row in one panel: alpha, beta and bias as usual, then the row's softmax, then the store.</summary>
+    private static void StoreSoftmaxRow(Vector256<float> lo, Vector256<float> hi, float* c, int width, in TileEpilogue e)
+    {
+        float* merged = stackalloc float[Columns];
+        for (int j = 0; j < Columns; j++)
+        {
+            merged[j] = j < width ? c[j] : 0f;
+        }
+
+        var plain = new TileEpilogue(e.Alpha, e.Beta, e.Bias, Activation.None);
+        Finish(ref lo, merged, 0, plain);
+        Finish(ref hi, merged + 8, 8, plain);
+        VectorMath.Softmax16(ref lo, ref hi, width);
+        lo.Store(merged);
+        hi.Store(merged + 8);
+        for (int j = 0; j < width; j++)
+        {
+            c[j] = merged[j];
+        }
     }
 
     /// <summary>Finishes 16 accumulated values and stores them to a full row of C.</summary>

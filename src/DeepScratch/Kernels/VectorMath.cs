@@ -51,7 +51,37 @@ internal static unsafe class VectorMath
     public static Vector256<float> Sigmoid(Vector256<float> x)
     {
         var formula = Vector256<float>.One / (Vector256<float>.One + Exp(-x));
-        return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(-87f)), Exp(x), formula);
+        var tiny = Vector256.LessThan(x, Vector256.Create(-87f));
+        return tiny == Vector256<float>.Zero ? formula : Vector256.ConditionalSelect(tiny, Exp(x), formula);
+    }
+
+    /// <summary>
+    /// Softmax of one row of at most 16 values held in two vectors (lanes from <paramref name="width"/> on are
+    /// ignored): the max, then exp and sum together, then the division. Both the fused GEMM epilogue and
+    /// <c>Activations.Softmax</c> use it for short rows, so the two paths agree bit for bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Softmax16(ref Vector256<float> lo, ref Vector256<float> hi, int width)
+    {
+        var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var limit = Vector256.Create(width);
+        var minusInfinity = Vector256.Create(float.NegativeInfinity);
+        lo = Vector256.ConditionalSelect(Vector256.LessThan(lanes, limit).AsSingle(), lo, minusInfinity);
+        hi = Vector256.ConditionalSelect(Vector256.LessThan(lanes + Vector256.Create(8), limit).AsSingle(), hi, minusInfinity);
+        var max = Vector256.Create(HorizontalMax(Vector256.Max(lo, hi)));
+        lo = Exp(lo - max);
+        hi = Exp(hi - max);
+        var sum = Vector256.Create(Vector256.Sum(lo + hi));
+        lo /= sum;
+        hi /= sum;
+    }
+
+    private static float HorizontalMax(Vector256<float> v)
+    {
+        var m = Vector128.Max(v.GetLower(), v.GetUpper());
+        m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(2, 3, 0, 1)));
+        m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(1, 0, 3, 2)));
+        return m.ToScalar();
     }
 
     /// <summary>The activation of one vector.</summary>

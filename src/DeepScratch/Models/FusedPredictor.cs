@@ -23,7 +23,7 @@ public sealed unsafe class FusedPredictor
         [
             new Layer(network.W1, network.B1, Activation.Sigmoid),
             new Layer(network.W2, network.B2, Activation.Sigmoid),
-            new Layer(network.W3, network.B3, Activation.None),
+            new Layer(network.W3, network.B3, network.Classes <= PackedMatrix.PanelWidth ? Activation.Softmax : Activation.None),
         ];
         _activations = _layers.Select(l => GC.AllocateArray<float>(maxBatch * l.Outputs, pinned: true)).ToArray();
     }
@@ -79,10 +79,13 @@ public sealed unsafe class FusedPredictor
             source = MatrixSource.RowMajor(output, layer.Outputs);
         }
 
-        for (int r = 0; r < count; r++)
+        if (_layers[^1].Activation != Activation.Softmax)
         {
-            var row = new Span<float>(probabilities + (long)r * Classes, Classes);
-            Activations.Softmax(row, row);
+            for (int r = 0; r < count; r++)
+            {
+                var row = new Span<float>(probabilities + (long)r * Classes, Classes);
+                Activations.Softmax(row, row);
+            }
         }
     }
 

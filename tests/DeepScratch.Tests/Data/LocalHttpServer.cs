@@ -29,7 +29,7 @@ internal sealed class LocalHttpServer : IDisposable
                 BaseUri = baseUri;
                 break;
             }
-            catch (HttpListenerException) when (attempt < 5)
+            catch (HttpListenerException) when (attempt < 50)
             {
                 // Someone took the port between our probe and Start: try another one.
                 listener.Close();

@@ -14,10 +14,13 @@ public unsafe class FusedEpilogueTests(ITestOutputHelper output)
     public static TheoryData<int, int, int, Activation, string> Cases()
     {
         var data = new TheoryData<int, int, int, Activation, string>();
-        int[][] shapes = [[1, 50, 784], [1, 10, 100], [7, 100, 50], [13, 10, 100], [100, 50, 784], [6, 33, 1025], [40, 1000, 400]];
+        int[][] shapes = [[1, 50, 784], [1, 10, 100], [7, 100, 50], [13, 10, 100], [9, 16, 30], [8, 1, 5], [100, 50, 784], [6, 33, 1025], [40, 1000, 400]];
         foreach (var s in shapes)
         {
-            foreach (var activation in new[] { Activation.None, Activation.Sigmoid, Activation.Relu })
+            Activation[] activations = s[1] <= PackedMatrix.PanelWidth
+                ? [Activation.None, Activation.Sigmoid, Activation.Relu, Activation.Softmax]
+                : [Activation.None, Activation.Sigmoid, Activation.Relu];
+            foreach (var activation in activations)
             {
                 foreach (var set in new[] { "Avx2", "Avx512" })
                 {
@@ -60,6 +63,7 @@ public unsafe class FusedEpilogueTests(ITestOutputHelper output)
             {
                 Activation.Sigmoid => Activations.Sigmoid(affine),
                 Activation.Relu => Activations.Relu(affine),
+                Activation.Softmax => Activations.Softmax(affine),
                 _ => affine,
             };
 
@@ -125,5 +129,14 @@ public unsafe class FusedEpilogueTests(ITestOutputHelper output)
             Assert.Equal((float)(1 / (1 + Math.Exp(-20))), c[5]);
             Assert.InRange(c[6], 2.06e-9f, 2.07e-9f);
         }
+    }
+
+    [Fact]
+    public void A_fused_softmax_is_refused_when_a_row_spans_more_than_one_panel()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            Run(KernelSet.Avx2, 2, 17, 3, 1f, new float[6], 3, Transpose.No, new float[51], 17, Transpose.No, 0f, new float[34], 17,
+                PackedMatrix.PadBias(new float[17]), Activation.Softmax));
+        Assert.Contains("n ≤ 16", e.Message);
     }
 }
