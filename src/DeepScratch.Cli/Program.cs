@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Text;
 using DeepScratch.Cli.Commands;
 using DeepScratch.Cli.Console;
@@ -19,12 +20,22 @@ public static class Program
             PredictCommand.Create(),
             InspectCommand.Create(),
             GatesCommand.Create(),
+            TrainCommand.Create(),
+            ConvertCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
             string command = parsed.CommandResult.Command == root ? "" : $" {parsed.CommandResult.Command.Name}";
-            ErrorReporter.Write($"{parsed.Errors[0].Message} (see 'deepscratch{command} --help').");
+            var error = parsed.Errors[0];
+            string? option = error.SymbolResult switch
+            {
+                OptionResult o => o.Option.Name,
+                ArgumentResult { Parent: OptionResult o } => o.Option.Name,
+                _ => null,
+            };
+            string message = option is null || error.Message.Contains(option, StringComparison.Ordinal) ? error.Message : $"{option}: {error.Message}";
+            ErrorReporter.Write($"{message} (see 'deepscratch{command} --help').");
             return ErrorReporter.UsageExit;
         }
 

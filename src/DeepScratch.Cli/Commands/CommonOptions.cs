@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DeepScratch.Cli.Console;
 using DeepScratch.Data;
+using DeepScratch.Models;
 using DeepScratch.Serialization;
 
 namespace DeepScratch.Cli.Commands;
@@ -62,6 +63,24 @@ internal static class CommonOptions
 
         return DataStore.Resolve(dataDir);
     }
+
+    /// <summary>Checks that a model takes images of the set's size, naming both when not.</summary>
+    public static void CheckInputSize(IClassifier model, MnistSet set, string path)
+    {
+        int inputs = model.InputShape.Aggregate(1, (a, b) => a * b);
+        if (set.Images.ImageSize != inputs)
+        {
+            throw new InvalidDataException($"{path} takes {inputs} inputs but the images have {set.Images.ImageSize} pixels.");
+        }
+    }
+
+    /// <summary>One line about a model for output headers.</summary>
+    public static string Describe(IClassifier model) => model switch
+    {
+        ThreeLayerNet n => $"{n.InputShape[0]}-{n.W1.Dim(1)}-{n.W2.Dim(1)}-{n.Classes}, sigmoid, sigmoid, softmax",
+        INetwork n => TrainCommand.Describe(n),
+        _ => model.GetType().Name,
+    };
 
     /// <summary>The weights file the user named (which must exist), else the book's network from the data folder.</summary>
     public static string ResolveWeights(string? weights, DataStore store)

@@ -55,19 +55,24 @@ internal static class EvalCommand
 
         var store = CommonOptions.Store(dataDir);
         string path = CommonOptions.ResolveWeights(weightsPath, store);
-        var network = ThreeLayerNet.Load(path);
+        var model = ModelFile.Load(path);
         var set = Mnist.LoadSet(DatasetSplit.Test, store, kind, new ConsoleProgress());
         if (set.Count == 0)
         {
             throw new InvalidDataException($"the {Catalog.DisplayName(kind)} test set holds no images: nothing to evaluate.");
         }
 
-        if (set.Images.ImageSize != network.InputShape[0])
+        CommonOptions.CheckInputSize(model, set, path);
+        EvaluationResult result;
+        if (model is ThreeLayerNet network)
         {
-            throw new InvalidDataException($"{path} takes {network.InputShape[0]} inputs but the images have {set.Images.ImageSize} pixels.");
+            result = Evaluation.Evaluate(network, set.Images.Pixels, set.Labels, perImage ? 1 : batchSize);
         }
-
-        var result = Evaluation.Evaluate(network, set.Images.Pixels, set.Labels, perImage ? 1 : batchSize);
+        else
+        {
+            var x = set.ImageTensor(normalize: true, flatten: model.InputShape.Count == 1);
+            result = perImage ? Evaluation.EvaluatePerImage(model, x, set.Labels) : Evaluation.Evaluate(model, x, set.Labels, batchSize);
+        }
 
         if (predictionsPath is not null)
         {
@@ -76,7 +81,7 @@ internal static class EvalCommand
 
         total.Stop();
         var inv = CultureInfo.InvariantCulture;
-        System.Console.WriteLine($"Network:  {path} ({network.InputShape[0]}-{network.W1.Dim(1)}-{network.W2.Dim(1)}-{network.Classes}, sigmoid, sigmoid, softmax)");
+        System.Console.WriteLine($"Network:  {path} ({CommonOptions.Describe(model)})");
         System.Console.WriteLine($"Data:     {Catalog.DisplayName(kind)} test set, {result.Total} images");
         System.Console.WriteLine(string.Create(inv, $"Accuracy: {result.Accuracy:0.0000}"));
         System.Console.WriteLine($"Correct:  {result.Correct} / {result.Total}");

@@ -10,7 +10,7 @@ internal static class InspectCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("FILE") { Description = "A weights file (numpy pickle, e.g. sample_weight.pkl)." };
+        var file = new Argument<string>("FILE") { Description = "A weights file: a numpy pickle (e.g. sample_weight.pkl) or a safetensors model." };
         var command = new Command("inspect", "List every array in a weights file: name, shape, stored dtype and order, min / max / sum.")
         {
             file,
@@ -26,7 +26,7 @@ internal static class InspectCommand
             throw new FileNotFoundException($"weights file not found: {path}", path);
         }
 
-        var arrays = NumpyPickle.Load(path);
+        var arrays = SafeTensors.LooksLikeSafeTensors(path) ? FromSafeTensors(path) : NumpyPickle.Load(path);
         var inv = CultureInfo.InvariantCulture;
         var rows = arrays.Select(a =>
         {
@@ -53,6 +53,13 @@ internal static class InspectCommand
         }
 
         return 0;
+    }
+
+    /// <summary>A safetensors file's tensors in the shape of pickle arrays (always row-major), with their stored dtype.</summary>
+    private static List<NumpyArray> FromSafeTensors(string path)
+    {
+        var file = SafeTensors.Load(path);
+        return file.Tensors.Select(t => new NumpyArray(t.Key, t.Value.Shape.ToArray(), file.StoredDTypes.GetValueOrDefault(t.Key, "F32"), false, t.Value)).ToList();
     }
 
     /// <summary>The sum in double precision, so small totals of large arrays (a bias summing to ~1e-7) are shown truly.</summary>

@@ -37,15 +37,11 @@ internal static class PredictCommand
         var store = CommonOptions.Store(dataDir);
         var (set, setName) = CommonOptions.LoadForImage(index, store, kind, split);
         string path = CommonOptions.ResolveWeights(weightsPath, store);
-        var network = ThreeLayerNet.Load(path);
-
-        if (set.Images.ImageSize != network.InputShape[0])
-        {
-            throw new InvalidDataException($"{path} takes {network.InputShape[0]} inputs but the images have {set.Images.ImageSize} pixels.");
-        }
-
-        var x = new Tensor(Array.ConvertAll(set.Images.Image(index).ToArray(), b => b / 255f), set.Images.ImageSize);
-        var y = network.Predict(x);
+        var model = ModelFile.Load(path);
+        CommonOptions.CheckInputSize(model, set, path);
+        var pixels = set.Images.Image(index).ToArray();
+        var x = new Tensor(Array.ConvertAll(pixels, b => b / 255f), [.. model.InputShape]);
+        var y = model.Predict(x);
         int predicted = y.ArgMax();
         int label = set.Labels[index];
 

@@ -10,6 +10,7 @@ internal static class ErrorReporter
 {
     public const int UsageExit = 2;
     public const int DataExit = 3;
+    public const int DivergedExit = 4;
     public const int InternalExit = 70;
 
     /// <summary>Runs a command body, mapping failures to exit codes.</summary>
@@ -53,6 +54,7 @@ internal static class ErrorReporter
     private static int Classify(Exception e) => e switch
     {
         UserError => UsageExit,
+        DeepScratch.Training.TrainingDivergedException => DivergedExit,
         DataUnavailableException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
             or UnauthorizedAccessException or IOException => DataExit,
         _ => InternalExit,

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using DeepScratch.Cli.Console;
+using DeepScratch.Models;
+
+namespace DeepScratch.Cli.Commands;
+
+/// <summary><c>deepscratch convert</c>: the book's pickle weights to safetensors, which Python's safetensors and PyTorch read.</summary>
+internal static class ConvertCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("INPUT") { Description = "A numpy pickle, e.g. sample_weight.pkl." };
+        var output = new Argument<string>("OUTPUT") { Description = "The safetensors file to write." };
+        var command = new Command("convert", "Convert the book's pickle weights to a safetensors model file (the chapter 3 network keeps its architecture).")
+        {
+            input, output,
+        };
+        command.SetAction(r => ErrorReporter.Run(() =>
+        {
+            string from = r.GetValue(input)!;
+            string to = r.GetValue(output)!;
+            if (!File.Exists(from))
+            {
+                throw new FileNotFoundException($"weights file not found: {from}", from);
+            }
+
+            CommonOptions.CheckOutput(to, "OUTPUT");
+            int count = ModelFile.Convert(from, to);
+            System.Console.WriteLine($"Wrote {to}: {count} arrays from {from}");
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,60 @@
+namespace DeepScratch.Layers;
+
+/// <summary>
+/// Dropout (chapter 6): in training each neuron is erased with probability <see cref="Ratio"/> by a fresh random mask;
+/// at inference every neuron is kept and scaled by (1 - ratio), exactly as the book does, so that expected outputs match.
+/// </summary>
+public sealed class Dropout : ILayer
+{
+    private readonly Random _random;
+    private Tensor? _mask;
+
+    /// <summary>A dropout layer drawing its masks from <paramref name="random"/> (seeded by the caller, so runs repeat).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The ratio is outside [0, 1).</exception>
+    public Dropout(double ratio, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        if (!(ratio >= 0 && ratio < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ratio), $"The dropout ratio is the fraction of neurons erased and must be in [0, 1); got {ratio}.");
+        }
+
+        Ratio = ratio;
+        _random = random;
+    }
+
+    /// <summary>The probability that a neuron is erased in training (the book's <c>dropout_ratio</c>).</summary>
+    public double Ratio { get; }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Parameter> Parameters => [];
+
+    /// <summary>Training: x·mask with mask = (rand &gt; ratio); inference: x·(1 - ratio).</summary>
+    public Tensor Forward(Tensor x, bool train)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (!train)
+        {
+            _mask = null;
+            return x * (float)(1 - Ratio);
+        }
+
+        var mask = new Tensor(x.Shape.ToArray());
+        var m = mask.Span;
+        for (int i = 0; i < m.Length; i++)
+        {
+            m[i] = _random.NextDouble() > Ratio ? 1f : 0f;
+        }
+
+        _mask = mask;
+        return x * mask;
+    }
+
+    /// <summary>Passes the gradient through the kept neurons only (dout·mask).</summary>
+    /// <exception cref="InvalidOperationException">The last Forward was not in training mode.</exception>
+    public Tensor Backward(Tensor dout)
+    {
+        var mask = _mask ?? throw new InvalidOperationException("Dropout: Backward needs a training-mode Forward first (inference uses no mask).");
+        return dout * mask;
+    }
+}

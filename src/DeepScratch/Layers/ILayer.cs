@@ -1,0 +1,17 @@
+namespace DeepScratch.Layers;
+
+/// <summary>
+/// A layer of the book's chapters 5-6: <see cref="Forward"/> computes the output and remembers what
+/// <see cref="Backward"/> needs to turn the output's gradient into the input's (and its parameters') gradients.
+/// </summary>
+public interface ILayer
+{
+    /// <summary>The layer's learnable parameters (empty for activations).</summary>
+    IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>The output for input <paramref name="x"/>; <paramref name="train"/> switches Dropout and BatchNorm to training behaviour.</summary>
+    Tensor Forward(Tensor x, bool train);
+
+    /// <summary>dLoss/dx from dLoss/dy, filling each parameter's <see cref="Parameter.Grad"/>; call after <see cref="Forward"/>.</summary>
+    Tensor Backward(Tensor dout);
+}

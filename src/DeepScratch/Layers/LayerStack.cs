@@ -1,0 +1,227 @@
+using DeepScratch.Functions;
+
+namespace DeepScratch.Layers;
+
+/// <summary>
+/// What the book's networks share (<c>self.layers</c> plus <c>self.last_layer</c>): the layers in order and the loss
+/// layer, with forward, loss (plus weight decay), backpropagation, accuracy and loading by name written once.
+/// </summary>
+public sealed class LayerStack
+{
+    private readonly Parameter[] _decayed;
+
+    /// <summary>
+    /// Chains <paramref name="layers"/> into <paramref name="lastLayer"/>. Weight decay 0.5·λ·ΣW² covers the weights
+    /// of every <see cref="Affine"/> layer, as in the book.
+    /// </summary>
+    /// <param name="inputShape">One example's shape without the batch axis, e.g. (784).</param>
+    /// <param name="layers">The layers in forward order.</param>
+    /// <param name="lastLayer">The loss layer.</param>
+    /// <param name="weightDecayLambda">λ of the L2 penalty; 0 for none.</param>
+    /// <param name="buffers">Named tensors that are not learned but a saved model needs (BatchNorm running statistics).</param>
+    /// <exception cref="ArgumentException">Two parameters or buffers share a name.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">λ is negative or not finite.</exception>
+    public LayerStack(IReadOnlyList<int> inputShape, IReadOnlyList<ILayer> layers, ILossLayer lastLayer, double weightDecayLambda = 0,
+        IReadOnlyDictionary<string, Tensor>? buffers = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputShape);
+        ArgumentNullException.ThrowIfNull(layers);
+        ArgumentNullException.ThrowIfNull(lastLayer);
+        if (!(weightDecayLambda >= 0) || double.IsInfinity(weightDecayLambda))
+        {
+            throw new ArgumentOutOfRangeException(nameof(weightDecayLambda), $"The weight decay λ must be a finite number ≥ 0; got {weightDecayLambda}.");
+        }
+
+        InputShape = inputShape.ToArray();
+        Layers = layers.ToArray();
+        LastLayer = lastLayer;
+        WeightDecayLambda = weightDecayLambda;
+        Parameters = Layers.SelectMany(l => l.Parameters).ToArray();
+        Buffers = buffers ?? new Dictionary<string, Tensor>();
+        _decayed = Layers.OfType<Affine>().Select(a => a.W).ToArray();
+        var duplicate = Parameters.Select(p => p.Name).Concat(Buffers.Keys).GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"Two tensors of the network are both named \"{duplicate.Key}\": names must be unique to save and load them.", nameof(layers));
+        }
+    }
+
+    /// <summary>One example's shape without the batch axis.</summary>
+    public IReadOnlyList<int> InputShape { get; }
+
+    /// <summary>The layers in forward order.</summary>
+    public IReadOnlyList<ILayer> Layers { get; }
+
+    /// <summary>The loss layer that ends the network.</summary>
+    public ILossLayer LastLayer { get; }
+
+    /// <summary>λ of the L2 weight decay.</summary>
+    public double WeightDecayLambda { get; }
+
+    /// <summary>Every layer's parameters, in layer order.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>Named tensors that are not learned but a saved model needs (empty without BatchNorm).</summary>
+    public IReadOnlyDictionary<string, Tensor> Buffers { get; }
+
+    /// <summary>The scores before the loss layer for a batch (N, ...): the book's <c>predict(x, train_flg)</c>.</summary>
+    public Tensor Forward(Tensor x, bool train)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        foreach (var layer in Layers)
+        {
+            x = layer.Forward(x, train);
+        }
+
+        return x;
+    }
+
+    /// <summary>The book's <c>loss</c>: the loss layer on the scores plus 0.5·λ·ΣW² (summed in double).</summary>
+    public double Loss(Tensor x, Tensor t, bool train)
+    {
+        double loss = LastLayer.Forward(Forward(AsBatch(x), train), t);
+        if (WeightDecayLambda > 0)
+        {
+            double squares = 0;
+            foreach (var w in _decayed)
+            {
+                foreach (float v in w.Value.Span)
+                {
+                    squares += (double)v * v;
+                }
+            }
+
+            loss += 0.5 * WeightDecayLambda * squares;
+        }
+
+        return loss;
+    }
+
+    /// <summary>
+    /// The book's <c>gradient</c>: a training-mode forward, then backward from the loss layer through every layer,
+    /// leaving dLoss/dparameter in each <see cref="Parameter.Grad"/> (λ·W added for weight decay). Returns the loss.
+    /// </summary>
+    public double Gradient(Tensor x, Tensor t)
+    {
+        double loss = Loss(x, t, train: true);
+        var dout = LastLayer.Backward(1);
+        for (int i = Layers.Count - 1; i >= 1; i--)
+        {
+            dout = Layers[i].Backward(dout);
+        }
+
+        // Nothing needs the gradient of the input images: the first Affine layer stops at its parameters'.
+        if (Layers[0] is Affine first)
+        {
+            first.BackwardParameters(dout);
+        }
+        else
+        {
+            Layers[0].Backward(dout);
+        }
+
+        if (WeightDecayLambda > 0)
+        {
+            foreach (var w in _decayed)
+            {
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(w.Value.Span, (float)WeightDecayLambda, w.Grad.Span, w.Grad.Span);
+            }
+        }
+
+        return loss;
+    }
+
+    /// <summary>Softmax probabilities at inference: one example (the input shape) gives (classes,), a batch (N, classes).</summary>
+    public Tensor PredictProbabilities(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        bool single = x.Rank == InputShape.Count;
+        var probabilities = Activations.Softmax(Forward(AsBatch(x), train: false));
+        return single ? probabilities.Reshape(probabilities.Dim(-1)) : probabilities;
+    }
+
+    /// <summary>
+    /// The fraction of examples whose highest score is the label's class, at inference, <paramref name="batchSize"/>
+    /// examples at a time; labels are class indices (N,) or one-hot (N, classes).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
+    /// <exception cref="ArgumentException">The labels do not have one entry per example.</exception>
+    public double Accuracy(Tensor x, Tensor t, int batchSize = 100)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(t);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        x = AsBatch(x);
+        int n = x.Dim(0);
+        if (t.Rank == 0 || t.Dim(0) != n)
+        {
+            throw new ArgumentException($"Accuracy needs one label per example: {n} examples (shape {x.ShapeString}) but labels of shape {t.ShapeString}.", nameof(t));
+        }
+
+        if (n == 0)
+        {
+            return 0;
+        }
+
+        int correct = 0;
+        for (int start = 0; start < n; start += batchSize)
+        {
+            int count = Math.Min(batchSize, n - start);
+            var scores = Forward(x.Rows(start, count), train: false);
+            var predicted = scores.ArgMaxLastAxis();
+            var expected = Labels.Classify(scores, t.Rows(start, count), "accuracy");
+            for (int i = 0; i < count; i++)
+            {
+                correct += predicted[i] == expected[i] ? 1 : 0;
+            }
+        }
+
+        return (double)correct / n;
+    }
+
+    /// <summary>
+    /// Overwrites every parameter and buffer with the tensor of its name, after checking that none is missing, none is
+    /// unknown and every shape matches (nothing is changed when a check fails).
+    /// </summary>
+    /// <exception cref="ArgumentException">A name is missing or unknown, or a shape differs; the message lists them.</exception>
+    public void Load(IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        var targets = Parameters.Select(p => (p.Name, p.Value)).Concat(Buffers.Select(b => (Name: b.Key, b.Value))).ToArray();
+        var problems = new List<string>();
+        var missing = targets.Where(p => !tensors.ContainsKey(p.Name)).Select(p => p.Name).ToArray();
+        if (missing.Length > 0)
+        {
+            problems.Add($"missing {string.Join(", ", missing)}");
+        }
+
+        var unknown = tensors.Keys.Where(k => targets.All(p => p.Name != k)).ToArray();
+        if (unknown.Length > 0)
+        {
+            problems.Add($"not in this network: {string.Join(", ", unknown)}");
+        }
+
+        foreach (var (name, value) in targets)
+        {
+            if (tensors.TryGetValue(name, out var given) && !given.SameShape(value))
+            {
+                problems.Add($"{name} has shape {given.ShapeString} but the network needs {value.ShapeString}");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(
+                $"The tensors do not fit this network (it has {string.Join(", ", targets.Select(p => p.Name))}): {string.Join("; ", problems)}.",
+                nameof(tensors));
+        }
+
+        foreach (var (name, value) in targets)
+        {
+            tensors[name].Span.CopyTo(value.Span);
+        }
+    }
+
+    /// <summary>Adds a batch axis of 1 to a single example, which the layers expect.</summary>
+    private Tensor AsBatch(Tensor x) => x.Rank == InputShape.Count ? x.Reshape([1, .. x.Shape]) : x;
+}

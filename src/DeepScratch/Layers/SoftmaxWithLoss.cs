@@ -1,0 +1,57 @@
+using System.Numerics.Tensors;
+using DeepScratch.Functions;
+
+namespace DeepScratch.Layers;
+
+/// <summary>
+/// The output layer of chapter 5 for classification: softmax then the cross-entropy error, whose gradient with respect
+/// to the scores is simply (y - t) / N. Labels are one-hot (the scores' shape) or class indices ((N,) or a scalar for
+/// one example), stored as floats.
+/// </summary>
+public sealed class SoftmaxWithLoss : ILossLayer
+{
+    private Tensor? _t;
+    private Labels _labels;
+
+    /// <summary>The softmax probabilities of the last <see cref="Forward"/>.</summary>
+    public Tensor? Y { get; private set; }
+
+    /// <summary>The loss of the last <see cref="Forward"/>.</summary>
+    public double Loss { get; private set; }
+
+    /// <summary>
+    /// y = softmax(x) and the book's cross-entropy error -Σ t·log(y + 1e-7) / N. The loss uses a double-precision
+    /// softmax of the same scores, so it is smooth enough for a numerical gradient check of a float32 network.
+    /// </summary>
+    /// <exception cref="ArgumentException">The labels are neither one-hot of x's shape nor valid class indices.</exception>
+    public double Forward(Tensor x, Tensor t)
+    {
+        _labels = Labels.Of(x, t, "SoftmaxWithLoss");
+        _t = t;
+        Y = Activations.Softmax(x);
+        Loss = Losses.SoftmaxCrossEntropy(x, t);
+        return Loss;
+    }
+
+    /// <summary>dLoss/dx = (y - t) / N (times <paramref name="dout"/>), for one-hot or index labels alike.</summary>
+    public Tensor Backward(double dout = 1)
+    {
+        var y = Y ?? throw new InvalidOperationException("SoftmaxWithLoss: Backward needs a Forward first.");
+        var dx = y.Clone();
+        var d = dx.Span;
+        if (_labels.Indices is { } indices)
+        {
+            for (int i = 0; i < indices.Length; i++)
+            {
+                d[i * _labels.Classes + indices[i]] -= 1f;
+            }
+        }
+        else
+        {
+            TensorPrimitives.Subtract(d, _t!.Span, d);
+        }
+
+        TensorPrimitives.Multiply(d, (float)(dout / _labels.BatchSize), d);
+        return dx;
+    }
+}

@@ -1,0 +1,137 @@
+using System.Globalization;
+using DeepScratch.Layers;
+
+namespace DeepScratch.Models;
+
+/// <summary>
+/// The fully connected network of chapter 6 (<c>common/multi_layer_net.py</c>): (Affine → Relu or Sigmoid) per hidden
+/// layer, then Affine → SoftmaxWithLoss; parameters W1, b1, W2, b2, ... Weight decay adds 0.5·λ·ΣW² to the loss and
+/// λ·W to each dW.
+/// </summary>
+public sealed class MultiLayerNet : INetwork
+{
+    private readonly LayerStack _net;
+
+    /// <summary>Builds the network with weights drawn from <c>new Random(seed)</c>, layer by layer; biases start at 0.</summary>
+    /// <param name="inputSize">Values per example (784 for MNIST).</param>
+    /// <param name="hiddenSizes">Neurons of each hidden layer, e.g. [100, 100, 100]; may be empty.</param>
+    /// <param name="outputSize">Classes.</param>
+    /// <param name="activation">"relu" or "sigmoid".</param>
+    /// <param name="weightInit">"he" (the book's "relu"), "xavier" ("sigmoid") or a standard deviation such as "0.01".</param>
+    /// <param name="weightDecayLambda">λ of the L2 weight decay; 0 for none.</param>
+    /// <param name="seed">Seed of the weights' generator: the same seed gives bit-identical weights.</param>
+    /// <exception cref="ArgumentException">An argument is out of range or names an unknown activation or initialisation.</exception>
+    public MultiLayerNet(int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize, string activation = "relu",
+        string weightInit = "he", double weightDecayLambda = 0, int seed = 0)
+    {
+        var random = new Random(seed);
+        var (layers, _) = BuildLayers(inputSize, hiddenSizes, outputSize, activation, weightInit, useBatchnorm: false, dropoutRatio: null, random);
+        _net = new LayerStack([inputSize], layers, new SoftmaxWithLoss(), weightDecayLambda);
+        Architecture = DescribeArchitecture(NetworkFactory.MultiLayer, inputSize, hiddenSizes, outputSize, activation, weightInit, weightDecayLambda).AsReadOnly();
+    }
+
+    /// <summary>The layers in order, for inspection.</summary>
+    public IReadOnlyList<ILayer> Layers => _net.Layers;
+
+    /// <summary>λ of the L2 weight decay.</summary>
+    public double WeightDecayLambda => _net.WeightDecayLambda;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<int> InputShape => _net.InputShape;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Parameter> Parameters => _net.Parameters;
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, Tensor> Buffers => _net.Buffers;
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, string> Architecture { get; }
+
+    /// <inheritdoc/>
+    public Tensor Predict(Tensor x) => _net.PredictProbabilities(x);
+
+    /// <inheritdoc/>
+    public double Loss(Tensor x, Tensor t, bool train) => _net.Loss(x, t, train);
+
+    /// <inheritdoc/>
+    public double Gradient(Tensor x, Tensor t) => _net.Gradient(x, t);
+
+    /// <inheritdoc/>
+    public double Accuracy(Tensor x, Tensor t, int batchSize = 100) => _net.Accuracy(x, t, batchSize);
+
+    /// <inheritdoc/>
+    public void LoadParameters(IReadOnlyDictionary<string, Tensor> parameters) => _net.Load(parameters);
+
+    /// <summary>
+    /// The layers of the book's multi-layer nets: per hidden layer i, Affine(Wi, bi) [→ BatchNorm(gammai, betai)] →
+    /// activation [→ Dropout], then the output Affine. Weights are drawn in layer order from <paramref name="random"/>,
+    /// which the Dropout layers then use for their masks.
+    /// </summary>
+    internal static (List<ILayer> Layers, Dictionary<string, Tensor> Buffers) BuildLayers(
+        int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize, string activation, string weightInit,
+        bool useBatchnorm, double? dropoutRatio, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(hiddenSizes);
+        ArgumentNullException.ThrowIfNull(activation);
+        ArgumentNullException.ThrowIfNull(weightInit);
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputSize, 1);
+        if (hiddenSizes.Any(h => h < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(hiddenSizes), $"Every hidden layer needs at least one neuron; got [{string.Join(", ", hiddenSizes)}].");
+        }
+
+        string act = NormalizeActivation(activation);
+        int[] sizes = [inputSize, .. hiddenSizes, outputSize];
+        var layers = new List<ILayer>();
+        var buffers = new Dictionary<string, Tensor>();
+        for (int i = 1; i < sizes.Length; i++)
+        {
+            var w = WeightInit.Normal(random, WeightInit.Std(weightInit, sizes[i - 1]), sizes[i - 1], sizes[i]);
+            layers.Add(new Affine(new Parameter($"W{i}", w), new Parameter($"b{i}", new Tensor(sizes[i]))));
+            if (i == sizes.Length - 1)
+            {
+                break;
+            }
+
+            if (useBatchnorm)
+            {
+                var ones = new Tensor(sizes[i]);
+                ones.Span.Fill(1f);
+                var bn = new BatchNormalization(new Parameter($"gamma{i}", ones), new Parameter($"beta{i}", new Tensor(sizes[i])));
+                buffers[$"running_mean{i}"] = bn.RunningMean;
+                buffers[$"running_var{i}"] = bn.RunningVar;
+                layers.Add(bn);
+            }
+
+            layers.Add(act == "relu" ? new Relu() : new Sigmoid());
+            if (dropoutRatio is double ratio)
+            {
+                layers.Add(new Dropout(ratio, random));
+            }
+        }
+
+        return (layers, buffers);
+    }
+
+    /// <summary>The architecture entries the multi-layer nets share, with numbers in invariant culture.</summary>
+    internal static Dictionary<string, string> DescribeArchitecture(string model, int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize,
+        string activation, string weightInit, double weightDecayLambda) => new()
+    {
+        ["model"] = model,
+        ["input"] = inputSize.ToString(CultureInfo.InvariantCulture),
+        ["hidden"] = string.Join(",", hiddenSizes.Select(h => h.ToString(CultureInfo.InvariantCulture))),
+        ["output"] = outputSize.ToString(CultureInfo.InvariantCulture),
+        ["activation"] = NormalizeActivation(activation),
+        ["init"] = weightInit.Trim().ToLowerInvariant(),
+        ["weight_decay"] = weightDecayLambda.ToString("R", CultureInfo.InvariantCulture),
+    };
+
+    private static string NormalizeActivation(string activation) => activation.Trim().ToLowerInvariant() switch
+    {
+        "relu" => "relu",
+        "sigmoid" => "sigmoid",
+        _ => throw new ArgumentException($"Unknown activation \"{activation}\": use \"relu\" or \"sigmoid\".", nameof(activation)),
+    };
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+using DeepScratch.Layers;
+
+namespace DeepScratch.Models;
+
+/// <summary>
+/// The chapter 6 network with the countermeasures against overfitting and poor initialisation
+/// (<c>common/multi_layer_net_extend.py</c>): per hidden layer Affine → [BatchNorm] → Relu or Sigmoid → [Dropout],
+/// then Affine → SoftmaxWithLoss; parameters W1, b1, gamma1, beta1, W2, ... and, with BatchNorm, running statistics.
+/// </summary>
+public sealed class MultiLayerNetExtend : INetwork
+{
+    private readonly LayerStack _net;
+
+    /// <summary>
+    /// Builds the network with weights drawn from <c>new Random(seed)</c>, layer by layer (gamma starts at 1, beta and
+    /// biases at 0); the same generator then draws the Dropout masks, so a seeded run repeats exactly.
+    /// </summary>
+    /// <param name="inputSize">Values per example (784 for MNIST).</param>
+    /// <param name="hiddenSizes">Neurons of each hidden layer; may be empty.</param>
+    /// <param name="outputSize">Classes.</param>
+    /// <param name="activation">"relu" or "sigmoid".</param>
+    /// <param name="weightInit">"he" (the book's "relu"), "xavier" ("sigmoid") or a standard deviation such as "0.01".</param>
+    /// <param name="weightDecayLambda">λ of the L2 weight decay; 0 for none.</param>
+    /// <param name="useDropout">Whether each hidden layer ends with Dropout.</param>
+    /// <param name="dropoutRatio">The fraction of neurons Dropout erases in training (the book's <c>dropout_ration</c>).</param>
+    /// <param name="useBatchnorm">Whether each hidden Affine is followed by BatchNorm.</param>
+    /// <param name="seed">Seed of the generator: the same seed gives bit-identical weights.</param>
+    /// <exception cref="ArgumentException">An argument is out of range or names an unknown activation or initialisation.</exception>
+    public MultiLayerNetExtend(int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize, string activation = "relu",
+        string weightInit = "he", double weightDecayLambda = 0, bool useDropout = false, double dropoutRatio = 0.5,
+        bool useBatchnorm = false, int seed = 0)
+    {
+        if (useDropout && !(dropoutRatio >= 0 && dropoutRatio < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(dropoutRatio), $"The dropout ratio is the fraction of neurons erased and must be in [0, 1); got {dropoutRatio}.");
+        }
+
+        var random = new Random(seed);
+        var (layers, buffers) = MultiLayerNet.BuildLayers(
+            inputSize, hiddenSizes, outputSize, activation, weightInit, useBatchnorm, useDropout ? dropoutRatio : null, random);
+        _net = new LayerStack([inputSize], layers, new SoftmaxWithLoss(), weightDecayLambda, buffers.AsReadOnly());
+        var architecture = MultiLayerNet.DescribeArchitecture(
+            NetworkFactory.MultiLayerExtend, inputSize, hiddenSizes, outputSize, activation, weightInit, weightDecayLambda);
+        architecture["batchnorm"] = useBatchnorm ? "true" : "false";
+        architecture["dropout"] = useDropout ? dropoutRatio.ToString("R", CultureInfo.InvariantCulture) : "none";
+        Architecture = architecture.AsReadOnly();
+        (UseBatchnorm, UseDropout) = (useBatchnorm, useDropout);
+    }
+
+    /// <summary>Whether hidden layers have BatchNorm.</summary>
+    public bool UseBatchnorm { get; }
+
+    /// <summary>Whether hidden layers have Dropout.</summary>
+    public bool UseDropout { get; }
+
+    /// <summary>The layers in order, for inspection.</summary>
+    public IReadOnlyList<ILayer> Layers => _net.Layers;
+
+    /// <summary>λ of the L2 weight decay.</summary>
+    public double WeightDecayLambda => _net.WeightDecayLambda;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<int> InputShape => _net.InputShape;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Parameter> Parameters => _net.Parameters;
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, Tensor> Buffers => _net.Buffers;
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, string> Architecture { get; }
+
+    /// <inheritdoc/>
+    public Tensor Predict(Tensor x) => _net.PredictProbabilities(x);
+
+    /// <inheritdoc/>
+    public double Loss(Tensor x, Tensor t, bool train) => _net.Loss(x, t, train);
+
+    /// <inheritdoc/>
+    public double Gradient(Tensor x, Tensor t) => _net.Gradient(x, t);
+
+    /// <inheritdoc/>
+    public double Accuracy(Tensor x, Tensor t, int batchSize = 100) => _net.Accuracy(x, t, batchSize);
+
+    /// <inheritdoc/>
+    public void LoadParameters(IReadOnlyDictionary<string, Tensor> parameters) => _net.Load(parameters);
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+
+namespace DeepScratch.Models;
+
+/// <summary>
+/// Rebuilds a network from its <see cref="INetwork.Architecture"/>, so that a model file needs only that text and the
+/// named tensors: <c>Create(metadata)</c> then <see cref="INetwork.LoadParameters"/>.
+/// </summary>
+public static class NetworkFactory
+{
+    /// <summary>The "model" value of <see cref="TwoLayerNet"/>.</summary>
+    public const string TwoLayer = "two-layer";
+
+    /// <summary>The "model" value of <see cref="MultiLayerNet"/>.</summary>
+    public const string MultiLayer = "multi-layer";
+
+    /// <summary>The "model" value of <see cref="MultiLayerNetExtend"/>.</summary>
+    public const string MultiLayerExtend = "multi-layer-extend";
+
+    /// <summary>
+    /// An untrained network of the described architecture, its weights drawn with <paramref name="seed"/>. Keys other
+    /// than the architecture's are ignored (a model file may carry more metadata); optional keys take the constructors'
+    /// defaults.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model is unknown, a required key is missing, or a value does not parse; the message names the key.</exception>
+    public static INetwork Create(IReadOnlyDictionary<string, string> architecture, int seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        var a = new Reader(architecture);
+        string model = a.Required("model");
+        try
+        {
+            return model switch
+            {
+                TwoLayer => new TwoLayerNet(a.Int("input"), a.Int("hidden"), a.Int("output"), a.Double("init", 0.01), seed),
+                MultiLayer => new MultiLayerNet(
+                    a.Int("input"), a.IntList("hidden"), a.Int("output"), a.Optional("activation") ?? "relu",
+                    a.Optional("init") ?? "he", a.Double("weight_decay", 0), seed),
+                MultiLayerExtend => new MultiLayerNetExtend(
+                    a.Int("input"), a.IntList("hidden"), a.Int("output"), a.Optional("activation") ?? "relu",
+                    a.Optional("init") ?? "he", a.Double("weight_decay", 0),
+                    useDropout: a.Dropout() is not null, dropoutRatio: a.Dropout() ?? 0.5, useBatchnorm: a.Bool("batchnorm", false), seed: seed),
+                _ => throw new ArgumentException(
+                    $"Unknown model \"{model}\" in the architecture: use \"{TwoLayer}\", \"{MultiLayer}\" or \"{MultiLayerExtend}\".", nameof(architecture)),
+            };
+        }
+        catch (ArgumentException e) when (e.ParamName != nameof(architecture))
+        {
+            throw new ArgumentException($"The architecture does not describe a valid {model} network: {e.Message}", nameof(architecture), e);
+        }
+    }
+
+    /// <summary>Reads typed values from the architecture with errors that name the key and the text found.</summary>
+    private sealed class Reader(IReadOnlyDictionary<string, string> values)
+    {
+        public string Required(string key) =>
+            Optional(key) ?? throw new ArgumentException(
+                $"The architecture lacks \"{key}\" (it has {string.Join(", ", values.Keys)}).", "architecture");
+
+        public string? Optional(string key) => values.TryGetValue(key, out var v) ? v.Trim() : null;
+
+        public int Int(string key)
+        {
+            string text = Required(key);
+            return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0
+                ? v
+                : throw Invalid(key, text, "a positive whole number");
+        }
+
+        public int[] IntList(string key)
+        {
+            string text = Required(key);
+            if (text.Length == 0)
+            {
+                return [];
+            }
+
+            var parts = text.Split(',');
+            var result = new int[parts.Length];
+            for (int i = 0; i < parts.Length; i++)
+            {
+                if (!int.TryParse(parts[i].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out result[i]) || result[i] < 1)
+                {
+                    throw Invalid(key, text, "positive whole numbers separated by commas, e.g. \"100,100\"");
+                }
+            }
+
+            return result;
+        }
+
+        public double Double(string key, double fallback)
+        {
+            string? text = Optional(key);
+            if (text is null)
+            {
+                return fallback;
+            }
+
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v)
+                ? v
+                : throw Invalid(key, text, "a number");
+        }
+
+        public bool Bool(string key, bool fallback) => Optional(key)?.ToLowerInvariant() switch
+        {
+            null => fallback,
+            "true" => true,
+            "false" => false,
+            var text => throw Invalid(key, text, "\"true\" or \"false\""),
+        };
+
+        /// <summary>The dropout ratio, or null for none ("none", "false" or absent).</summary>
+        public double? Dropout() => Optional("dropout")?.ToLowerInvariant() switch
+        {
+            null or "none" or "false" => null,
+            var text => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : throw Invalid("dropout", text, "a ratio in [0, 1) or \"none\""),
+        };
+
+        private static ArgumentException Invalid(string key, string text, string expected) =>
+            new($"The architecture's \"{key}\" is \"{text}\"; it must be {expected}.", "architecture");
+    }
+}

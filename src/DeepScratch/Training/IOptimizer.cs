@@ -1,0 +1,10 @@
+using DeepScratch.Layers;
+
+namespace DeepScratch.Training;
+
+/// <summary>An update rule of chapter 6: moves each parameter against its gradient.</summary>
+public interface IOptimizer
+{
+    /// <summary>Updates every parameter's <see cref="Parameter.Value"/> in place from its <see cref="Parameter.Grad"/>.</summary>
+    void Update(IReadOnlyList<Parameter> parameters);
+}

@@ -1,0 +1,54 @@
+using System.Numerics.Tensors;
+using DeepScratch.Layers;
+
+namespace DeepScratch.Training;
+
+/// <summary>
+/// The book's <c>Nesterov</c> (Nesterov's accelerated gradient in the form of arXiv:1212.0901), which looks ahead
+/// along the velocity: <c>v *= momentum; v -= lr * grad; param += momentum² * v; param -= (1 + momentum) * lr * grad</c>.
+/// Not thread-safe: one optimizer per training loop.
+/// </summary>
+public sealed class Nesterov : IOptimizer
+{
+    private readonly ParameterStates _velocity = new(1);
+
+    /// <summary>Creates the optimizer; the book's defaults are a learning rate of 0.01 and momentum 0.9.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="learningRate"/> is not finite and positive, or <paramref name="momentum"/> is outside [0, 1).
+    /// </exception>
+    public Nesterov(double learningRate = 0.01, double momentum = 0.9)
+    {
+        LearningRate = OptimizerArguments.LearningRate(learningRate, nameof(learningRate));
+        MomentumCoefficient = OptimizerArguments.Fraction(momentum, nameof(momentum), "the fraction of the velocity kept each step");
+    }
+
+    /// <summary>The step size (the book's <c>lr</c>).</summary>
+    public double LearningRate { get; }
+
+    /// <summary>The fraction of the velocity kept each step (the book's <c>momentum</c>).</summary>
+    public double MomentumCoefficient { get; }
+
+    /// <summary>The velocity per parameter, for tests.</summary>
+    internal ParameterStates State => _velocity;
+
+    /// <inheritdoc/>
+    public void Update(IReadOnlyList<Parameter> parameters)
+    {
+        OptimizerArguments.CheckParameters(parameters);
+        float lr = (float)LearningRate;
+        float momentum = (float)MomentumCoefficient;
+        float lookAhead = (float)(MomentumCoefficient * MomentumCoefficient);
+        float gradientStep = (float)((1 + MomentumCoefficient) * LearningRate);
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            Parameter parameter = parameters[i];
+            Span<float> v = _velocity.For(parameter)[0].Span;
+            Span<float> value = parameter.Value.Span;
+            ReadOnlySpan<float> grad = parameter.Grad.Span;
+            TensorPrimitives.Multiply(v, momentum, v);
+            TensorPrimitives.MultiplyAdd(grad, -lr, v, v);
+            TensorPrimitives.MultiplyAdd(v, lookAhead, value, value);
+            TensorPrimitives.MultiplyAdd(grad, -gradientStep, value, value);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace DeepScratch.Tests.Cli;
+
+/// <summary>
+/// End-to-end tests of <c>deepscratch train</c>, <c>convert</c> and evaluating saved models, on Debian's
+/// Fashion-MNIST (installed by .ci/run) with short runs that still have to learn.
+/// </summary>
+public sealed class TrainCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("deepscratch-train-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Train_learns_saves_a_model_that_eval_reloads_and_plots_the_curve()
+    {
+        string model = Path.Combine(_dir, "two.safetensors");
+        string plot = Path.Combine(_dir, "curve.png");
+        var r = CliRunner.Run(_dir, "train", "--model", "two-layer", "--lr", "0.1", "--iterations", "600", "--dataset", "fashion-mnist",
+            "--seed", "1", "--out", model, "--plot", plot);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        double trained = ReadAccuracy(r.Stdout, "Test accuracy");
+        Assert.InRange(trained, 0.70, 1.0); // one epoch of the book's recipe: far above chance (0.1)
+        Assert.Contains("Epoch time:", r.Stdout);
+        Assert.Matches(new Regex(@"^epoch\s+1\s+iteration\s+600/600", RegexOptions.Multiline), r.Stdout);
+
+        var png = File.ReadAllBytes(plot);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+        Assert.Equal(900, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
+
+        var e = CliRunner.Run(_dir, "eval", "--weights", model, "--dataset", "fashion-mnist");
+        Assert.True(e.ExitCode == 0, e.Stderr);
+        Assert.Equal(trained, ReadAccuracy(e.Stdout, "Accuracy"), 4);
+        Assert.Contains("two-layer 784-50-10", e.Stdout);
+    }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_model_file()
+    {
+        string a = Path.Combine(_dir, "a.safetensors");
+        string b = Path.Combine(_dir, "b.safetensors");
+        foreach (string path in new[] { a, b })
+        {
+            var r = CliRunner.Run(_dir, "train", "--model", "multi-layer", "--hidden", "30,20", "--batchnorm", "--dropout", "0.2",
+                "--optimizer", "adam", "--iterations", "40", "--dataset", "fashion-mnist", "--seed", "7", "--out", path);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+        }
+
+        Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
+    }
+
+    [Fact]
+    public void A_multi_layer_model_with_batchnorm_reloads_with_the_same_accuracy()
+    {
+        string model = Path.Combine(_dir, "bn.safetensors");
+        var r = CliRunner.Run(_dir, "train", "--model", "multi-layer", "--hidden", "50,50", "--batchnorm", "--weight-decay", "0.0001",
+            "--optimizer", "adam", "--lr", "0.001", "--iterations", "300", "--dataset", "fashion-mnist", "--out", model);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        double trained = ReadAccuracy(r.Stdout, "Test accuracy");
+        Assert.InRange(trained, 0.70, 1.0);
+
+        var e = CliRunner.Run(_dir, "eval", "--weights", model, "--dataset", "fashion-mnist", "--batch-size", "1000");
+        Assert.True(e.ExitCode == 0, e.Stderr);
+        Assert.Equal(trained, ReadAccuracy(e.Stdout, "Accuracy"), 4);
+    }
+
+    [Fact]
+    public void Convert_writes_safetensors_that_eval_reads_with_the_book_accuracy()
+    {
+        string model = Path.Combine(_dir, "sample.safetensors");
+        var c = CliRunner.Run(_dir, "convert", TestData.Weights("sample_weight.pkl"), model);
+        Assert.True(c.ExitCode == 0, c.Stderr);
+        Assert.Contains("6 arrays", c.Stdout);
+
+        var e = CliRunner.Run(_dir, "eval", "--weights", model, "--data", TestData.Dir);
+        Assert.True(e.ExitCode == 0, e.Stderr);
+        Assert.Contains("Accuracy: 0.9352", e.Stdout);
+
+        var i = CliRunner.Run(_dir, "inspect", model);
+        Assert.True(i.ExitCode == 0, i.Stderr);
+        Assert.Matches(new Regex(@"^W1\s+\(784, 50\)\s+F32\s+C\s", RegexOptions.Multiline), i.Stdout);
+    }
+
+    [Theory]
+    [InlineData("--lr", "--lr", "-1")]
+    [InlineData("--lr", "--lr", "0")]
+    [InlineData("--hidden", "--hidden", "0")]
+    [InlineData("--hidden", "--model", "multi-layer", "--hidden", "100,x")]
+    [InlineData("--epochs", "--epochs", "0")]
+    [InlineData("--batch-size", "--batch-size", "0")]
+    [InlineData("--dropout", "--model", "multi-layer", "--dropout", "1")]
+    [InlineData("--weight-decay", "--model", "multi-layer", "--weight-decay", "-0.1")]
+    [InlineData("--init", "--model", "multi-layer", "--init", "gauss")]
+    [InlineData("multi-layer", "--batchnorm")]
+    [InlineData("--optimizer", "--optimizer", "adadelta")]
+    [InlineData("--model", "--model", "cnn")]
+    public void Bad_training_options_give_one_line_and_exit_code_2(string mention, params string[] options)
+    {
+        var r = CliRunner.Run(_dir, ["train", "--dataset", "fashion-mnist", "--out", Path.Combine(_dir, "x.safetensors"), .. options]);
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}: {r.Stderr}");
+        Assert.Single(r.StderrLines);
+        Assert.Contains(mention, r.Stderr);
+        Assert.False(File.Exists(Path.Combine(_dir, "x.safetensors")));
+    }
+
+    [Fact]
+    public void A_diverging_run_stops_with_a_clear_message()
+    {
+        var r = CliRunner.Run(_dir, "train", "--lr", "1e30", "--iterations", "200", "--dataset", "fashion-mnist", "--out", Path.Combine(_dir, "nan.safetensors"));
+        Assert.True(r.ExitCode == 4, $"exit {r.ExitCode}: {r.Stderr}");
+        Assert.Contains("diverged", r.Stderr);
+        Assert.Contains("--lr", r.Stderr);
+        Assert.False(File.Exists(Path.Combine(_dir, "nan.safetensors")));
+    }
+
+    [Fact]
+    public void Training_without_the_training_set_names_the_missing_files()
+    {
+        string empty = Directory.CreateDirectory(Path.Combine(_dir, "empty")).FullName;
+        var r = CliRunner.Run(_dir, "train", "--data", empty, "--out", Path.Combine(_dir, "m.safetensors"));
+        Assert.Equal(3, r.ExitCode);
+        Assert.Contains("train-images-idx3-ubyte.gz", r.Stderr);
+        Assert.Contains("DEEPSCRATCH_DATA", r.Stderr);
+    }
+
+    private static double ReadAccuracy(string stdout, string label)
+    {
+        var match = Regex.Match(stdout, $@"^{label}: (0\.\d{{4}})$", RegexOptions.Multiline);
+        Assert.True(match.Success, $"no '{label}: ' line in: {stdout}");
+        return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+}
