@@ -8,7 +8,7 @@ namespace DeepScratch.Bench;
 /// <summary>
 /// The compute-engine benchmark: FMA peak, GEMM shapes, MLP inference over the MNIST test set, whole-process eval,
 /// side by side with numpy and PyTorch when Debian's python3-numpy / python3-torch are installed.
-/// Usage: dotnet run --project bench/DeepScratch.Bench -c Release -- [all|peak|gemm|mlp|process] [--data DIR]
+/// Usage: dotnet run --project bench/DeepScratch.Bench -c Release -- [all|peak|gemm|mlp|train|process] [--data DIR]
 /// </summary>
 public static class Program
 {
@@ -34,6 +34,11 @@ public static class Program
         if (what is "all" or "mlp")
         {
             report.Mlp();
+        }
+
+        if (what is "all" or "train")
+        {
+            report.Train();
         }
 
         if (what is "all" or "process")
