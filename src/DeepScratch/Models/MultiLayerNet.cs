@@ -8,10 +8,8 @@ namespace DeepScratch.Models;
 /// layer, then Affine → SoftmaxWithLoss; parameters W1, b1, W2, b2, ... Weight decay adds 0.5·λ·ΣW² to the loss and
 /// λ·W to each dW.
 /// </summary>
-public sealed class MultiLayerNet : INetwork
+public sealed class MultiLayerNet : LayeredNetwork
 {
-    private readonly LayerStack _net;
-
     /// <summary>Builds the network with weights drawn from <c>new Random(seed)</c>, layer by layer; biases start at 0.</summary>
     /// <param name="inputSize">Values per example (784 for MNIST).</param>
     /// <param name="hiddenSizes">Neurons of each hidden layer, e.g. [100, 100, 100]; may be empty.</param>
@@ -26,42 +24,9 @@ public sealed class MultiLayerNet : INetwork
     {
         var random = new Random(seed);
         var (layers, _) = BuildLayers(inputSize, hiddenSizes, outputSize, activation, weightInit, useBatchnorm: false, dropoutRatio: null, random);
-        _net = new LayerStack([inputSize], layers, new SoftmaxWithLoss(), weightDecayLambda);
+        Net = new LayerStack([inputSize], layers, new SoftmaxWithLoss(), weightDecayLambda);
         Architecture = DescribeArchitecture(NetworkFactory.MultiLayer, inputSize, hiddenSizes, outputSize, activation, weightInit, weightDecayLambda).AsReadOnly();
     }
-
-    /// <summary>The layers in order, for inspection.</summary>
-    public IReadOnlyList<ILayer> Layers => _net.Layers;
-
-    /// <summary>λ of the L2 weight decay.</summary>
-    public double WeightDecayLambda => _net.WeightDecayLambda;
-
-    /// <inheritdoc/>
-    public IReadOnlyList<int> InputShape => _net.InputShape;
-
-    /// <inheritdoc/>
-    public IReadOnlyList<Parameter> Parameters => _net.Parameters;
-
-    /// <inheritdoc/>
-    public IReadOnlyDictionary<string, Tensor> Buffers => _net.Buffers;
-
-    /// <inheritdoc/>
-    public IReadOnlyDictionary<string, string> Architecture { get; }
-
-    /// <inheritdoc/>
-    public Tensor Predict(Tensor x) => _net.PredictProbabilities(x);
-
-    /// <inheritdoc/>
-    public double Loss(Tensor x, Tensor t, bool train) => _net.Loss(x, t, train);
-
-    /// <inheritdoc/>
-    public double Gradient(Tensor x, Tensor t) => _net.Gradient(x, t);
-
-    /// <inheritdoc/>
-    public double Accuracy(Tensor x, Tensor t, int batchSize = 100) => _net.Accuracy(x, t, batchSize);
-
-    /// <inheritdoc/>
-    public void LoadParameters(IReadOnlyDictionary<string, Tensor> parameters) => _net.Load(parameters);
 
     /// <summary>
     /// The layers of the book's multi-layer nets: per hidden layer i, Affine(Wi, bi) [→ BatchNorm(gammai, betai)] →

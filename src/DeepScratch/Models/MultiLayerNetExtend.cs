@@ -8,10 +8,8 @@ namespace DeepScratch.Models;
 /// (<c>common/multi_layer_net_extend.py</c>): per hidden layer Affine → [BatchNorm] → Relu or Sigmoid → [Dropout],
 /// then Affine → SoftmaxWithLoss; parameters W1, b1, gamma1, beta1, W2, ... and, with BatchNorm, running statistics.
 /// </summary>
-public sealed class MultiLayerNetExtend : INetwork
+public sealed class MultiLayerNetExtend : LayeredNetwork
 {
-    private readonly LayerStack _net;
-
     /// <summary>
     /// Builds the network with weights drawn from <c>new Random(seed)</c>, layer by layer (gamma starts at 1, beta and
     /// biases at 0); the same generator then draws the Dropout masks, so a seeded run repeats exactly.
@@ -39,7 +37,7 @@ public sealed class MultiLayerNetExtend : INetwork
         var random = new Random(seed);
         var (layers, buffers) = MultiLayerNet.BuildLayers(
             inputSize, hiddenSizes, outputSize, activation, weightInit, useBatchnorm, useDropout ? dropoutRatio : null, random);
-        _net = new LayerStack([inputSize], layers, new SoftmaxWithLoss(), weightDecayLambda, buffers.AsReadOnly());
+        Net = new LayerStack([inputSize], layers, new SoftmaxWithLoss(), weightDecayLambda, buffers.AsReadOnly());
         var architecture = MultiLayerNet.DescribeArchitecture(
             NetworkFactory.MultiLayerExtend, inputSize, hiddenSizes, outputSize, activation, weightInit, weightDecayLambda);
         architecture["batchnorm"] = useBatchnorm ? "true" : "false";
@@ -53,37 +51,4 @@ public sealed class MultiLayerNetExtend : INetwork
 
     /// <summary>Whether hidden layers have Dropout.</summary>
     public bool UseDropout { get; }
-
-    /// <summary>The layers in order, for inspection.</summary>
-    public IReadOnlyList<ILayer> Layers => _net.Layers;
-
-    /// <summary>λ of the L2 weight decay.</summary>
-    public double WeightDecayLambda => _net.WeightDecayLambda;
-
-    /// <inheritdoc/>
-    public IReadOnlyList<int> InputShape => _net.InputShape;
-
-    /// <inheritdoc/>
-    public IReadOnlyList<Parameter> Parameters => _net.Parameters;
-
-    /// <inheritdoc/>
-    public IReadOnlyDictionary<string, Tensor> Buffers => _net.Buffers;
-
-    /// <inheritdoc/>
-    public IReadOnlyDictionary<string, string> Architecture { get; }
-
-    /// <inheritdoc/>
-    public Tensor Predict(Tensor x) => _net.PredictProbabilities(x);
-
-    /// <inheritdoc/>
-    public double Loss(Tensor x, Tensor t, bool train) => _net.Loss(x, t, train);
-
-    /// <inheritdoc/>
-    public double Gradient(Tensor x, Tensor t) => _net.Gradient(x, t);
-
-    /// <inheritdoc/>
-    public double Accuracy(Tensor x, Tensor t, int batchSize = 100) => _net.Accuracy(x, t, batchSize);
-
-    /// <inheritdoc/>
-    public void LoadParameters(IReadOnlyDictionary<string, Tensor> parameters) => _net.Load(parameters);
 }

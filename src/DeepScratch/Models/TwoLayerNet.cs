@@ -7,10 +7,8 @@ namespace DeepScratch.Models;
 /// The two-layer network of chapter 5 (<c>ch05/two_layer_net.py</c>): Affine1 → Relu1 → Affine2 → SoftmaxWithLoss,
 /// with parameters W1, b1, W2, b2. Weights start as weightInitStd·N(0, 1) from a seeded generator, biases at 0.
 /// </summary>
-public sealed class TwoLayerNet : INetwork
+public sealed class TwoLayerNet : LayeredNetwork
 {
-    private readonly LayerStack _net;
-
     /// <summary>Builds the network with weights drawn from <c>new Random(seed)</c> (W1 first, then W2).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive or the standard deviation is not a positive number.</exception>
     public TwoLayerNet(int inputSize, int hiddenSize, int outputSize, double weightInitStd = 0.01, int seed = 0)
@@ -30,7 +28,7 @@ public sealed class TwoLayerNet : INetwork
         var affine2 = new Affine(
             new Parameter("W2", WeightInit.Normal(random, weightInitStd, hiddenSize, outputSize)),
             new Parameter("b2", new Tensor(outputSize)));
-        _net = new LayerStack([inputSize], [affine1, new Relu(), affine2], new SoftmaxWithLoss());
+        Net = new LayerStack([inputSize], [affine1, new Relu(), affine2], new SoftmaxWithLoss());
         Architecture = new Dictionary<string, string>
         {
             ["model"] = NetworkFactory.TwoLayer,
@@ -40,34 +38,4 @@ public sealed class TwoLayerNet : INetwork
             ["init"] = weightInitStd.ToString("R", CultureInfo.InvariantCulture),
         }.AsReadOnly();
     }
-
-    /// <summary>The layers in order (Affine1, Relu1, Affine2), for inspection.</summary>
-    public IReadOnlyList<ILayer> Layers => _net.Layers;
-
-    /// <inheritdoc/>
-    public IReadOnlyList<int> InputShape => _net.InputShape;
-
-    /// <inheritdoc/>
-    public IReadOnlyList<Parameter> Parameters => _net.Parameters;
-
-    /// <inheritdoc/>
-    public IReadOnlyDictionary<string, Tensor> Buffers => _net.Buffers;
-
-    /// <inheritdoc/>
-    public IReadOnlyDictionary<string, string> Architecture { get; }
-
-    /// <inheritdoc/>
-    public Tensor Predict(Tensor x) => _net.PredictProbabilities(x);
-
-    /// <inheritdoc/>
-    public double Loss(Tensor x, Tensor t, bool train) => _net.Loss(x, t, train);
-
-    /// <inheritdoc/>
-    public double Gradient(Tensor x, Tensor t) => _net.Gradient(x, t);
-
-    /// <inheritdoc/>
-    public double Accuracy(Tensor x, Tensor t, int batchSize = 100) => _net.Accuracy(x, t, batchSize);
-
-    /// <inheritdoc/>
-    public void LoadParameters(IReadOnlyDictionary<string, Tensor> parameters) => _net.Load(parameters);
 }
