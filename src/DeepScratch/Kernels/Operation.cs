@@ -44,20 +44,24 @@ internal readonly unsafe struct MatrixSource
     /// <summary>Writes rows [start, start + rows) of op(A), k wide, row-major into <paramref name="destination"/>.</summary>
     public void CopyRows(int start, int rows, int k, float* destination)
     {
-        for (int r = 0; r < rows; r++)
+        if (Kind == SourceKind.TransposedFloats)
         {
-            float* dst = destination + (long)r * k;
-            if (Kind == SourceKind.TransposedFloats)
+            // Row p of the stored matrix holds element p of every wanted row: read it contiguously, write it as a column.
+            for (int p = 0; p < k; p++)
             {
-                for (int p = 0; p < k; p++)
+                float* src = Floats + (long)p * Stride + start;
+                for (int r = 0; r < rows; r++)
                 {
-                    dst[p] = Floats[(long)p * Stride + start + r];
+                    destination[(long)r * k + p] = src[r];
                 }
             }
-            else
-            {
-                ScalePixels(Bytes + (long)(start + r) * Stride, dst, k);
-            }
+
+            return;
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            ScalePixels(Bytes + (long)(start + r) * Stride, destination + (long)r * k, k);
         }
     }
 
