@@ -2,8 +2,10 @@
 """One training epoch in PyTorch, for the benchmark's side-by-side training figures.
 
 Usage: bench_train_torch.py two-layer|multi-layer FASHION_DIR
-  two-layer:   the book's TwoLayerNet 784-50-10 (Affine-ReLU-Affine, softmax cross-entropy), SGD lr 0.1
-  multi-layer: MultiLayerNetExtend 784-100-100-100-100-10, He init, BatchNorm, ReLU, Adam lr 0.001
+  two-layer:   the book's TwoLayerNet shape 784-50-10 (Affine-ReLU-Affine, softmax cross-entropy), SGD lr 0.1
+  multi-layer: MultiLayerNetExtend's shape 784-100-100-100-100-10, BatchNorm, ReLU, Adam lr 0.001
+Weights use PyTorch's default initialisation: the script times the same work per epoch as DeepScratch, it does not
+reproduce the book's learning curve.
 Each: 600 iterations of batch 100 (one epoch of the 60,000 Fashion-MNIST training images), forward + backward +
 update, 2 threads. Prints "best_ms median_ms" over 5 epochs after one warm-up epoch.
 """

@@ -24,6 +24,11 @@ internal static class ConvertCommand
                 throw new FileNotFoundException($"weights file not found: {from}", from);
             }
 
+            if (Path.GetFullPath(from) == Path.GetFullPath(to))
+            {
+                throw new UserError($"INPUT and OUTPUT are the same file ({from}): converting would overwrite the weights.");
+            }
+
             CommonOptions.CheckOutput(to, "OUTPUT");
             int count = ModelFile.Convert(from, to);
             System.Console.WriteLine($"Wrote {to}: {count} arrays from {from}");

@@ -25,7 +25,7 @@ internal static class TrainCommand
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay lambda (multi-layer).", HelpName = "L" };
         var optimizer = new Option<string>("--optimizer") { Description = "Update rule.", DefaultValueFactory = _ => "sgd" }
             .AcceptOnlyFromAmong("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam");
-        var lr = new Option<double?>("--lr") { Description = "Learning rate (default: the optimizer's book default).", HelpName = "X" };
+        var lr = new Option<string?>("--lr") { Description = "Learning rate (default: the optimizer's book default).", HelpName = "X" };
         var batchSize = new Option<int>("--batch-size") { Description = "Minibatch size.", DefaultValueFactory = _ => 100, HelpName = "N" };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training set.", DefaultValueFactory = _ => 10, HelpName = "N" };
         var iterations = new Option<int?>("--iterations") { Description = "Train for this many minibatches instead of whole epochs (the book's ch.5 recipe: 10000).", HelpName = "N" };
@@ -40,10 +40,14 @@ internal static class TrainCommand
         };
         command.SetAction(r => ErrorReporter.Run(() => Run(new Settings(
             r.GetValue(model)!, r.GetValue(hidden), r.GetValue(activation)!, r.GetValue(init), r.GetValue(batchnorm), r.GetValue(dropout),
-            r.GetValue(weightDecay), r.GetValue(optimizer)!, r.GetValue(lr), r.GetValue(batchSize), r.GetValue(epochs), r.GetValue(iterations),
+            r.GetValue(weightDecay), r.GetValue(optimizer)!, ParseLearningRate(r.GetValue(lr)), r.GetValue(batchSize), r.GetValue(epochs), r.GetValue(iterations),
             CommonOptions.ParseDataset(r.GetValue(dataset)!), r.GetValue(seed), r.GetValue(output)!, r.GetValue(plot), r.GetValue(data)))));
         return command;
     }
+
+    /// <summary>Bounds that keep a typo from asking for gigabytes of weights or billions of iterations.</summary>
+    private const int MaxLayerSize = 10_000;
+    private const int MaxEpochs = 100_000;
 
     private sealed record Settings(
         string Model, string? Hidden, string Activation, string? Init, bool BatchNorm, double Dropout, double WeightDecay,
@@ -88,11 +92,13 @@ internal static class TrainCommand
             ["test_accuracy"] = history.TestAccuracy[^1].ToString("0.0000", inv),
         };
         ModelFile.Save(s.Output, network, metadata);
-        double meanEpoch = history.EpochTimes.Average(t => t.TotalSeconds);
+        // Per iteration times a full epoch's iterations, so a short last epoch does not flatter the figure.
+        int perEpoch = Math.Max(xTrain.Dim(0) / Math.Min(s.BatchSize, xTrain.Dim(0)), 1);
+        double meanEpoch = history.EpochTimes.Sum(t => t.TotalSeconds) / history.Loss.Count * perEpoch;
         System.Console.WriteLine(string.Create(inv, $"Test accuracy: {history.TestAccuracy[^1]:0.0000}"));
         System.Console.WriteLine(string.Create(inv, $"Train accuracy: {history.TrainAccuracy[^1]:0.0000}"));
         System.Console.WriteLine(string.Create(inv,
-            $"Epoch time: {meanEpoch:0.000} s on average (forward, backward and update; accuracy passes excluded), {history.Elapsed.TotalSeconds:0.0} s in all"));
+            $"Epoch time: {meanEpoch:0.000} s on average for {perEpoch} iterations (forward, backward and update; accuracy passes excluded), {history.Elapsed.TotalSeconds:0.0} s in all"));
         System.Console.WriteLine($"Saved {s.Output}");
         if (s.Plot is not null)
         {
@@ -101,6 +107,21 @@ internal static class TrainCommand
         }
 
         return 0;
+    }
+
+    private static double? ParseLearningRate(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double lr))
+        {
+            throw new UserError($"--lr must be a positive number; got '{text}'.");
+        }
+
+        return lr;
     }
 
     private static void Validate(Settings s)
@@ -120,7 +141,8 @@ internal static class TrainCommand
             throw new UserError($"--iterations must be at least 1; got {s.Iterations}.");
         }
 
-        if (s.LearningRate is double lr && !(lr > 0 && double.IsFinite(lr)))
+        // Checked as the float the optimizers compute with: 1e39 would become infinity, 1e-50 zero.
+        if (s.LearningRate is double lr && !((float)lr > 0 && float.IsFinite((float)lr)))
         {
             throw new UserError($"--lr must be a positive number; got {lr.ToString(CultureInfo.InvariantCulture)}.");
         }
@@ -141,6 +163,21 @@ internal static class TrainCommand
         }
 
         var sizes = HiddenSizes(s);
+        if (sizes.Any(h => h > MaxLayerSize))
+        {
+            throw new UserError($"--hidden layer sizes must be at most {MaxLayerSize}; got {string.Join(",", sizes)}.");
+        }
+
+        if (s.Epochs > MaxEpochs)
+        {
+            throw new UserError($"--epochs must be at most {MaxEpochs}; got {s.Epochs}.");
+        }
+
+        if (s.Plot is not null && Path.GetFullPath(s.Plot) == Path.GetFullPath(s.Output))
+        {
+            throw new UserError($"--out and --plot name the same file ({s.Output}): the picture would replace the model.");
+        }
+
         if (s.Model == "two-layer" && sizes.Length != 1)
         {
             throw new UserError($"--model two-layer has one hidden layer; got {sizes.Length} sizes in --hidden.");

@@ -89,13 +89,26 @@ public static class ModelFile
         var arrays = NumpyPickle.Load(picklePath);
         var metadata = new Dictionary<string, string> { [FormatKey] = FormatValue, ["source"] = Path.GetFileName(picklePath) };
         var names = arrays.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
-        if (ThreeLayerNet.ParameterNames.All(names.Contains))
+        if (ThreeLayerNet.ParameterNames.All(names.Contains) && IsThreeLayerNet(arrays, picklePath))
         {
-            ThreeLayerNet.FromWeights(arrays.ToDictionary(a => a.Name, a => a.Tensor), picklePath); // checks the shapes chain
             metadata["model"] = ThreeLayer;
         }
 
         SafeTensors.Save(outputPath, arrays.Select(a => KeyValuePair.Create(a.Name, a.Tensor)), metadata);
         return arrays.Count;
+    }
+
+    /// <summary>Whether arrays named W1..b3 really chain as the chapter 3 network (the CNN pickles use the same names).</summary>
+    private static bool IsThreeLayerNet(IReadOnlyList<NumpyArray> arrays, string source)
+    {
+        try
+        {
+            ThreeLayerNet.FromWeights(arrays.ToDictionary(a => a.Name, a => a.Tensor), source);
+            return true;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
     }
 }

@@ -65,7 +65,7 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
             {
                 throw new TrainingDivergedException(
                     $"the loss became {loss} at iteration {iteration} (epoch {(iteration - 1) / perEpoch + 1}): training diverged. " +
-                    "Lower the learning rate (--lr), or use batch normalization or weight decay.");
+                    "Lower the learning rate (--lr).");
             }
 
             optimizer.Update(network.Parameters);
@@ -80,6 +80,7 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
 
             history.EpochTimes.Add(epochClock.Elapsed);
             epochClock.Reset();
+            CheckFinite(iteration);
             double trainAccuracy = network.Accuracy(xTrain, tTrain);
             double testAccuracy = network.Accuracy(xTest, tTest);
             history.TrainAccuracy.Add(trainAccuracy);
@@ -89,6 +90,25 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
 
         history.Elapsed = clock.Elapsed;
         return history;
+    }
+
+    /// <summary>
+    /// A last update can overflow the weights even when the loss before it was finite: never hand back (or let anyone
+    /// save) a network holding NaN or infinity.
+    /// </summary>
+    private void CheckFinite(int iteration)
+    {
+        foreach (var parameter in network.Parameters)
+        {
+            foreach (float v in parameter.Value.Span)
+            {
+                if (!float.IsFinite(v))
+                {
+                    throw new TrainingDivergedException(
+                        $"parameter {parameter.Name} holds {v} after iteration {iteration}: training diverged. Lower the learning rate (--lr).");
+                }
+            }
+        }
     }
 
     /// <summary>Copies the rows named by <paramref name="rows"/> into <paramref name="destination"/>'s rows, in order.</summary>

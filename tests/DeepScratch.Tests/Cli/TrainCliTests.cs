@@ -87,6 +87,11 @@ public sealed class TrainCliTests : IDisposable
     [Theory]
     [InlineData("--lr", "--lr", "-1")]
     [InlineData("--lr", "--lr", "0")]
+    [InlineData("--lr", "--lr", "1e39")]
+    [InlineData("--lr", "--lr", "1e-50")]
+    [InlineData("--lr", "--lr", "abc")]
+    [InlineData("--hidden", "--model", "multi-layer", "--hidden", "100000,100000")]
+    [InlineData("--epochs", "--epochs", "2000000000")]
     [InlineData("--hidden", "--hidden", "0")]
     [InlineData("--hidden", "--model", "multi-layer", "--hidden", "100,x")]
     [InlineData("--epochs", "--epochs", "0")]
@@ -104,6 +109,39 @@ public sealed class TrainCliTests : IDisposable
         Assert.Single(r.StderrLines);
         Assert.Contains(mention, r.Stderr);
         Assert.False(File.Exists(Path.Combine(_dir, "x.safetensors")));
+    }
+
+    [Fact]
+    public void Out_and_plot_naming_the_same_file_is_refused()
+    {
+        string same = Path.Combine(_dir, "same.bin");
+        var r = CliRunner.Run(_dir, "train", "--iterations", "5", "--dataset", "fashion-mnist", "--out", same, "--plot", same);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("same file", r.Stderr);
+        Assert.False(File.Exists(same));
+    }
+
+    [Fact]
+    public void Convert_refuses_to_overwrite_its_input()
+    {
+        string copy = Path.Combine(_dir, "copy.pkl");
+        File.Copy(TestData.Weights("sample_weight.pkl"), copy);
+        var before = File.ReadAllBytes(copy);
+        var r = CliRunner.Run(_dir, "convert", copy, copy);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("same file", r.Stderr);
+        Assert.Equal(before, File.ReadAllBytes(copy));
+    }
+
+    [Fact]
+    public void Convert_keeps_every_array_of_the_convnet_pickles()
+    {
+        string output = Path.Combine(_dir, "convnet.safetensors");
+        var r = CliRunner.Run(_dir, "convert", TestData.Weights("params.pkl"), output);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("6 arrays", r.Stdout);
+        var i = CliRunner.Run(_dir, "inspect", output);
+        Assert.Matches(new Regex(@"^W1\s+\(30, 1, 5, 5\)\s+F32\s", RegexOptions.Multiline), i.Stdout);
     }
 
     [Fact]
