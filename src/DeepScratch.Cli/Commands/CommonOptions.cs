@@ -17,7 +17,7 @@ internal static class CommonOptions
 
     public static Option<string> Dataset() => new Option<string>("--dataset")
     {
-        Description = "Which images: mnist or fashion-mnist.",
+        Description = "Which images: mnist or fashion-mnist (eval: default the dataset a saved model was trained on, else mnist).",
         DefaultValueFactory = _ => "mnist",
     }.AcceptOnlyFromAmong("mnist", "fashion-mnist");
 

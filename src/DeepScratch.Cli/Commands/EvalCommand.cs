@@ -36,14 +36,15 @@ internal static class EvalCommand
         command.SetAction(result => ErrorReporter.Run(() => Run(
             result.GetValue(weights),
             result.GetValue(data),
-            CommonOptions.ParseDataset(result.GetValue(dataset)!),
+            result.GetResult(dataset) is { Implicit: false } ? CommonOptions.ParseDataset(result.GetValue(dataset)!) : null,
             result.GetValue(batchSize),
             result.GetValue(perImage),
             result.GetValue(predictions))));
         return command;
     }
 
-    private static int Run(string? weightsPath, string? dataDir, DatasetKind kind, int batchSize, bool perImage, string? predictionsPath)
+    /// <param name="requested">The --dataset given, or null: then the one the model file was trained on, else MNIST.</param>
+    private static int Run(string? weightsPath, string? dataDir, DatasetKind? requested, int batchSize, bool perImage, string? predictionsPath)
     {
         var total = Stopwatch.StartNew();
         if (batchSize < 1)
@@ -56,6 +57,7 @@ internal static class EvalCommand
         var store = CommonOptions.Store(dataDir);
         string path = CommonOptions.ResolveWeights(weightsPath, store);
         var model = ModelFile.Load(path);
+        var kind = requested ?? (ModelFile.TrainedOn(path) == Catalog.FolderName(DatasetKind.FashionMnist) ? DatasetKind.FashionMnist : DatasetKind.Mnist);
         var set = Mnist.LoadSet(DatasetSplit.Test, store, kind, new ConsoleProgress());
         if (set.Count == 0)
         {

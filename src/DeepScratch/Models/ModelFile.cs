@@ -66,6 +66,17 @@ public static class ModelFile
         return network;
     }
 
+    /// <summary>The dataset a saved model was trained on ("mnist", "fashion-mnist"), when its metadata records one.</summary>
+    public static string? TrainedOn(string path)
+    {
+        if (!File.Exists(path) || !SafeTensors.LooksLikeSafeTensors(path))
+        {
+            return null;
+        }
+
+        return SafeTensors.Load(path).Metadata.TryGetValue("dataset", out string? dataset) ? dataset : null;
+    }
+
     /// <summary>Saves a trained network's parameters, buffers (BatchNorm's running statistics) and architecture (plus <paramref name="extra"/> metadata), atomically.</summary>
     public static void Save(string path, INetwork network, IReadOnlyDictionary<string, string>? extra = null)
     {

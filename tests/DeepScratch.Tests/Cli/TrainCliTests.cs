@@ -35,6 +35,12 @@ public sealed class TrainCliTests : IDisposable
         Assert.True(e.ExitCode == 0, e.Stderr);
         Assert.Equal(trained, ReadAccuracy(e.Stdout, "Accuracy"), 4);
         Assert.Contains("two-layer 784-50-10", e.Stdout);
+
+        // Without --dataset, eval uses the dataset the model file says it was trained on.
+        var implicitDataset = CliRunner.Run(_dir, "eval", "--weights", model);
+        Assert.True(implicitDataset.ExitCode == 0, implicitDataset.Stderr);
+        Assert.Contains("Fashion-MNIST test set", implicitDataset.Stdout);
+        Assert.Equal(trained, ReadAccuracy(implicitDataset.Stdout, "Accuracy"), 4);
     }
 
     [Fact]
