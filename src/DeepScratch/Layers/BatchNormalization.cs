@@ -98,6 +98,7 @@ public sealed class BatchNormalization : ILayer
         else
         {
             xn = x2.SubtractRowVector(RunningMean).DivideRowVector(Sqrt(RunningVar, Epsilon));
+            (_xc, _xn, _std) = (null, null, null); // a later Backward must not mix this input with an older batch
         }
 
         var output = xn.MultiplyRowVector(Gamma.Value);

@@ -110,4 +110,13 @@ public class BatchNormalizationTests
         bn.Forward(new Tensor(2, 3), train: false);
         Assert.Throws<InvalidOperationException>(() => bn.Backward(new Tensor(2, 3)));
     }
+
+    [Fact]
+    public void Backward_after_an_inference_forward_is_refused_even_after_earlier_training()
+    {
+        var bn = Make(3);
+        bn.Forward(Tensor.FromRows([1, 2, 3], [4, 5, 7]), train: true);
+        bn.Forward(new Tensor(5, 3), train: false);
+        Assert.Throws<InvalidOperationException>(() => bn.Backward(new Tensor(5, 3)));
+    }
 }
