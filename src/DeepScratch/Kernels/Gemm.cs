@@ -239,43 +239,52 @@ public static unsafe class Gemm
                     int tileRows = Math.Min(tileHeight, rows - r);
                     float* aRows = a + (long)r * lda + pc;
                     float* cRow = op.C + (long)(start + r) * op.Ldc;
-                    int count = kc;
-                    int* tileSteps = null;
+                    int count = pixels != null ? NonZeroSteps(pixels + (long)r * op.A.Stride + pc, op.A.Stride, tileRows, kc, steps) : kc;
+
                     if (pixels != null)
                     {
-                        count = NonZeroSteps(pixels + (long)r * op.A.Stride + pc, op.A.Stride, tileRows, kc, steps);
-                        tileSteps = steps;
+                        RunTile(new ListedSteps(steps), count, op, kernels, aRows, lda, tileRows, bChunk, panelStride, panels, cRow, q0, q1, beta, last, activation);
                     }
-
-                    if (tileRows == 1)
+                    else
                     {
-                        if (q0 == 0)
-                        {
-                            MicroKernels.Row(count, tileSteps, aRows, bChunk, panelStride, panels, cRow, op.N, new TileEpilogue(op.Alpha, beta, last ? op.Bias : null, activation));
-                        }
-
-                        continue;
-                    }
-
-                    for (int q = q0; q < q1; q += kernels == KernelSet.Avx512 ? 2 : 1)
-                    {
-                        int j0 = q * PackedMatrix.PanelWidth;
-                        var e = new TileEpilogue(op.Alpha, beta, last && op.Bias != null ? op.Bias + j0 : null, activation);
-                        int cols = Math.Min(2 * PackedMatrix.PanelWidth, op.N - j0);
-                        if (kernels != KernelSet.Avx512)
-                        {
-                            MicroKernels.Tile6x16(count, tileSteps, aRows, lda, tileRows, bChunk + q * panelStride, cRow + j0, op.Ldc, Math.Min(PackedMatrix.PanelWidth, cols), e);
-                        }
-                        else if (q + 1 < panels)
-                        {
-                            MicroKernels512.Tile6x32(count, tileSteps, aRows, lda, tileRows, bChunk + q * panelStride, panelStride, cRow + j0, op.Ldc, cols, e);
-                        }
-                        else
-                        {
-                            MicroKernels512.Tile6x16(count, tileSteps, aRows, lda, tileRows, bChunk + q * panelStride, panelStride, cRow + j0, op.Ldc, cols, e);
-                        }
+                        RunTile(default(AllSteps), kc, op, kernels, aRows, lda, tileRows, bChunk, panelStride, panels, cRow, q0, q1, beta, last, activation);
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>One tile row of C over columns panels [q0, q1), on the kernels of <paramref name="kernels"/>.</summary>
+    private static void RunTile<TSteps>(TSteps steps, int count, in Operation op, KernelSet kernels, float* aRows, int lda, int tileRows,
+        float* bChunk, int panelStride, int panels, float* cRow, int q0, int q1, float beta, bool last, Activation activation)
+        where TSteps : struct, IKSteps
+    {
+        if (tileRows == 1)
+        {
+            if (q0 == 0)
+            {
+                MicroKernels.Row(count, steps, aRows, bChunk, panelStride, panels, cRow, op.N, new TileEpilogue(op.Alpha, beta, last ? op.Bias : null, activation));
+            }
+
+            return;
+        }
+
+        for (int q = q0; q < q1; q += kernels == KernelSet.Avx512 ? 2 : 1)
+        {
+            int j0 = q * PackedMatrix.PanelWidth;
+            var e = new TileEpilogue(op.Alpha, beta, last && op.Bias != null ? op.Bias + j0 : null, activation);
+            int cols = Math.Min(2 * PackedMatrix.PanelWidth, op.N - j0);
+            if (kernels != KernelSet.Avx512)
+            {
+                MicroKernels.Tile6x16(count, steps, aRows, lda, tileRows, bChunk + q * panelStride, cRow + j0, op.Ldc, Math.Min(PackedMatrix.PanelWidth, cols), e);
+            }
+            else if (q + 1 < panels)
+            {
+                MicroKernels512.Tile6x32(count, steps, aRows, lda, tileRows, bChunk + q * panelStride, panelStride, cRow + j0, op.Ldc, cols, e);
+            }
+            else
+            {
+                MicroKernels512.Tile6x16(count, steps, aRows, lda, tileRows, bChunk + q * panelStride, panelStride, cRow + j0, op.Ldc, cols, e);
             }
         }
     }

@@ -42,7 +42,8 @@ internal static unsafe class MicroKernels
     /// </summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile6x16(int kc, int* steps, float* a, int lda, int rows, float* b, float* c, int ldc, int cols, in TileEpilogue e)
+    public static void Tile6x16<TSteps>(int kc, TSteps steps, float* a, int lda, int rows, float* b, float* c, int ldc, int cols, in TileEpilogue e)
+        where TSteps : struct, IKSteps
     {
         float* a0 = a;
         float* a1 = a + (rows > 1 ? lda : 0);
@@ -56,46 +57,23 @@ internal static unsafe class MicroKernels
         var c30 = Vector256<float>.Zero; var c31 = Vector256<float>.Zero;
         var c40 = Vector256<float>.Zero; var c41 = Vector256<float>.Zero;
         var c50 = Vector256<float>.Zero; var c51 = Vector256<float>.Zero;
-        if (steps == null)
+        for (int t = 0; t < kc; t++)
         {
-            for (int p = 0; p < kc; p++)
-            {
-                var b0 = Vector256.Load(b + p * Columns);
-                var b1 = Vector256.Load(b + p * Columns + 8);
-                var v = Vector256.Create(a0[p]);
-                c00 = Vector256.FusedMultiplyAdd(v, b0, c00); c01 = Vector256.FusedMultiplyAdd(v, b1, c01);
-                v = Vector256.Create(a1[p]);
-                c10 = Vector256.FusedMultiplyAdd(v, b0, c10); c11 = Vector256.FusedMultiplyAdd(v, b1, c11);
-                v = Vector256.Create(a2[p]);
-                c20 = Vector256.FusedMultiplyAdd(v, b0, c20); c21 = Vector256.FusedMultiplyAdd(v, b1, c21);
-                v = Vector256.Create(a3[p]);
-                c30 = Vector256.FusedMultiplyAdd(v, b0, c30); c31 = Vector256.FusedMultiplyAdd(v, b1, c31);
-                v = Vector256.Create(a4[p]);
-                c40 = Vector256.FusedMultiplyAdd(v, b0, c40); c41 = Vector256.FusedMultiplyAdd(v, b1, c41);
-                v = Vector256.Create(a5[p]);
-                c50 = Vector256.FusedMultiplyAdd(v, b0, c50); c51 = Vector256.FusedMultiplyAdd(v, b1, c51);
-            }
-        }
-        else
-        {
-            for (int t = 0; t < kc; t++)
-            {
-                int p = steps[t];
-                var b0 = Vector256.Load(b + p * Columns);
-                var b1 = Vector256.Load(b + p * Columns + 8);
-                var v = Vector256.Create(a0[p]);
-                c00 = Vector256.FusedMultiplyAdd(v, b0, c00); c01 = Vector256.FusedMultiplyAdd(v, b1, c01);
-                v = Vector256.Create(a1[p]);
-                c10 = Vector256.FusedMultiplyAdd(v, b0, c10); c11 = Vector256.FusedMultiplyAdd(v, b1, c11);
-                v = Vector256.Create(a2[p]);
-                c20 = Vector256.FusedMultiplyAdd(v, b0, c20); c21 = Vector256.FusedMultiplyAdd(v, b1, c21);
-                v = Vector256.Create(a3[p]);
-                c30 = Vector256.FusedMultiplyAdd(v, b0, c30); c31 = Vector256.FusedMultiplyAdd(v, b1, c31);
-                v = Vector256.Create(a4[p]);
-                c40 = Vector256.FusedMultiplyAdd(v, b0, c40); c41 = Vector256.FusedMultiplyAdd(v, b1, c41);
-                v = Vector256.Create(a5[p]);
-                c50 = Vector256.FusedMultiplyAdd(v, b0, c50); c51 = Vector256.FusedMultiplyAdd(v, b1, c51);
-            }
+            int p = steps[t];
+            var b0 = Vector256.Load(b + p * Columns);
+            var b1 = Vector256.Load(b + p * Columns + 8);
+            var v = Vector256.Create(a0[p]);
+            c00 = Vector256.FusedMultiplyAdd(v, b0, c00); c01 = Vector256.FusedMultiplyAdd(v, b1, c01);
+            v = Vector256.Create(a1[p]);
+            c10 = Vector256.FusedMultiplyAdd(v, b0, c10); c11 = Vector256.FusedMultiplyAdd(v, b1, c11);
+            v = Vector256.Create(a2[p]);
+            c20 = Vector256.FusedMultiplyAdd(v, b0, c20); c21 = Vector256.FusedMultiplyAdd(v, b1, c21);
+            v = Vector256.Create(a3[p]);
+            c30 = Vector256.FusedMultiplyAdd(v, b0, c30); c31 = Vector256.FusedMultiplyAdd(v, b1, c31);
+            v = Vector256.Create(a4[p]);
+            c40 = Vector256.FusedMultiplyAdd(v, b0, c40); c41 = Vector256.FusedMultiplyAdd(v, b1, c41);
+            v = Vector256.Create(a5[p]);
+            c50 = Vector256.FusedMultiplyAdd(v, b0, c50); c51 = Vector256.FusedMultiplyAdd(v, b1, c51);
         }
 
         // Park the accumulators before any call: a vector live across a call is spilled on every loop iteration.
@@ -115,7 +93,8 @@ internal static unsafe class MicroKernels
     /// </summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Row(int kc, int* steps, float* a, float* b, int panelStride, int panels, float* c, int cols, in TileEpilogue e)
+    public static void Row<TSteps>(int kc, TSteps steps, float* a, float* b, int panelStride, int panels, float* c, int cols, in TileEpilogue e)
+        where TSteps : struct, IKSteps
     {
         float* parked = stackalloc float[4 * Columns];
         int q = 0;
@@ -129,30 +108,15 @@ internal static unsafe class MicroKernels
             var y0 = Vector256<float>.Zero; var y1 = Vector256<float>.Zero;
             var z0 = Vector256<float>.Zero; var z1 = Vector256<float>.Zero;
             var w0 = Vector256<float>.Zero; var w1 = Vector256<float>.Zero;
-            if (steps == null)
+            for (int t = 0; t < kc; t++)
             {
-                for (int p = 0; p < kc; p++)
-                {
-                    var v = Vector256.Create(a[p]);
-                    int o = p * Columns;
-                    x0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p0 + o), x0); x1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p0 + o + 8), x1);
-                    y0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p1 + o), y0); y1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p1 + o + 8), y1);
-                    z0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p2 + o), z0); z1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p2 + o + 8), z1);
-                    w0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p3 + o), w0); w1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p3 + o + 8), w1);
-                }
-            }
-            else
-            {
-                for (int t = 0; t < kc; t++)
-                {
-                    int p = steps[t];
-                    var v = Vector256.Create(a[p]);
-                    int o = p * Columns;
-                    x0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p0 + o), x0); x1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p0 + o + 8), x1);
-                    y0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p1 + o), y0); y1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p1 + o + 8), y1);
-                    z0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p2 + o), z0); z1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p2 + o + 8), z1);
-                    w0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p3 + o), w0); w1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p3 + o + 8), w1);
-                }
+                int p = steps[t];
+                var v = Vector256.Create(a[p]);
+                int o = p * Columns;
+                x0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p0 + o), x0); x1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p0 + o + 8), x1);
+                y0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p1 + o), y0); y1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p1 + o + 8), y1);
+                z0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p2 + o), z0); z1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p2 + o + 8), z1);
+                w0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p3 + o), w0); w1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p3 + o + 8), w1);
             }
 
             // Park the accumulators before any call (see Tile6x16).
@@ -168,24 +132,12 @@ internal static unsafe class MicroKernels
         {
             float* p0 = b + q * panelStride;
             var x0 = Vector256<float>.Zero; var x1 = Vector256<float>.Zero;
-            if (steps == null)
+            for (int t = 0; t < kc; t++)
             {
-                for (int p = 0; p < kc; p++)
-                {
-                    var v = Vector256.Create(a[p]);
-                    x0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p0 + p * Columns), x0);
-                    x1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p0 + p * Columns + 8), x1);
-                }
-            }
-            else
-            {
-                for (int t = 0; t < kc; t++)
-                {
-                    int p = steps[t];
-                    var v = Vector256.Create(a[p]);
-                    x0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p0 + p * Columns), x0);
-                    x1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p0 + p * Columns + 8), x1);
-                }
+                int p = steps[t];
+                var v = Vector256.Create(a[p]);
+                x0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p0 + p * Columns), x0);
+                x1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(p0 + p * Columns + 8), x1);
             }
 
             StoreRowAt(x0, x1, c, q, cols, e);

@@ -19,7 +19,8 @@ internal static unsafe class MicroKernels512
     /// <summary>C ⟵ epilogue(alpha · A·B (+ beta · C)) for a 6 x 32 tile (over the k indices in <paramref name="steps"/> when given); rows past <paramref name="rows"/> repeat the last row and are discarded.</summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile6x32(int kc, int* steps, float* a, int lda, int rows, float* b, int panelStride, float* c, int ldc, int cols, in TileEpilogue e)
+    public static void Tile6x32<TSteps>(int kc, TSteps steps, float* a, int lda, int rows, float* b, int panelStride, float* c, int ldc, int cols, in TileEpilogue e)
+        where TSteps : struct, IKSteps
     {
         float* a0 = a + (rows > 0 ? 0 * lda : 0);
         float* a1 = a + (rows > 1 ? 1 * lda : 0);
@@ -35,46 +36,23 @@ internal static unsafe class MicroKernels512
         var c30 = Vector512<float>.Zero; var c31 = Vector512<float>.Zero;
         var c40 = Vector512<float>.Zero; var c41 = Vector512<float>.Zero;
         var c50 = Vector512<float>.Zero; var c51 = Vector512<float>.Zero;
-        if (steps == null)
+        for (int t = 0; t < kc; t++)
         {
-            for (int p = 0; p < kc; p++)
-            {
-                var b0 = Vector512.Load(b0p + p * Panel);
-                var b1 = Vector512.Load(b1p + p * Panel);
-                var v0 = Vector512.Create(a0[p]);
-                c00 = Vector512.FusedMultiplyAdd(v0, b0, c00); c01 = Vector512.FusedMultiplyAdd(v0, b1, c01);
-                var v1 = Vector512.Create(a1[p]);
-                c10 = Vector512.FusedMultiplyAdd(v1, b0, c10); c11 = Vector512.FusedMultiplyAdd(v1, b1, c11);
-                var v2 = Vector512.Create(a2[p]);
-                c20 = Vector512.FusedMultiplyAdd(v2, b0, c20); c21 = Vector512.FusedMultiplyAdd(v2, b1, c21);
-                var v3 = Vector512.Create(a3[p]);
-                c30 = Vector512.FusedMultiplyAdd(v3, b0, c30); c31 = Vector512.FusedMultiplyAdd(v3, b1, c31);
-                var v4 = Vector512.Create(a4[p]);
-                c40 = Vector512.FusedMultiplyAdd(v4, b0, c40); c41 = Vector512.FusedMultiplyAdd(v4, b1, c41);
-                var v5 = Vector512.Create(a5[p]);
-                c50 = Vector512.FusedMultiplyAdd(v5, b0, c50); c51 = Vector512.FusedMultiplyAdd(v5, b1, c51);
-            }
-        }
-        else
-        {
-            for (int t = 0; t < kc; t++)
-            {
-                int p = steps[t];
-                var b0 = Vector512.Load(b0p + p * Panel);
-                var b1 = Vector512.Load(b1p + p * Panel);
-                var v0 = Vector512.Create(a0[p]);
-                c00 = Vector512.FusedMultiplyAdd(v0, b0, c00); c01 = Vector512.FusedMultiplyAdd(v0, b1, c01);
-                var v1 = Vector512.Create(a1[p]);
-                c10 = Vector512.FusedMultiplyAdd(v1, b0, c10); c11 = Vector512.FusedMultiplyAdd(v1, b1, c11);
-                var v2 = Vector512.Create(a2[p]);
-                c20 = Vector512.FusedMultiplyAdd(v2, b0, c20); c21 = Vector512.FusedMultiplyAdd(v2, b1, c21);
-                var v3 = Vector512.Create(a3[p]);
-                c30 = Vector512.FusedMultiplyAdd(v3, b0, c30); c31 = Vector512.FusedMultiplyAdd(v3, b1, c31);
-                var v4 = Vector512.Create(a4[p]);
-                c40 = Vector512.FusedMultiplyAdd(v4, b0, c40); c41 = Vector512.FusedMultiplyAdd(v4, b1, c41);
-                var v5 = Vector512.Create(a5[p]);
-                c50 = Vector512.FusedMultiplyAdd(v5, b0, c50); c51 = Vector512.FusedMultiplyAdd(v5, b1, c51);
-            }
+            int p = steps[t];
+            var b0 = Vector512.Load(b0p + p * Panel);
+            var b1 = Vector512.Load(b1p + p * Panel);
+            var v0 = Vector512.Create(a0[p]);
+            c00 = Vector512.FusedMultiplyAdd(v0, b0, c00); c01 = Vector512.FusedMultiplyAdd(v0, b1, c01);
+            var v1 = Vector512.Create(a1[p]);
+            c10 = Vector512.FusedMultiplyAdd(v1, b0, c10); c11 = Vector512.FusedMultiplyAdd(v1, b1, c11);
+            var v2 = Vector512.Create(a2[p]);
+            c20 = Vector512.FusedMultiplyAdd(v2, b0, c20); c21 = Vector512.FusedMultiplyAdd(v2, b1, c21);
+            var v3 = Vector512.Create(a3[p]);
+            c30 = Vector512.FusedMultiplyAdd(v3, b0, c30); c31 = Vector512.FusedMultiplyAdd(v3, b1, c31);
+            var v4 = Vector512.Create(a4[p]);
+            c40 = Vector512.FusedMultiplyAdd(v4, b0, c40); c41 = Vector512.FusedMultiplyAdd(v4, b1, c41);
+            var v5 = Vector512.Create(a5[p]);
+            c50 = Vector512.FusedMultiplyAdd(v5, b0, c50); c51 = Vector512.FusedMultiplyAdd(v5, b1, c51);
         }
 
         // Park the accumulators before any call: a vector live across a call is spilled on every loop iteration.
@@ -106,7 +84,8 @@ internal static unsafe class MicroKernels512
     /// <summary>C ⟵ epilogue(alpha · A·B (+ beta · C)) for a 6 x 16 tile; rows past <paramref name="rows"/> repeat the last row and are discarded.</summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile6x16(int kc, int* steps, float* a, int lda, int rows, float* b, int panelStride, float* c, int ldc, int cols, in TileEpilogue e)
+    public static void Tile6x16<TSteps>(int kc, TSteps steps, float* a, int lda, int rows, float* b, int panelStride, float* c, int ldc, int cols, in TileEpilogue e)
+        where TSteps : struct, IKSteps
     {
         float* a0 = a + (rows > 0 ? 0 * lda : 0);
         float* a1 = a + (rows > 1 ? 1 * lda : 0);
@@ -121,44 +100,22 @@ internal static unsafe class MicroKernels512
         var c30 = Vector512<float>.Zero;
         var c40 = Vector512<float>.Zero;
         var c50 = Vector512<float>.Zero;
-        if (steps == null)
+        for (int t = 0; t < kc; t++)
         {
-            for (int p = 0; p < kc; p++)
-            {
-                var b0 = Vector512.Load(b0p + p * Panel);
-                var v0 = Vector512.Create(a0[p]);
-                c00 = Vector512.FusedMultiplyAdd(v0, b0, c00);
-                var v1 = Vector512.Create(a1[p]);
-                c10 = Vector512.FusedMultiplyAdd(v1, b0, c10);
-                var v2 = Vector512.Create(a2[p]);
-                c20 = Vector512.FusedMultiplyAdd(v2, b0, c20);
-                var v3 = Vector512.Create(a3[p]);
-                c30 = Vector512.FusedMultiplyAdd(v3, b0, c30);
-                var v4 = Vector512.Create(a4[p]);
-                c40 = Vector512.FusedMultiplyAdd(v4, b0, c40);
-                var v5 = Vector512.Create(a5[p]);
-                c50 = Vector512.FusedMultiplyAdd(v5, b0, c50);
-            }
-        }
-        else
-        {
-            for (int t = 0; t < kc; t++)
-            {
-                int p = steps[t];
-                var b0 = Vector512.Load(b0p + p * Panel);
-                var v0 = Vector512.Create(a0[p]);
-                c00 = Vector512.FusedMultiplyAdd(v0, b0, c00);
-                var v1 = Vector512.Create(a1[p]);
-                c10 = Vector512.FusedMultiplyAdd(v1, b0, c10);
-                var v2 = Vector512.Create(a2[p]);
-                c20 = Vector512.FusedMultiplyAdd(v2, b0, c20);
-                var v3 = Vector512.Create(a3[p]);
-                c30 = Vector512.FusedMultiplyAdd(v3, b0, c30);
-                var v4 = Vector512.Create(a4[p]);
-                c40 = Vector512.FusedMultiplyAdd(v4, b0, c40);
-                var v5 = Vector512.Create(a5[p]);
-                c50 = Vector512.FusedMultiplyAdd(v5, b0, c50);
-            }
+            int p = steps[t];
+            var b0 = Vector512.Load(b0p + p * Panel);
+            var v0 = Vector512.Create(a0[p]);
+            c00 = Vector512.FusedMultiplyAdd(v0, b0, c00);
+            var v1 = Vector512.Create(a1[p]);
+            c10 = Vector512.FusedMultiplyAdd(v1, b0, c10);
+            var v2 = Vector512.Create(a2[p]);
+            c20 = Vector512.FusedMultiplyAdd(v2, b0, c20);
+            var v3 = Vector512.Create(a3[p]);
+            c30 = Vector512.FusedMultiplyAdd(v3, b0, c30);
+            var v4 = Vector512.Create(a4[p]);
+            c40 = Vector512.FusedMultiplyAdd(v4, b0, c40);
+            var v5 = Vector512.Create(a5[p]);
+            c50 = Vector512.FusedMultiplyAdd(v5, b0, c50);
         }
 
         // Park the accumulators before any call: a vector live across a call is spilled on every loop iteration.
