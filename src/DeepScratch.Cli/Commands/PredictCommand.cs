@@ -3,7 +3,6 @@ using System.Globalization;
 using DeepScratch.Cli.Console;
 using DeepScratch.Data;
 using DeepScratch.Models;
-using DeepScratch.Tensors;
 
 namespace DeepScratch.Cli.Commands;
 
@@ -39,8 +38,7 @@ internal static class PredictCommand
         string path = CommonOptions.ResolveWeights(weightsPath, store);
         var model = ModelFile.Load(path);
         CommonOptions.CheckInputSize(model, set, path);
-        var pixels = set.Images.Image(index).ToArray();
-        var x = new Tensor(Array.ConvertAll(pixels, b => b / 255f), [.. model.InputShape]);
+        var x = set.ImageTensor(index).Reshape([.. model.InputShape]);
         var y = model.Predict(x);
         int predicted = y.ArgMax();
         int label = set.Labels[index];

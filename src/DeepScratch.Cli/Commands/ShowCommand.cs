@@ -3,7 +3,6 @@ using DeepScratch.Cli.Console;
 using DeepScratch.Cli.Rendering;
 using DeepScratch.Data;
 using DeepScratch.Serialization;
-using DeepScratch.Tensors;
 
 namespace DeepScratch.Cli.Commands;
 
@@ -40,7 +39,7 @@ internal static class ShowCommand
         var (set, setName) = CommonOptions.LoadForImage(index, store, kind, split);
 
         var images = set.Images;
-        var flat = new Tensor(Array.ConvertAll(images.Image(index).ToArray(), b => (float)b), images.ImageSize);
+        var flat = set.ImageTensor(index, normalize: false);
         var square = flat.Reshape(images.Rows, images.Columns);
         System.Console.WriteLine($"Image {index} of the {setName}");
         System.Console.WriteLine($"Label: {set.Labels[index]}");

@@ -1,3 +1,5 @@
+using DeepScratch.Kernels;
+
 namespace DeepScratch.Data;
 
 /// <summary>One split of MNIST or Fashion-MNIST as stored: images and their labels, as bytes.</summary>
@@ -14,16 +16,32 @@ public sealed record MnistSet(IdxImages Images, byte[] Labels)
     /// </summary>
     public Tensor ImageTensor(bool normalize = true, bool flatten = true)
     {
-        var pixels = Images.Pixels;
-        var data = new float[pixels.Length];
-        for (int i = 0; i < pixels.Length; i++)
-        {
-            data[i] = normalize ? pixels[i] / 255f : pixels[i];
-        }
-
+        var data = new float[Images.Pixels.Length];
+        Convert(Images.Pixels, data, normalize);
         return flatten
             ? new Tensor(data, Images.Count, Images.ImageSize)
             : new Tensor(data, Images.Count, 1, Images.Rows, Images.Columns);
+    }
+
+    /// <summary>Image <paramref name="index"/> as a flat (rows·columns,) tensor, normalised to [0, 1] or kept as 0-255.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The index is outside the set.</exception>
+    public Tensor ImageTensor(int index, bool normalize = true)
+    {
+        var data = new float[Images.ImageSize];
+        Convert(Images.Image(index), data, normalize);
+        return new Tensor(data, Images.ImageSize);
+    }
+
+    private static void Convert(ReadOnlySpan<byte> pixels, Span<float> destination, bool normalize)
+    {
+        if (normalize)
+        {
+            PixelScaling.Normalize(pixels, destination);
+        }
+        else
+        {
+            System.Numerics.Tensors.TensorPrimitives.ConvertChecked(pixels, destination);
+        }
     }
 
     /// <summary>

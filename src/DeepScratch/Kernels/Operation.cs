@@ -61,40 +61,7 @@ internal readonly unsafe struct MatrixSource
 
         for (int r = 0; r < rows; r++)
         {
-            ScalePixels(Bytes + (long)(start + r) * Stride, destination + (long)r * k, k);
-        }
-    }
-
-    /// <summary>
-    /// pixel / 255, bit-identical to a true division (numpy's <c>x / 255.0</c>) but without its latency: q = x·(1/255)
-    /// alone is off by one ulp for 126 of the 256 byte values, so one FMA step corrects it, q' = q + (x − 255q)·(1/255).
-    /// That this equals x / 255f for every byte is checked exhaustively by the tests.
-    /// </summary>
-    private static void ScalePixels(byte* src, float* dst, int count)
-    {
-        int i = 0;
-        var reciprocal = Vector256.Create(1f / 255f);
-        var minus255 = Vector256.Create(-255f);
-        for (; i <= count - 32; i += 32)
-        {
-            var (lo, hi) = Vector256.Widen(Vector256.Load(src + i));
-            var (a, b) = Vector256.Widen(lo);
-            var (c, d) = Vector256.Widen(hi);
-            Divide(Vector256.ConvertToSingle(a.AsInt32())).Store(dst + i);
-            Divide(Vector256.ConvertToSingle(b.AsInt32())).Store(dst + i + 8);
-            Divide(Vector256.ConvertToSingle(c.AsInt32())).Store(dst + i + 16);
-            Divide(Vector256.ConvertToSingle(d.AsInt32())).Store(dst + i + 24);
-        }
-
-        for (; i < count; i++)
-        {
-            dst[i] = src[i] / 255f;
-        }
-
-        Vector256<float> Divide(Vector256<float> x)
-        {
-            var q = x * reciprocal;
-            return Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(q, minus255, x), reciprocal, q);
+            PixelScaling.Normalize(Bytes + (long)(start + r) * Stride, destination + (long)r * k, k);
         }
     }
 }
