@@ -171,13 +171,15 @@ public class OptimizerTests
         optimizer.Update(parameters);
         optimizer.Update(parameters);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++)
+        long allocated = Allocations.OnThisThread(() =>
         {
-            optimizer.Update(parameters);
-        }
+            for (int i = 0; i < 100; i++)
+            {
+                optimizer.Update(parameters);
+            }
+        });
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, allocated);
     }
 
     // (d) Bad hyperparameters are refused when the optimizer is built, naming the option and the value.
