@@ -10,11 +10,12 @@ internal sealed unsafe class PackedMatrix
     /// <summary>Columns per panel: two 8-float vectors.</summary>
     public const int PanelWidth = 16;
 
-    private PackedMatrix(int rows, int columns, float[] data)
+    private PackedMatrix(int rows, int columns, float[] data, bool allFinite)
     {
         Rows = rows;
         Columns = columns;
         Data = data;
+        AllFinite = allFinite;
     }
 
     /// <summary>k: the rows of op(B).</summary>
@@ -28,6 +29,12 @@ internal sealed unsafe class PackedMatrix
 
     /// <summary>Panel q holds element (p, j) at <c>q·k·16 + p·16 + (j − 16q)</c>.</summary>
     public float[] Data { get; }
+
+    /// <summary>
+    /// Whether every packed value was finite when packed. Skipping k steps where A is 0 is exact only then
+    /// (0·w = 0 for finite w, but 0·NaN and 0·∞ are NaN), so the kernels skip only when this is true.
+    /// </summary>
+    public bool AllFinite { get; }
 
     /// <summary>Floats needed to pack a k x n operand.</summary>
     public static int PackedLength(int k, int n) => checked(k * ((n + PanelWidth - 1) / PanelWidth) * PanelWidth);
@@ -55,7 +62,9 @@ internal sealed unsafe class PackedMatrix
             }
         }
 
-        return new PackedMatrix(k, n, data);
+        // Checked on the packed copy, which is what the kernels read (the padding is zeros, so it cannot matter).
+        bool allFinite = System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(data.AsSpan(0, length));
+        return new PackedMatrix(k, n, data, allFinite);
     }
 
     /// <summary>Above this many elements the panels are packed in parallel (a 2048 x 2048 B is 16 MB to move).</summary>

@@ -73,7 +73,7 @@ public sealed unsafe class FusedPredictor
             fixed (float* w = layer.Packed.Data)
             fixed (float* b = layer.Bias)
             {
-                Gemm.Run(new Operation(count, layer.Outputs, layer.Inputs, source, w, 1f, 0f, output, layer.Outputs, b, layer.Activation));
+                Gemm.Run(new Operation(count, layer.Outputs, layer.Inputs, source, layer.Packed, w, 1f, 0f, output, layer.Outputs, b, layer.Activation));
             }
 
             source = MatrixSource.RowMajor(output, layer.Outputs);

@@ -68,8 +68,8 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
         fixed (float* pc2 = fromBytes2)
         fixed (float* pc512 = fromBytes512)
         {
-            Gemm.Run(new Operation(m, n, k, MatrixSource.Pixels(px, k), pb, 1f, 0f, pc2, n, pbias, activation), KernelSet.Avx2);
-            Gemm.Run(new Operation(m, n, k, MatrixSource.Pixels(px, k), pb, 1f, 0f, pc512, n, pbias, activation), KernelSet.Avx512);
+            Gemm.Run(new Operation(m, n, k, MatrixSource.Pixels(px, k), packed, pb, 1f, 0f, pc2, n, pbias, activation), KernelSet.Avx2);
+            Gemm.Run(new Operation(m, n, k, MatrixSource.Pixels(px, k), packed, pb, 1f, 0f, pc512, n, pbias, activation), KernelSet.Avx512);
         }
 
         AssertBitIdentical(fromBytes2, fromBytes512, $"{m}x{n}x{k} pixels {activation}: AVX2 vs AVX-512");
@@ -154,7 +154,7 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
             var pooled = new float[m * n];
             fixed (float* pc = pooled)
             {
-                Gemm.Run(new Operation(m, n, k, source, pb, 1f, 0f, pc, n, pbias, Activation.Sigmoid), set);
+                Gemm.Run(new Operation(m, n, k, source, packed, pb, 1f, 0f, pc, n, pbias, Activation.Sigmoid), set);
             }
 
             // The same operation one row block after another on this thread, for several block heights
@@ -164,7 +164,7 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
                 var serial = new float[m * n];
                 fixed (float* pc = serial)
                 {
-                    var op = new Operation(m, n, k, source, pb, 1f, 0f, pc, n, pbias, Activation.Sigmoid);
+                    var op = new Operation(m, n, k, source, packed, pb, 1f, 0f, pc, n, pbias, Activation.Sigmoid);
                     for (int block = 0; block * blockRows < m; block++)
                     {
                         Gemm.RunRowBlock(op, block, blockRows, chunks, set);
@@ -178,7 +178,7 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
             var direct = new float[m * n];
             fixed (float* pc = direct)
             {
-                WorkerPool.Run(new Operation(m, n, k, source, pb, 1f, 0f, pc, n, pbias, Activation.Sigmoid), (m + 29) / 30, 30, chunks, set);
+                WorkerPool.Run(new Operation(m, n, k, source, packed, pb, 1f, 0f, pc, n, pbias, Activation.Sigmoid), (m + 29) / 30, 30, chunks, set);
             }
 
             AssertBitIdentical(pooled, direct, $"{set} source {sourceKind}: WorkerPool.Run with 30-row blocks");

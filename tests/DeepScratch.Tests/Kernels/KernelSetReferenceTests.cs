@@ -115,7 +115,7 @@ public class KernelSetReferenceTests(ITestOutputHelper output)
             fixed (float* pb = packed.Data)
             fixed (float* pc = c)
             {
-                Gemm.Run(new Operation(m, n, k, MatrixSource.Pixels(px, stride), pb, alpha, beta, pc, ldc, null, Activation.None), set);
+                Gemm.Run(new Operation(m, n, k, MatrixSource.Pixels(px, stride), packed, pb, alpha, beta, pc, ldc, null, Activation.None), set);
             }
 
             AssertMatchesReference(expected, c, m, n, ldc, k, $"{set} pixels {m}x{n}x{k} alpha {alpha} beta {beta}");

@@ -69,7 +69,7 @@ internal static unsafe class KernelTestSupport
         fixed (float* pbias = paddedBias)
         {
             var source = transA == Transpose.No ? MatrixSource.RowMajor(pa, lda) : MatrixSource.Transposed(pa, lda);
-            Gemm.Run(new Operation(m, n, k, source, pb, alpha, beta, pc, ldc, paddedBias is null ? null : pbias, activation), set);
+            Gemm.Run(new Operation(m, n, k, source, packed, pb, alpha, beta, pc, ldc, paddedBias is null ? null : pbias, activation), set);
         }
     }
 

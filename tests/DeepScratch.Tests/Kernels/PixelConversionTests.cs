@@ -96,7 +96,7 @@ public unsafe class PixelConversionTests
         fixed (float* pb = packed.Data)
         fixed (float* pc = c)
         {
-            Gemm.Run(new Operation(m, k, k, MatrixSource.Pixels(px, stride), pb, 1f, 0f, pc, k, null, Activation.None), set);
+            Gemm.Run(new Operation(m, k, k, MatrixSource.Pixels(px, stride), packed, pb, 1f, 0f, pc, k, null, Activation.None), set);
         }
 
         var expected = new float[m * k];
