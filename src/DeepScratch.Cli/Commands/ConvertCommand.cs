@@ -30,8 +30,13 @@ internal static class ConvertCommand
             }
 
             CommonOptions.CheckOutput(to, "OUTPUT");
-            int count = ModelFile.Convert(from, to);
-            System.Console.WriteLine($"Wrote {to}: {count} arrays from {from}");
+            var result = ModelFile.Convert(from, to);
+            foreach (string note in result.Notes)
+            {
+                System.Console.Error.WriteLine($"deepscratch: note: {note}");
+            }
+
+            System.Console.WriteLine($"Wrote {to}: {result.Arrays} arrays from {from}");
             return 0;
         }));
         return command;

@@ -13,21 +13,18 @@ public sealed class Affine : ILayer
     private Tensor? _x;
 
     /// <summary>Wraps weights (D, M) and bias (M,), named by the owning network (W1, b1, ...).</summary>
-    /// <exception cref="ArgumentException">W is not a matrix or b does not have one value per column of W.</exception>
+    /// <exception cref="ArgumentException">W is not a matrix, has a zero dimension, or b does not have one value per column of W.</exception>
     public Affine(Parameter w, Parameter b)
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(b);
-        if (w.Value.Rank != 2)
+        if (b.Value.Rank != 1)
         {
-            throw new ArgumentException($"Affine weights {w.Name} must be a matrix (inputs, outputs); got shape {w.Value.ShapeString}.", nameof(w));
+            // The layer adds b in place to every row and its gradient has b's shape: it must be a vector.
+            throw new ArgumentException($"Affine bias {b.Name} must be a vector (outputs,); got shape {b.Value.ShapeString}.", nameof(b));
         }
 
-        if (b.Value.Rank != 1 || b.Value.Length != w.Value.Dim(1))
-        {
-            throw new ArgumentException($"Affine bias {b.Name} must have shape ({w.Value.Dim(1)},) to match {w.Name} {w.Value.ShapeString}; got {b.Value.ShapeString}.", nameof(b));
-        }
-
+        CheckChain([(w.Name, w.Value, b.Name, b.Value)], inputSize: null);
         (W, B) = (w, b);
         Parameters = [w, b];
     }
@@ -77,5 +74,94 @@ public sealed class Affine : ILayer
         var x = _x ?? throw new InvalidOperationException($"Affine {W.Name}: Backward needs a Forward first.");
         Tensor.MatMul(x, Transpose.Yes, dout, Transpose.No, W.Grad);
         dout.SumAxis0(B.Grad);
+    }
+
+    /// <summary>
+    /// Checks that affine layers (W1, b1), (W2, b2), ... chain from <paramref name="inputSize"/> (when known) to the
+    /// classes, and says which array is wrong: a weight stored transposed, as PyTorch's nn.Linear stores it (outputs,
+    /// inputs), is blamed as such, not its correct bias. A bias may be stored as a (1, n) row vector, which numpy
+    /// broadcasts exactly as (n,); the returned biases are (n,) views. Layers with 0 units are refused.
+    /// </summary>
+    /// <returns>The biases as vectors and the layer sizes [inputs, outputs of layer 1, ..., classes].</returns>
+    /// <exception cref="ArgumentException">The message names the array at fault and the shape it needs.</exception>
+    internal static (Tensor[] Biases, int[] Sizes) CheckChain(
+        IReadOnlyList<(string WName, Tensor W, string BName, Tensor B)> layers, int? inputSize)
+    {
+        var sizes = new int[layers.Count + 1];
+        var biases = new Tensor[layers.Count];
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var (wName, w, bName, b) = layers[i];
+            ArgumentNullException.ThrowIfNull(w);
+            ArgumentNullException.ThrowIfNull(b);
+            bool lastLayer = i == layers.Count - 1;
+            if (w.Rank != 2)
+            {
+                string hint = w.Rank == 4 ? " (a convolution filter: this is a convolutional network, which needs its own layers)" : "";
+                throw new ArgumentException($"{wName} must be a matrix (inputs, outputs); it has shape {w.ShapeString}{hint}.");
+            }
+
+            if (w.Dim(0) == 0 || w.Dim(1) == 0)
+            {
+                string what = w.Dim(1) == 0
+                    ? lastLayer ? "0 output classes: a classifier needs at least one class" : "0 units in its layer: every layer needs at least one"
+                    : "0 inputs: every layer needs at least one";
+                throw new ArgumentException($"{wName} has shape {w.ShapeString}: {what}.");
+            }
+
+            int? bias = VectorLength(b);
+            int? inputs = i == 0 ? inputSize : sizes[i];
+            string from = i == 0 ? "the input has" : $"the previous layer ({layers[i - 1].WName}) gives";
+            if (inputs is int n && w.Dim(0) != n)
+            {
+                throw new ArgumentException(w.Dim(1) == n
+                    ? $"{wName} has shape {w.ShapeString} but {from} {n} values: stored transposed? It must be ({n}, {w.Dim(0)}) (PyTorch's nn.Linear stores (outputs, inputs))."
+                    : $"{wName} has shape {w.ShapeString} but {from} {n} values: its first dimension must be {n}.");
+            }
+
+            if (inputs is null && bias != w.Dim(1) && bias == w.Dim(0))
+            {
+                // No known input: the bias and the next layer's weights say how many units this layer really has.
+                var next = lastLayer ? null : layers[i + 1].W;
+                if (next is null || (next.Rank == 2 && next.Dim(0) == w.Dim(0)))
+                {
+                    string witnesses = next is null ? $"{bName} {b.ShapeString}" : $"{bName} {b.ShapeString} and {layers[i + 1].WName} {next.ShapeString}";
+                    throw new ArgumentException(
+                        $"{wName} has shape {w.ShapeString} but {witnesses} say its layer has {w.Dim(0)} units: stored transposed? It must be ({w.Dim(1)}, {w.Dim(0)}) (PyTorch's nn.Linear stores (outputs, inputs)).");
+                }
+            }
+
+            if (bias != w.Dim(1))
+            {
+                throw new ArgumentException($"{bName} must have shape ({w.Dim(1)},) to match {wName} {w.ShapeString}; it has {b.ShapeString}.");
+            }
+
+            sizes[i] = w.Dim(0);
+            sizes[i + 1] = w.Dim(1);
+            biases[i] = b.Rank == 1 ? b : b.Reshape(w.Dim(1));
+        }
+
+        return (biases, sizes);
+    }
+
+    /// <summary>
+    /// n when <paramref name="b"/> is (n,) or a shape numpy broadcasts exactly as (n,) over a batch: (1, n), (1, 1, n).
+    /// </summary>
+    internal static int? VectorLength(Tensor b)
+    {
+        if (b.Rank == 0)
+        {
+            return null;
+        }
+
+        for (int d = 0; d < b.Rank - 1; d++)
+        {
+            if (b.Dim(d) != 1)
+            {
+                return null;
+            }
+        }
+
+        return b.Dim(-1);
     }
 }

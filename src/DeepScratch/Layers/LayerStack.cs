@@ -183,7 +183,10 @@ public sealed class LayerStack
     /// Overwrites every parameter and buffer with the tensor of its name, after checking that none is missing, none is
     /// unknown and every shape matches (nothing is changed when a check fails).
     /// </summary>
-    /// <exception cref="ArgumentException">A name is missing or unknown, or a shape differs; the message lists them.</exception>
+    /// <exception cref="ArgumentException">
+    /// A name is missing or unknown, or a shape differs (a (1, n) row vector is accepted for an (n,) vector, as numpy
+    /// broadcasts it alike); the message lists them. Or a tensor holds NaN or ±∞ (the message names it and counts them).
+    /// </exception>
     public void Load(IReadOnlyDictionary<string, Tensor> tensors)
     {
         ArgumentNullException.ThrowIfNull(tensors);
@@ -203,9 +206,10 @@ public sealed class LayerStack
 
         foreach (var (name, value) in targets)
         {
-            if (tensors.TryGetValue(name, out var given) && !given.SameShape(value))
+            if (tensors.TryGetValue(name, out var given) && !FitsShape(given, value))
             {
-                problems.Add($"{name} has shape {given.ShapeString} but the network needs {value.ShapeString}");
+                bool transposed = given.Rank == 2 && value.Rank == 2 && given.Dim(0) == value.Dim(1) && given.Dim(1) == value.Dim(0);
+                problems.Add($"{name} has shape {given.ShapeString} but the network needs {value.ShapeString}{(transposed ? " (stored transposed?)" : "")}");
             }
         }
 
@@ -216,11 +220,21 @@ public sealed class LayerStack
                 nameof(tensors));
         }
 
+        // The non-finite rule, checked before anything is overwritten.
+        foreach (var (name, _) in targets)
+        {
+            Models.FiniteParameters.ThrowIfNotFinite(null, name, tensors[name]);
+        }
+
         foreach (var (name, value) in targets)
         {
             tensors[name].Span.CopyTo(value.Span);
         }
     }
+
+    /// <summary>Whether <paramref name="given"/> has <paramref name="needed"/>'s shape, or one numpy broadcasts exactly as it (a (1, n) bias for (n,)).</summary>
+    private static bool FitsShape(Tensor given, Tensor needed) =>
+        given.SameShape(needed) || (needed.Rank == 1 && Affine.VectorLength(given) == needed.Length);
 
     /// <summary>Adds a batch axis of 1 to a single example, which the layers expect.</summary>
     private Tensor AsBatch(Tensor x) => x.Rank == InputShape.Count ? x.Reshape([1, .. x.Shape]) : x;

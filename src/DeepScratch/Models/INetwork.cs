@@ -39,6 +39,8 @@ public interface INetwork : IClassifier
     /// Overwrites the parameters and buffers with the tensors of the same names (a saved model), checking that every
     /// name is present and known and every shape matches before changing anything.
     /// </summary>
-    /// <exception cref="ArgumentException">A name is missing or unknown, or a shape differs.</exception>
+    /// <exception cref="ArgumentException">
+    /// A name is missing or unknown, a shape differs, or a tensor holds NaN or ±∞ (nothing is changed then).
+    /// </exception>
     void LoadParameters(IReadOnlyDictionary<string, Tensor> parameters);
 }

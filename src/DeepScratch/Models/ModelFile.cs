@@ -1,3 +1,4 @@
+using DeepScratch.Layers;
 using DeepScratch.Serialization;
 
 namespace DeepScratch.Models;
@@ -17,9 +18,19 @@ public static class ModelFile
     /// <summary>Architecture name of the book's chapter 3 network (W1..b3, sigmoid, sigmoid, softmax).</summary>
     public const string ThreeLayer = "three-layer";
 
-    /// <summary>The model in <paramref name="path"/>, whatever its format.</summary>
+    /// <summary>Metadata value of "network" that <see cref="Convert"/> writes for a convolutional network (chapter 7).</summary>
+    public const string Convolutional = "convolutional";
+
+    /// <summary>
+    /// The model in <paramref name="path"/>, whatever its format. Networks are built from checked tensors, never from
+    /// metadata alone: the tensors' names and shapes must form the network the metadata describes before anything is
+    /// allocated for it, and every parameter must be finite (the non-finite rule).
+    /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is malformed or does not describe a known model.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is malformed or does not describe a known model; a tensor is missing, has the wrong shape or holds NaN or
+    /// ±∞. The message names the file and the array at fault.
+    /// </exception>
     public static IClassifier Load(string path)
     {
         if (!File.Exists(path))
@@ -35,8 +46,7 @@ public static class ModelFile
         var file = SafeTensors.Load(path);
         if (!file.Metadata.TryGetValue("model", out string? model))
         {
-            throw new InvalidDataException(
-                $"{path} has no \"model\" entry in its safetensors metadata, so its architecture is unknown; save it with deepscratch train or convert.");
+            return LoadUnmarked(path, file);
         }
 
         if (model == ThreeLayer)
@@ -44,6 +54,17 @@ public static class ModelFile
             return ThreeLayerNet.FromWeights(file.Tensors, path);
         }
 
+        int[] described;
+        try
+        {
+            described = NetworkFactory.LayerSizes(file.Metadata);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: its metadata does not describe a network DeepScratch can build ({e.Message})", e);
+        }
+
+        CheckTensorsFit(path, file.Tensors, described);
         INetwork network;
         try
         {
@@ -64,6 +85,68 @@ public static class ModelFile
         }
 
         return network;
+    }
+
+    /// <summary>
+    /// Checks that the file's affine layers W1, b1, ... chain into exactly the sizes its metadata describes, and that
+    /// every tensor is finite, before the network is built: a 192-byte file cannot make the loader build a huge one.
+    /// </summary>
+    private static void CheckTensorsFit(string path, IReadOnlyDictionary<string, Tensor> tensors, int[] described)
+    {
+        int layers = described.Length - 1;
+        var missing = Enumerable.Range(1, layers).SelectMany(i => new[] { $"W{i}", $"b{i}" }).Where(n => !tensors.ContainsKey(n)).ToArray();
+        string shape = string.Join("-", described);
+        if (missing.Length > 0)
+        {
+            throw new InvalidDataException(
+                $"{path}: its metadata describes a {shape} network but the file lacks {string.Join(", ", missing)} (it has {string.Join(", ", tensors.Keys)}).");
+        }
+
+        int[] sizes;
+        try
+        {
+            sizes = Affine.CheckChain(
+                Enumerable.Range(1, layers).Select(i => ($"W{i}", tensors[$"W{i}"], $"b{i}", tensors[$"b{i}"])).ToArray(), inputSize: null).Sizes;
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+
+        if (!sizes.SequenceEqual(described))
+        {
+            throw new InvalidDataException(
+                $"{path}: its metadata describes a {shape} network but its tensors form {string.Join("-", sizes)}: the file is inconsistent and cannot be used.");
+        }
+
+        foreach (var (name, value) in tensors)
+        {
+            FiniteParameters.ThrowIfNotFinite(path, name, value);
+        }
+    }
+
+    /// <summary>
+    /// A safetensors file without DeepScratch's "model" entry: the book's W1..b3 (e.g. written by Python) load as the
+    /// chapter 3 network; anything else is explained (a convolutional network converted from the book's pickles, or
+    /// arrays of unknown architecture).
+    /// </summary>
+    private static ThreeLayerNet LoadUnmarked(string path, SafeTensorsFile file)
+    {
+        string from = file.Metadata.TryGetValue("source", out string? source) ? $" (converted from {source})" : "";
+        if (file.Metadata.TryGetValue("network", out string? kind) && kind == Convolutional)
+        {
+            throw new InvalidDataException($"{path} holds a convolutional network{from}: eval and predict cannot use it yet (they run fully connected networks only).");
+        }
+
+        if (ThreeLayerNet.ParameterNames.All(file.Tensors.ContainsKey))
+        {
+            return ThreeLayerNet.FromWeights(file.Tensors, path);
+        }
+
+        string names = string.Join(", ", file.Tensors.Keys);
+        throw new InvalidDataException(file.Metadata.TryGetValue(FormatKey, out string? format) && format == FormatValue
+            ? $"{path} holds arrays ({names}){from} that do not form a network DeepScratch can run."
+            : $"{path} has no \"model\" entry in its safetensors metadata and its arrays ({names}) are not the book's W1..b3, so its architecture is unknown.");
     }
 
     /// <summary>The dataset a saved model was trained on ("mnist", "fashion-mnist"), when its metadata records one.</summary>
@@ -92,34 +175,66 @@ public static class ModelFile
     }
 
     /// <summary>
-    /// Converts one of the book's pickles to safetensors: every array keeps its name, and a file holding the chapter 3
-    /// network's W1..b3 is marked as such so <see cref="Load"/> rebuilds it.
+    /// Converts one of the book's pickles to safetensors: every array keeps its name and is stored as float32; a file
+    /// holding the chapter 3 network's W1..b3 is marked as such so <see cref="Load"/> rebuilds it, and a convolutional
+    /// network (4-d weights, as in the book's <c>params.pkl</c>) is marked as one. Nothing is dropped silently: the
+    /// returned notes say what changed (float64 stored as float32) and what eval cannot use.
     /// </summary>
-    public static int Convert(string picklePath, string outputPath)
+    /// <exception cref="InvalidDataException">
+    /// The pickle is malformed; an array holds NaN or ±∞; or arrays named W1..b3 do not form the chapter 3 network
+    /// (the message says which array is wrong; nothing is written).
+    /// </exception>
+    public static ConversionResult Convert(string picklePath, string outputPath)
     {
         var arrays = NumpyPickle.Load(picklePath);
-        var metadata = new Dictionary<string, string> { [FormatKey] = FormatValue, ["source"] = Path.GetFileName(picklePath) };
-        var names = arrays.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
-        if (ThreeLayerNet.ParameterNames.All(names.Contains) && IsThreeLayerNet(arrays, picklePath))
+        string file = Path.GetFileName(picklePath);
+        foreach (var array in arrays)
         {
+            FiniteParameters.ThrowIfNotFinite(picklePath, array.Name, array.Tensor);
+        }
+
+        var metadata = new Dictionary<string, string> { [FormatKey] = FormatValue, ["source"] = file };
+        var notes = new List<string>();
+        var filter = arrays.FirstOrDefault(a => a.Tensor.Rank == 4 && a.Name.StartsWith('W'));
+        var names = arrays.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
+        if (filter is not null)
+        {
+            metadata["network"] = Convolutional;
+            notes.Add($"{file} holds a convolutional network ({filter.Name} {filter.Tensor.ShapeString} is a convolution filter): " +
+                "its arrays are converted, but eval and predict cannot use it yet (they run fully connected networks only).");
+        }
+        else if (ThreeLayerNet.ParameterNames.All(names.Contains))
+        {
+            // Throws with the array at fault: a file that looks like the chapter 3 network but is not one is refused.
+            ThreeLayerNet.FromWeights(arrays.ToDictionary(a => a.Name, a => a.Tensor), picklePath);
             metadata["model"] = ThreeLayer;
+        }
+        else
+        {
+            notes.Add($"{file} does not hold the chapter 3 network's W1..b3 (it has {string.Join(", ", names)}): " +
+                "its arrays are converted, but eval and predict cannot use the result.");
+        }
+
+        var widened = arrays.Where(a => !a.DType.EndsWith("f4", StringComparison.Ordinal)).GroupBy(a => a.DType[1..]).ToArray();
+        foreach (var group in widened)
+        {
+            notes.Add($"{group.Count()} {DTypeName(group.Key)} array{(group.Count() == 1 ? " is" : "s are")} stored as float32 " +
+                $"({string.Join(", ", group.Select(a => a.Name))}), the type DeepScratch computes in.");
         }
 
         SafeTensors.Save(outputPath, arrays.Select(a => KeyValuePair.Create(a.Name, a.Tensor)), metadata);
-        return arrays.Count;
+        return new ConversionResult(arrays.Count, notes);
     }
 
-    /// <summary>Whether arrays named W1..b3 really chain as the chapter 3 network (the CNN pickles use the same names).</summary>
-    private static bool IsThreeLayerNet(IReadOnlyList<NumpyArray> arrays, string source)
+    private static string DTypeName(string code) => code switch
     {
-        try
-        {
-            ThreeLayerNet.FromWeights(arrays.ToDictionary(a => a.Name, a => a.Tensor), source);
-            return true;
-        }
-        catch (InvalidDataException)
-        {
-            return false;
-        }
-    }
+        "f8" => "float64",
+        "f2" => "float16",
+        _ => $"numpy {code}",
+    };
 }
+
+/// <summary>What <see cref="ModelFile.Convert"/> did.</summary>
+/// <param name="Arrays">How many arrays were written.</param>
+/// <param name="Notes">One line per thing the user should know: a type narrowed, a network eval cannot use.</param>
+public sealed record ConversionResult(int Arrays, IReadOnlyList<string> Notes);

@@ -50,6 +50,26 @@ public static class NetworkFactory
         }
     }
 
+    /// <summary>
+    /// The sizes of the described network's affine layers, [inputs, units of each hidden layer, classes], read from the
+    /// text alone (nothing is allocated): a model file's tensors are checked against them before <see cref="Create"/>
+    /// builds anything, so metadata cannot make the loader allocate more than the tensors it holds.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model is unknown, a required key is missing, or a value does not parse.</exception>
+    public static int[] LayerSizes(IReadOnlyDictionary<string, string> architecture)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        var a = new Reader(architecture);
+        string model = a.Required("model");
+        return model switch
+        {
+            TwoLayer => [a.Int("input"), a.Int("hidden"), a.Int("output")],
+            MultiLayer or MultiLayerExtend => [a.Int("input"), .. a.IntList("hidden"), a.Int("output")],
+            _ => throw new ArgumentException(
+                $"Unknown model \"{model}\" in the architecture: use \"{TwoLayer}\", \"{MultiLayer}\" or \"{MultiLayerExtend}\".", nameof(architecture)),
+        };
+    }
+
     /// <summary>Reads typed values from the architecture with errors that name the key and the text found.</summary>
     private sealed class Reader(IReadOnlyDictionary<string, string> values)
     {

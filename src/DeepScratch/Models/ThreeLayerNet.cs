@@ -1,3 +1,4 @@
+using DeepScratch.Layers;
 using DeepScratch.Serialization;
 using static DeepScratch.Functions.Activations;
 
@@ -12,15 +13,30 @@ public sealed class ThreeLayerNet : IClassifier
     /// <summary>The weight names the network needs, in order.</summary>
     public static IReadOnlyList<string> ParameterNames { get; } = ["W1", "b1", "W2", "b2", "W3", "b3"];
 
-    /// <summary>Builds the network from its six parameters, checking that their shapes chain.</summary>
-    /// <exception cref="ArgumentException">A weight is not a matrix, a bias not a vector, or consecutive shapes do not fit.</exception>
+    /// <summary>
+    /// Builds the network from its six parameters, checking that their shapes chain and their values are finite. A
+    /// bias may be a (1, n) row vector, which numpy broadcasts exactly as (n,); it is kept as an (n,) view.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// A weight is not a matrix, a bias not a vector, a layer has 0 units, or consecutive shapes do not fit; the message
+    /// names the array at fault (and asks "stored transposed?" when the reversed shape would fit).
+    /// </exception>
+    /// <exception cref="ArgumentException">A parameter holds NaN or ±∞ (the non-finite rule: the message names it and counts its NaN and infinite values).</exception>
     public ThreeLayerNet(Tensor w1, Tensor b1, Tensor w2, Tensor b2, Tensor w3, Tensor b3)
+        : this(w1, b1, w2, b2, w3, b3, inputSize: null)
     {
-        (W1, B1, W2, B2, W3, B3) = (w1, b1, w2, b2, w3, b3);
-        CheckLayer("W1", w1, "b1", b1, inputs: null);
-        CheckLayer("W2", w2, "b2", b2, inputs: w1.Dim(1));
-        CheckLayer("W3", w3, "b3", b3, inputs: w2.Dim(1));
-        InputShape = [w1.Dim(0)];
+    }
+
+    private ThreeLayerNet(Tensor w1, Tensor b1, Tensor w2, Tensor b2, Tensor w3, Tensor b3, int? inputSize)
+    {
+        var (biases, sizes) = Affine.CheckChain([("W1", w1, "b1", b1), ("W2", w2, "b2", b2), ("W3", w3, "b3", b3)], inputSize);
+        (W1, B1, W2, B2, W3, B3) = (w1, biases[0], w2, biases[1], w3, biases[2]);
+        foreach (var (name, value) in Named(this))
+        {
+            FiniteParameters.ThrowIfNotFinite(null, name, value);
+        }
+
+        InputShape = [sizes[0]];
     }
 
     /// <summary>First layer weights (inputs x hidden1).</summary>
@@ -47,9 +63,15 @@ public sealed class ThreeLayerNet : IClassifier
     /// <summary>Number of output classes.</summary>
     public int Classes => W3.Dim(1);
 
-    /// <summary>Builds the network from named weights, as loaded from a weights file.</summary>
-    /// <exception cref="InvalidDataException">A weight is missing or has the wrong shape; the message names the file.</exception>
-    public static ThreeLayerNet FromWeights(IReadOnlyDictionary<string, Tensor> weights, string source)
+    /// <summary>
+    /// Builds the network from named weights, as loaded from a weights file, checking them from the input on:
+    /// <paramref name="inputSize"/> is the data's values per example when known (784 for MNIST), else null.
+    /// </summary>
+    /// <exception cref="InvalidDataException">
+    /// A weight is missing, has the wrong shape (the message names the file and the array at fault) or holds NaN or
+    /// ±∞ (the message names the array and counts its NaN and infinite values).
+    /// </exception>
+    public static ThreeLayerNet FromWeights(IReadOnlyDictionary<string, Tensor> weights, string source, int? inputSize = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         var missing = ParameterNames.Where(n => !weights.ContainsKey(n)).ToArray();
@@ -61,15 +83,25 @@ public sealed class ThreeLayerNet : IClassifier
 
         try
         {
-            return new ThreeLayerNet(weights["W1"], weights["b1"], weights["W2"], weights["b2"], weights["W3"], weights["b3"]);
+            Affine.CheckChain(
+                [("W1", weights["W1"], "b1", weights["b1"]), ("W2", weights["W2"], "b2", weights["b2"]), ("W3", weights["W3"], "b3", weights["b3"])],
+                inputSize);
         }
         catch (ArgumentException e)
         {
             throw new InvalidDataException($"{source}: {e.Message}", e);
         }
+
+        foreach (string name in ParameterNames)
+        {
+            FiniteParameters.ThrowIfNotFinite(source, name, weights[name]);
+        }
+
+        return new ThreeLayerNet(weights["W1"], weights["b1"], weights["W2"], weights["b2"], weights["W3"], weights["b3"], inputSize);
     }
 
     /// <summary>Loads the network from a numpy pickle such as the book's <c>sample_weight.pkl</c>.</summary>
+    /// <exception cref="InvalidDataException">The file is malformed, or its arrays are not a valid network (see <see cref="FromWeights"/>).</exception>
     public static ThreeLayerNet Load(string path) => FromWeights(NumpyPickle.LoadTensors(path), path);
 
     /// <summary>
@@ -100,23 +132,6 @@ public sealed class ThreeLayerNet : IClassifier
     /// </summary>
     public FusedPredictor CreatePredictor(int maxBatch) => new(this, maxBatch);
 
-    private static void CheckLayer(string wName, Tensor w, string bName, Tensor b, int? inputs)
-    {
-        ArgumentNullException.ThrowIfNull(w);
-        ArgumentNullException.ThrowIfNull(b);
-        if (w.Rank != 2)
-        {
-            throw new ArgumentException($"{wName} must be a matrix (inputs, outputs); it has shape {w.ShapeString}.");
-        }
-
-        if (inputs is int n && w.Dim(0) != n)
-        {
-            throw new ArgumentException($"{wName} has shape {w.ShapeString} but the previous layer has {n} outputs: its first dimension must be {n}.");
-        }
-
-        if (b.Rank != 1 || b.Length != w.Dim(1))
-        {
-            throw new ArgumentException($"{bName} must have shape ({w.Dim(1)},) to match {wName} {w.ShapeString}; it has {b.ShapeString}.");
-        }
-    }
+    private static IEnumerable<(string Name, Tensor Value)> Named(ThreeLayerNet n) =>
+        [("W1", n.W1), ("b1", n.B1), ("W2", n.W2), ("b2", n.B2), ("W3", n.W3), ("b3", n.B3)];
 }
