@@ -34,7 +34,7 @@ internal static class FiniteParameters
             infinity += float.IsInfinity(v) ? 1 : 0;
         }
 
-        string counts = $"{name} holds {nan} NaN and {infinity} infinite value{(nan + infinity == 1 ? "" : "s")} (of {span.Length})";
+        string counts = $"{name} holds {nan} NaN and {infinity} infinite value{(infinity == 1 ? "" : "s")} (of {span.Length})";
         if (source is null)
         {
             throw new ArgumentException($"{counts}: a network's parameters must be finite (0·NaN is NaN, so one such value spoils every prediction).", name);
