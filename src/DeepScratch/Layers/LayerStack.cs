@@ -185,7 +185,8 @@ public sealed class LayerStack
     /// </summary>
     /// <exception cref="ArgumentException">
     /// A name is missing or unknown, or a shape differs (a (1, n) row vector is accepted for an (n,) vector, as numpy
-    /// broadcasts it alike); the message lists them. Or a tensor holds NaN or ±∞ (the message names it and counts them).
+    /// broadcasts it alike); the message lists them. Or a tensor holds NaN or ±∞, or a BatchNorm running variance is
+    /// negative (the message names it and counts the values).
     /// </exception>
     public void Load(IReadOnlyDictionary<string, Tensor> tensors)
     {
@@ -220,16 +221,34 @@ public sealed class LayerStack
                 nameof(tensors));
         }
 
-        // The non-finite rule, checked before anything is overwritten.
-        foreach (var (name, _) in targets)
+        // The non-finite rule, checked before anything is overwritten; a negative variance would make √var NaN too.
+        var variances = Layers.OfType<BatchNormalization>().Select(bn => bn.RunningVar).ToArray();
+        foreach (var (name, value) in targets)
         {
             Models.FiniteParameters.ThrowIfNotFinite(null, name, tensors[name]);
+            int negative = variances.Any(v => ReferenceEquals(v, value)) ? CountNegative(tensors[name].Span) : 0;
+            if (negative > 0)
+            {
+                throw new ArgumentException(
+                    $"{name} holds {negative} negative value{(negative == 1 ? "" : "s")} (of {value.Length}): a variance cannot be negative (its square root would be NaN).", nameof(tensors));
+            }
         }
 
         foreach (var (name, value) in targets)
         {
             tensors[name].Span.CopyTo(value.Span);
         }
+    }
+
+    private static int CountNegative(ReadOnlySpan<float> values)
+    {
+        int count = 0;
+        foreach (float v in values)
+        {
+            count += v < 0 ? 1 : 0;
+        }
+
+        return count;
     }
 
     /// <summary>Whether <paramref name="given"/> has <paramref name="needed"/>'s shape, or one numpy broadcasts exactly as it (a (1, n) bias for (n,)).</summary>

@@ -61,7 +61,7 @@ public static class ModelFile
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{path}: its metadata does not describe a network DeepScratch can build ({e.Message})", e);
+            throw new InvalidDataException($"{path}: its metadata does not describe a network DeepScratch can build ({Reason(e)})", e);
         }
 
         CheckTensorsFit(path, file.Tensors, described);
@@ -72,7 +72,7 @@ public static class ModelFile
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{path}: its metadata does not describe a network DeepScratch can build ({e.Message})", e);
+            throw new InvalidDataException($"{path}: its metadata does not describe a network DeepScratch can build ({Reason(e)})", e);
         }
 
         try
@@ -81,7 +81,7 @@ public static class ModelFile
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
+            throw new InvalidDataException($"{path}: {Reason(e)}", e);
         }
 
         return network;
@@ -110,7 +110,7 @@ public static class ModelFile
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
+            throw new InvalidDataException($"{path}: {Reason(e)}", e);
         }
 
         if (!sizes.SequenceEqual(described))
@@ -124,6 +124,10 @@ public static class ModelFile
             FiniteParameters.ThrowIfNotFinite(path, name, value);
         }
     }
+
+    /// <summary>An argument error's message without .NET's " (Parameter 'x')" suffix, to read as a line about a file.</summary>
+    private static string Reason(ArgumentException e) =>
+        e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 
     /// <summary>
     /// A safetensors file without DeepScratch's "model" entry: the book's W1..b3 (e.g. written by Python) load as the

@@ -107,6 +107,31 @@ public sealed class WeightFaultTests : IDisposable
     }
 
     [Fact]
+    public void A_negative_BatchNorm_running_variance_is_refused_like_a_non_finite_value()
+    {
+        var architecture = Architecture("multi-layer-extend", 4, [3], 2);
+        architecture["batchnorm"] = "true";
+        var network = NetworkFactory.Create(architecture, seed: 2);
+        var tensors = network.Parameters.ToDictionary(p => p.Name, p => p.Value.Clone());
+        foreach (var (name, buffer) in network.Buffers)
+        {
+            tensors[name] = buffer.Clone();
+        }
+
+        tensors["running_var1"].Span.Fill(0.5f);
+        tensors["running_var1"].Span[2] = -0.25f;
+        string path = _temp.File("bn.safetensors");
+        SafeTensors.Save(path, tensors, network.Architecture);
+        Assert.Equal(
+            $"{path}: running_var1 holds 1 negative value (of 3): a variance cannot be negative (its square root would be NaN).",
+            Assert.Throws<InvalidDataException>(() => ModelFile.Load(path)).Message);
+
+        tensors["running_var1"].Span[2] = 0f;
+        SafeTensors.Save(path, tensors, network.Architecture);
+        Assert.IsType<MultiLayerNetExtend>(ModelFile.Load(path));
+    }
+
+    [Fact]
     public void W1_stored_transposed_is_blamed_not_b1()
     {
         var arrays = Sample();
