@@ -231,6 +231,10 @@ public sealed class WeightFaultTests : IDisposable
         Assert.Equal($"{path}: {expected}", Assert.Throws<InvalidDataException>(() => ModelFile.Load(path)).Message);
         Assert.Throws<InvalidDataException>(() => ModelFile.Convert(path, _temp.File("empty.safetensors")));
         Assert.False(File.Exists(_temp.File("empty.safetensors")), what);
+
+        // The same arrays as a safetensors "three-layer" model.
+        path = WriteSafeTensors(_temp.Path, "empty3.safetensors", arrays, new Dictionary<string, string> { ["model"] = ThreeLayerMetadataValue });
+        Assert.Equal($"{path}: {expected}", Assert.Throws<InvalidDataException>(() => ModelFile.Load(path)).Message);
     }
 
     [Theory]
