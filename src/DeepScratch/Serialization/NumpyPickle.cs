@@ -62,7 +62,7 @@ public static class NumpyPickle
     private static void Identify(ReadOnlySpan<byte> pickle, string sourceName)
     {
         var head = pickle[..Math.Min(pickle.Length, FileIdentity.HeadLength)];
-        if (FileIdentity.Mismatch(head, pickle.Length, sourceName, FileKind.Pickle, "a weights file (a numpy pickle or safetensors)") is { } message)
+        if (FileIdentity.Mismatch(head, pickle.Length, sourceName, FileKind.Pickle, "a numpy pickle or safetensors weights file") is { } message)
         {
             throw new InvalidDataException(message);
         }
