@@ -96,6 +96,20 @@ public static class SafeTensors
     public static SafeTensorsFile Load(ReadOnlySpan<byte> bytes, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(sourceName);
+        try
+        {
+            return Read(bytes, sourceName);
+        }
+        catch (InvalidDataException e) when (FileIdentity.LooksCrLfDamaged(bytes))
+        {
+            // A text-mode copy lengthens the data (and any header newline), so offsets and lengths stop matching;
+            // the first mismatch found is only a symptom of that.
+            throw new InvalidDataException($"{e.Message.TrimEnd('.')}; {FileIdentity.CrLfAdvice}.", e);
+        }
+    }
+
+    private static SafeTensorsFile Read(ReadOnlySpan<byte> bytes, string sourceName)
+    {
         if (bytes.Length < LengthPrefixBytes)
         {
             throw Damaged(sourceName, $"the file is {bytes.Length} bytes long; a safetensors file starts with an 8-byte header length");

@@ -67,6 +67,25 @@ public class DamagedFileTests
     }
 
     [Fact]
+    public void A_safetensors_file_copied_in_text_mode_names_the_copy()
+    {
+        // 10.0f is 00 00 20 41; 0x0a0a0101 holds two LF bytes. The copy adds two bytes the header does not know of.
+        var values = new[] { BitConverter.Int32BitsToSingle(0x01010a0a), 10f };
+        byte[] json = System.Text.Encoding.UTF8.GetBytes("""{"W1":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""");
+        var prefix = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(prefix, json.Length);
+        byte[] file = [.. prefix, .. json, .. PickleBuilder.Float32Bytes(values)];
+        Assert.Equal(values, SafeTensors.Load(file, "ok.safetensors").Tensors["W1"].ToArray());
+
+        var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Load(ToCrLf(file), "w.safetensors"));
+
+        Assert.Equal(
+            "w.safetensors: the tensors end at byte 8 of the data but 10 bytes follow the header: the file is damaged or is not a "
+            + "safetensors file; the file was " + CrLf + ".",
+            e.Message);
+    }
+
+    [Fact]
     public void A_file_with_bare_line_feeds_is_not_blamed_on_a_text_mode_copy()
     {
         Assert.False(FileIdentity.LooksCrLfDamaged("a\r\nb\nc"u8));
