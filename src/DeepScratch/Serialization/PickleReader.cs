@@ -48,6 +48,7 @@ internal ref struct PickleReader
     /// <exception cref="InvalidDataException">The pickle is malformed, truncated or asks for anything not allowed.</exception>
     public static object? Read(ReadOnlySpan<byte> data, string sourceName)
     {
+        Identify(data, sourceName);
         var reader = new PickleReader(data);
         try
         {
@@ -61,6 +62,40 @@ internal ref struct PickleReader
                 ? e.ToInvalidData(sourceName, reader._opcodeStart)
                 : new PickleException(e.Problem, FileIdentity.CrLfAdvice + ".").ToInvalidData(sourceName, reader._opcodeStart);
         }
+    }
+
+    /// <summary>
+    /// Refuses a file that is clearly something else (a web page, a Git LFS pointer, an image, a cut-short safetensors
+    /// file...) with what it is, before the pickle machine reports a meaningless opcode. Callers that could not tell
+    /// the format (a model path) land here, so a file that is neither a pickle nor safetensors is named as such.
+    /// </summary>
+    private static void Identify(ReadOnlySpan<byte> pickle, string sourceName)
+    {
+        var head = pickle[..Math.Min(pickle.Length, FileIdentity.HeadLength)];
+        if (FileIdentity.Mismatch(head, pickle.Length, sourceName, FileKind.Pickle, "a numpy pickle or safetensors weights file") is { } message)
+        {
+            throw new InvalidDataException(message);
+        }
+
+        // A pickle starts with an opcode (PROTO, 0x80, since protocol 2). Anything else (0xFF... bytes, a damaged
+        // file) is not a pickle, and a .safetensors name means the user expected that format.
+        if (Enum.IsDefined((PickleOpcode)pickle[0]))
+        {
+            return;
+        }
+
+        if (sourceName.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) && pickle.Length >= 8)
+        {
+            ulong declared = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(pickle);
+            throw new InvalidDataException(
+                $"{sourceName}: the file is named .safetensors but is not a safetensors file: its first 8 bytes give a header length of "
+                + $"{declared}, and {pickle.Length - 8} bytes follow (it starts with bytes {FileIdentity.Hex(pickle)}): "
+                + "the file is damaged or is something else; fetch it again.");
+        }
+
+        throw new InvalidDataException(
+            $"{sourceName}: the file is neither a pickle nor a safetensors file (it starts with bytes {FileIdentity.Hex(pickle)}): "
+            + "the file is damaged or is something else.");
     }
 
     private object? Run()
