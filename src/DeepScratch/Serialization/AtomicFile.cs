@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace DeepScratch.Serialization;
@@ -11,7 +12,7 @@ namespace DeepScratch.Serialization;
 /// </summary>
 /// <remarks>
 /// The temporary file is named <c>.NAME.PID-RANDOM.tmp</c> after the destination and the writing process. It is
-/// deleted when the write fails and when the process exits (SIGTERM, an unhandled Ctrl-C) mid-write; a process
+/// deleted when the write fails and when the process exits or is stopped by a signal (SIGTERM, Ctrl-C) mid-write; a process
 /// killed outright (SIGKILL, power loss) cannot clean up, so every later save of the same destination deletes the
 /// leftovers of writers that are no longer running.
 /// </remarks>
@@ -22,6 +23,9 @@ public static partial class AtomicFile
 
     /// <summary>Temporary files being written by this process, deleted if it exits or is interrupted mid-write.</summary>
     private static readonly ConcurrentDictionary<string, byte> InProgress = new(StringComparer.Ordinal);
+
+    /// <summary>Kept alive for the life of the process: a collected registration stops handling its signal.</summary>
+    private static readonly List<PosixSignalRegistration> SignalHandlers = [];
 
     private static int _exitHookInstalled;
 
@@ -136,9 +140,9 @@ public static partial class AtomicFile
     }
 
     /// <summary>
-    /// On process exit (which .NET also raises when SIGTERM or an unhandled Ctrl-C ends the process), deletes the
+    /// On process exit and on the signals that end a process (SIGTERM, Ctrl-C's SIGINT, SIGHUP, SIGQUIT), deletes the
     /// temporary files of writes still in progress; the destination is untouched because the rename has not happened.
-    /// Ctrl-C itself is left to the commands, which may choose to finish the save.
+    /// A command that cancels Ctrl-C to keep running then sees its save fail with an IOException, never a partial file.
     /// </summary>
     private static void InstallExitHook()
     {
@@ -148,6 +152,20 @@ public static partial class AtomicFile
         }
 
         AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteInProgress();
+
+        // The runtime's default for these signals ends the process without raising ProcessExit; the handlers run first
+        // and leave the default (termination) in place.
+        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })
+        {
+            try
+            {
+                SignalHandlers.Add(PosixSignalRegistration.Create(signal, _ => DeleteInProgress()));
+            }
+            catch (PlatformNotSupportedException)
+            {
+                // SIGHUP and SIGQUIT do not exist on Windows; Ctrl-C still reaches ProcessExit there.
+            }
+        }
     }
 
     private static void DeleteInProgress()

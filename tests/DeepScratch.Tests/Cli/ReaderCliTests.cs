@@ -168,8 +168,48 @@ public sealed class ReaderCliTests : IDisposable
         Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
     }
 
-    /// <summary>Starts the CLI as <see cref="CliRunner"/> does and kills it (SIGKILL) after <paramref name="delay"/>.</summary>
-    private static void KillDuring(string dir, TimeSpan delay, params string[] args)
+    [Fact]
+    public void Sigterm_during_the_save_of_convert_leaves_no_temporary_and_the_old_output_intact()
+    {
+        // 24 MB of float32 in one array: the save takes long enough to be caught while the temporary file exists.
+        string source = Path.Combine(_dir, "big.pkl");
+        int count = 6_000_000;
+        var values = new float[count];
+        values.AsSpan().Fill(0.5f);
+        File.WriteAllBytes(source, new PickleBuilder().Proto(2).Op(PickleOpcode.EMPTY_DICT).Str("W1")
+            .NdArray([count], "f4", PickleBuilder.Float32Bytes(values)).Op(PickleOpcode.SETITEM).Stop().ToArray());
+        string output = Path.Combine(_dir, "out.safetensors");
+        File.WriteAllText(output, "the previous model");
+
+        int caught = 0;
+        for (int attempt = 0; attempt < 8 && caught < 2; attempt++)
+        {
+            using var process = Start(_dir, "convert", source, output);
+            while (!process.HasExited && Directory.GetFiles(_dir, ".out.safetensors.*.tmp").Length == 0)
+            {
+                Thread.Sleep(1);
+            }
+
+            if (!process.HasExited)
+            {
+                using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+                {
+                    kill.WaitForExit();
+                }
+
+                caught++;
+            }
+
+            Assert.True(process.WaitForExit(60_000));
+            Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
+            string content = File.ReadAllText(output);
+            Assert.True(content == "the previous model" || SafeTensors.Load(output).Tensors["W1"].Length == count);
+        }
+
+        Assert.True(caught > 0, "the save was never caught in progress");
+    }
+
+    private static Process Start(string dir, params string[] args)
     {
         string cli = Path.GetFullPath(typeof(CliRunner).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "DeepScratchCli").Value!);
@@ -181,7 +221,13 @@ public sealed class ReaderCliTests : IDisposable
         }
 
         start.Environment["DEEPSCRATCH_OFFLINE"] = "1";
-        using var process = Process.Start(start)!;
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Starts the CLI as <see cref="CliRunner"/> does and kills it (SIGKILL) after <paramref name="delay"/>.</summary>
+    private static void KillDuring(string dir, TimeSpan delay, params string[] args)
+    {
+        using var process = Start(dir, args);
         if (!process.WaitForExit(delay))
         {
             process.Kill();
