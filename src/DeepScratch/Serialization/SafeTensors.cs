@@ -65,7 +65,7 @@ public static class SafeTensors
 
     /// <summary>Reads the safetensors file at <paramref name="path"/>; every tensor is converted to float32.</summary>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
-    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/> (or it is a folder).</exception>
     /// <exception cref="InvalidDataException">
     /// The file is not a valid safetensors file, holds an unsupported dtype, or is over 2 GiB (it is read whole).
     /// </exception>
@@ -73,6 +73,11 @@ public static class SafeTensors
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var file = new FileInfo(path);
+        if (Directory.Exists(path))
+        {
+            throw new FileNotFoundException($"{path} is a folder, not a safetensors file: give the path of the file.", path);
+        }
+
         if (!file.Exists)
         {
             throw new FileNotFoundException($"Safetensors file '{path}' not found (looked at {file.FullName}).", path);

@@ -101,6 +101,15 @@ public sealed class ReaderCliTests : IDisposable
     }
 
     [Fact]
+    public void Inspect_of_a_folder_says_it_is_a_folder()
+    {
+        var r = CliRunner.Run(_dir, "inspect", _dir);
+
+        Assert.Equal(3, r.ExitCode);
+        Assert.Equal($"deepscratch: error: {_dir} is a folder, not a weights file: give the file's path.", Assert.Single(r.StderrLines));
+    }
+
+    [Fact]
     public void Inspect_help_names_both_formats()
     {
         var r = CliRunner.Run(_dir, "inspect", "--help");

@@ -213,6 +213,19 @@ public sealed class FileIdentityTests : IDisposable
         Assert.Equal(FileKind.Unknown, FileIdentity.Identify("(dp0\nS'W1'\np1\n"u8, 15).Kind);
     }
 
+    [Fact]
+    public void A_folder_given_as_the_file_is_called_a_folder_not_missing()
+    {
+        string folder = Path.Combine(_folder.Path, "weights");
+        Directory.CreateDirectory(folder);
+
+        var pickle = Assert.Throws<FileNotFoundException>(() => NumpyPickle.Load(folder));
+        var safetensors = Assert.Throws<FileNotFoundException>(() => SafeTensors.Load(folder));
+
+        Assert.Equal($"{folder} is a folder, not a pickle file: give the path of the file.", pickle.Message);
+        Assert.Equal($"{folder} is a folder, not a safetensors file: give the path of the file.", safetensors.Message);
+    }
+
     private static byte[] SafeTensorsBytes(params (string Name, float[] Values)[] tensors)
     {
         string path = Path.Combine(Path.GetTempPath(), $"ds-identity-{Guid.NewGuid():N}.safetensors");
