@@ -36,10 +36,12 @@ internal static class ErrorReporter
         return code;
     }
 
-    /// <summary>Prints "deepscratch: error: MESSAGE" on stderr, as one line.</summary>
+    /// <summary>Prints "deepscratch: error: MESSAGE" on stderr, as one line with control characters escaped.</summary>
     public static void Write(string message, Exception? exception = null)
     {
-        string oneLine = message.ReplaceLineEndings(" ").Trim();
+        // Last line of defence against terminal injection: a file-supplied name that reached a message unescaped
+        // still cannot move the cursor, clear the screen or reverse the line.
+        string oneLine = DeepScratch.Serialization.DisplayText.Escape(message.ReplaceLineEndings(" ").Trim());
         System.Console.Error.WriteLine($"deepscratch: error: {oneLine}");
         if (exception is not null && Environment.GetEnvironmentVariable("DEEPSCRATCH_DEBUG") is "1")
         {

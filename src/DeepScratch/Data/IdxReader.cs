@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using DeepScratch.Serialization;
 
 namespace DeepScratch.Data;
 
@@ -113,6 +114,7 @@ public static class IdxReader
             int magic = BinaryPrimitives.ReadInt32BigEndian(header);
             if (magic != expectedMagic)
             {
+                ThrowIfOtherKindOfFile(path);
                 string hint = magic == ImagesMagic ? " (this is an image file)" : magic == LabelsMagic ? " (this is a label file)" : "";
                 throw new InvalidDataException(
                     $"{path}: not an IDX {kind} file: magic number {magic} (0x{magic:x8}), expected {expectedMagic}{hint}.");
@@ -121,7 +123,37 @@ public static class IdxReader
 
         if (read < header.Length)
         {
+            ThrowIfOtherKindOfFile(path);
             throw new InvalidDataException($"{path}: too short for an IDX {kind} file ({read} bytes, the header alone is {header.Length}).");
+        }
+    }
+
+    /// <summary>
+    /// Names a file that is something else entirely (an HTML error page, a Git LFS pointer, an empty download), also
+    /// inside gzip, instead of reporting its first bytes as a magic number.
+    /// </summary>
+    private static void ThrowIfOtherKindOfFile(string path)
+    {
+        byte[] head = FileIdentity.ReadHead(path);
+        long length = new FileInfo(path).Length;
+        if (head is [0x1f, 0x8b, ..])
+        {
+            using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+            var inner = new byte[FileIdentity.HeadLength];
+            try
+            {
+                int read = gzip.ReadAtLeast(inner, inner.Length, throwOnEndOfStream: false);
+                (head, length) = (inner[..read], read);
+            }
+            catch (InvalidDataException)
+            {
+                return; // broken gzip: the caller's message stands
+            }
+        }
+
+        if (FileIdentity.Mismatch(head, length, path, FileKind.Idx, "IDX (MNIST) data") is { } message)
+        {
+            throw new InvalidDataException(message);
         }
     }
 

@@ -76,6 +76,11 @@ internal static class ArrayDecoder
         }
 
         long count = needed / dtype.ItemSize;
+        if (count == 0 && EmptyShapeProblem(shape) is { } problem)
+        {
+            throw new PickleException(problem, EmptyShapeAdvice);
+        }
+
         if (count > Array.MaxLength)
         {
             throw new PickleException($"an array of shape {Tensor.FormatShape(shape)} has more elements than one .NET array can hold",
@@ -84,6 +89,43 @@ internal static class ArrayDecoder
 
         return (int)count;
     }
+
+    /// <summary>What to do about an empty array whose shape cannot be held (see <see cref="EmptyShapeProblem"/>).</summary>
+    internal const string EmptyShapeAdvice = "such an empty array cannot be loaded; save it with a smaller shape or leave it out.";
+
+    /// <summary>
+    /// Why an empty shape such as (65536, 65536, 0) cannot become a <see cref="Tensor"/>, or null. numpy accepts any
+    /// shape with a zero in it, but a tensor's strides are products of the later dimensions and its length is checked
+    /// as a running product, so the dimensions before the first zero must multiply to at most one array's length.
+    /// </summary>
+    internal static string? EmptyShapeProblem(ReadOnlySpan<int> shape)
+    {
+        if (!shape.Contains(0))
+        {
+            return null;
+        }
+
+        long product = 1;
+        foreach (int dim in shape)
+        {
+            if (dim == 0)
+            {
+                return null;
+            }
+
+            product *= dim;
+            if (product > Array.MaxLength)
+            {
+                return $"an empty array of shape {ShapeText(shape)}: the dimensions before its 0 multiply to more elements than one array can hold";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A shape for a message; a hostile file can list many dimensions, so long ones are summarized.</summary>
+    internal static string ShapeText(ReadOnlySpan<int> shape) =>
+        shape.Length <= 8 ? Tensor.FormatShape(shape) : $"{Tensor.FormatShape(shape[..8])[..^1]}, ...) ({shape.Length} dimensions)";
 
     /// <summary>Bytes that <paramref name="shape"/> needs, saturating at <see cref="long.MaxValue"/> (a zero dimension still gives 0).</summary>
     private static long BytesNeeded(int[] shape, int itemSize)

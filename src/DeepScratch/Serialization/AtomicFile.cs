@@ -1,11 +1,34 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+
 namespace DeepScratch.Serialization;
 
 /// <summary>
 /// Writes a file so that readers see either the old content or the complete new one, never a half-written file:
 /// the content goes to a temporary file in the same folder, is flushed to disk, then renamed over the target.
 /// </summary>
-public static class AtomicFile
+/// <remarks>
+/// The temporary file is named <c>.NAME.PID-RANDOM.tmp</c> after the destination and the writing process. It is
+/// deleted when the write fails and when the process exits or is stopped by a signal (SIGTERM, Ctrl-C) mid-write; a process
+/// killed outright (SIGKILL, power loss) cannot clean up, so every later save of the same destination deletes the
+/// leftovers of writers that are no longer running.
+/// </remarks>
+public static partial class AtomicFile
 {
+    /// <summary>A temporary file older than this, from a version that did not record its process, counts as stale.</summary>
+    private static readonly TimeSpan LegacyStaleAge = TimeSpan.FromMinutes(10);
+
+    /// <summary>Temporary files being written by this process, deleted if it exits or is interrupted mid-write.</summary>
+    private static readonly ConcurrentDictionary<string, byte> InProgress = new(StringComparer.Ordinal);
+
+    /// <summary>Kept alive for the life of the process: a collected registration stops handling its signal.</summary>
+    private static readonly List<PosixSignalRegistration> SignalHandlers = [];
+
+    private static int _exitHookInstalled;
+
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>; on any failure the old file is untouched.</summary>
     /// <exception cref="IOException">The file cannot be written there; the message names the path and the reason.</exception>
     public static void Write(string path, Action<Stream> write)
@@ -14,7 +37,10 @@ public static class AtomicFile
         ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
         CheckWritable(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        RemoveStaleTemporaries(full);
+        InstallExitHook();
+        string temp = TemporaryName(full, Environment.ProcessId);
+        InProgress[temp] = 0;
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -31,9 +57,51 @@ public static class AtomicFile
         }
         finally
         {
-            if (File.Exists(temp))
+            DeleteQuietly(temp);
+            InProgress.TryRemove(temp, out _);
+        }
+    }
+
+    /// <summary>The temporary file a process with id <paramref name="processId"/> writes before renaming it to <paramref name="fullPath"/>.</summary>
+    internal static string TemporaryName(string fullPath, int processId) =>
+        Path.Combine(Path.GetDirectoryName(fullPath)!,
+            $".{Path.GetFileName(fullPath)}.{processId.ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}.tmp");
+
+    /// <summary>
+    /// Deletes temporary files left beside <paramref name="fullPath"/> by writers that no longer run: those named
+    /// with a process id that is not alive, and those of the older unnamed pattern (<c>.NAME.RANDOM.tmp</c>) that have
+    /// not been touched for <see cref="LegacyStaleAge"/>. A live writer's file is left alone.
+    /// </summary>
+    internal static void RemoveStaleTemporaries(string fullPath)
+    {
+        string folder = Path.GetDirectoryName(fullPath)!;
+        string prefix = "." + Path.GetFileName(fullPath) + ".";
+        IEnumerable<string> candidates;
+        try
+        {
+            candidates = Directory.EnumerateFiles(folder, "*.tmp").ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        foreach (string candidate in candidates)
+        {
+            string name = Path.GetFileName(candidate);
+            if (!name.StartsWith(prefix, StringComparison.Ordinal) || InProgress.ContainsKey(candidate))
             {
-                File.Delete(temp);
+                continue;
+            }
+
+            string tail = name[prefix.Length..];
+            var owned = OwnedTemporary().Match(tail);
+            bool stale = owned.Success
+                ? int.TryParse(owned.Groups[1].ValueSpan, CultureInfo.InvariantCulture, out int owner) && !IsRunning(owner)
+                : LegacyTemporary().IsMatch(tail) && DateTime.UtcNow - File.GetLastWriteTimeUtc(candidate) > LegacyStaleAge;
+            if (stale)
+            {
+                DeleteQuietly(candidate);
             }
         }
     }
@@ -70,4 +138,79 @@ public static class AtomicFile
             throw new IOException($"cannot write {path}: files cannot be created in {folder}.", e);
         }
     }
+
+    /// <summary>
+    /// On process exit and on the signals that end a process (SIGTERM, Ctrl-C's SIGINT, SIGHUP, SIGQUIT), deletes the
+    /// temporary files of writes still in progress; the destination is untouched because the rename has not happened.
+    /// A command that cancels Ctrl-C to keep running then sees its save fail with an IOException, never a partial file.
+    /// </summary>
+    private static void InstallExitHook()
+    {
+        if (Interlocked.Exchange(ref _exitHookInstalled, 1) != 0)
+        {
+            return;
+        }
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteInProgress();
+
+        // The runtime's default for these signals ends the process without raising ProcessExit; the handlers run first
+        // and leave the default (termination) in place.
+        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })
+        {
+            try
+            {
+                SignalHandlers.Add(PosixSignalRegistration.Create(signal, _ => DeleteInProgress()));
+            }
+            catch (PlatformNotSupportedException)
+            {
+                // SIGHUP and SIGQUIT do not exist on Windows; Ctrl-C still reaches ProcessExit there.
+            }
+        }
+    }
+
+    private static void DeleteInProgress()
+    {
+        foreach (string temp in InProgress.Keys)
+        {
+            DeleteQuietly(temp);
+        }
+    }
+
+    private static bool IsRunning(int processId)
+    {
+        if (processId == Environment.ProcessId)
+        {
+            return true;
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Another writer's file, or a folder we may not modify: leaving it is harmless.
+        }
+    }
+
+    /// <summary>This version's temporary name after the destination: <c>PID-32 hex digits.tmp</c>.</summary>
+    [GeneratedRegex("^([0-9]{1,10})-[0-9a-f]{32}\\.tmp$", RegexOptions.CultureInvariant)]
+    private static partial Regex OwnedTemporary();
+
+    /// <summary>The earlier versions' temporary name after the destination: <c>32 hex digits.tmp</c>.</summary>
+    [GeneratedRegex("^[0-9a-f]{32}\\.tmp$", RegexOptions.CultureInvariant)]
+    private static partial Regex LegacyTemporary();
 }

@@ -15,7 +15,7 @@ internal static class GlobalCalls
         AllowedGlobal.FromBuffer => FromBuffer(args, budget),
         AllowedGlobal.CodecsEncode => EncodeLatin1(args, budget),
         AllowedGlobal.EmptyBytes => EmptyBytes(args),
-        AllowedGlobal.OrderedDict => NewOrderedDict(args),
+        AllowedGlobal.OrderedDict => NewOrderedDict(args, budget),
         _ => throw new PickleException($"{AllowedGlobals.Name(callable)} cannot be called on its own",
             "it is only valid as the first argument of numpy.core.multiarray._reconstruct."),
     };
@@ -112,9 +112,10 @@ internal static class GlobalCalls
     /// <summary>
     /// <c>OrderedDict()</c>, filled by SETITEMS afterwards (Python 3); Python 2 passed the items as a list of pairs.
     /// </summary>
-    private static PickleDict NewOrderedDict(object?[] args)
+    private static PickleDict NewOrderedDict(object?[] args, AllocationBudget budget)
     {
         var tuple = PickleValue.AsTuple(args, "the arguments of OrderedDict", 0, 1);
+        budget.Charge(AllocationBudget.ContainerBytes, "OrderedDict");
         var dict = new PickleDict();
         if (tuple.Length == 0)
         {
@@ -125,6 +126,9 @@ internal static class GlobalCalls
         {
             throw new PickleException($"OrderedDict is given {PickleValue.Describe(tuple[0])} instead of a list of pairs", PickleException.Corrupt);
         }
+
+        // The list is copied, and a file can pass the same stored list many times for a few bytes each.
+        budget.Charge(items.Count * AllocationBudget.EntryBytes, "OrderedDict");
 
         foreach (object? item in items)
         {

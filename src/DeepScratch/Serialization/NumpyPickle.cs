@@ -18,12 +18,17 @@ public static class NumpyPickle
 
     /// <summary>Reads the arrays in the pickle file at <paramref name="path"/>, in file order.</summary>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
-    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/> (or it is a folder).</exception>
     /// <exception cref="InvalidDataException">The file is not a readable pickle of numpy arrays, or is refused.</exception>
     public static IReadOnlyList<NumpyArray> Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var file = new FileInfo(path);
+        if (Directory.Exists(path))
+        {
+            throw new FileNotFoundException($"{path} is a folder, not a pickle file: give the path of the file.", path);
+        }
+
         if (!file.Exists)
         {
             throw new FileNotFoundException($"Pickle file '{path}' not found (looked at {file.FullName}).", path);
@@ -47,6 +52,7 @@ public static class NumpyPickle
         {
             throw new InvalidDataException($"{sourceName}: the file is empty: expected a pickle of numpy arrays.");
         }
+
 
         object? root = PickleReader.Read(pickle, sourceName);
         return NamedArrays.Flatten(root, sourceName);

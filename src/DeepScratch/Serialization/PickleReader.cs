@@ -48,6 +48,7 @@ internal ref struct PickleReader
     /// <exception cref="InvalidDataException">The pickle is malformed, truncated or asks for anything not allowed.</exception>
     public static object? Read(ReadOnlySpan<byte> data, string sourceName)
     {
+        Identify(data, sourceName);
         var reader = new PickleReader(data);
         try
         {
@@ -55,8 +56,46 @@ internal ref struct PickleReader
         }
         catch (PickleException e)
         {
-            throw e.ToInvalidData(sourceName, reader._opcodeStart);
+            // Whatever broke first, a file that went through a text-mode copy is damaged everywhere (lengths no
+            // longer match the bytes that follow), so the cause is named rather than the first symptom alone.
+            throw e.Advice.StartsWith(FileIdentity.CrLfAdvice, StringComparison.Ordinal) || !FileIdentity.LooksCrLfDamaged(data)
+                ? e.ToInvalidData(sourceName, reader._opcodeStart)
+                : new PickleException(e.Problem, FileIdentity.CrLfAdvice + ".").ToInvalidData(sourceName, reader._opcodeStart);
         }
+    }
+
+    /// <summary>
+    /// Refuses a file that is clearly something else (a web page, a Git LFS pointer, an image, a cut-short safetensors
+    /// file...) with what it is, before the pickle machine reports a meaningless opcode. Callers that could not tell
+    /// the format (a model path) land here, so a file that is neither a pickle nor safetensors is named as such.
+    /// </summary>
+    private static void Identify(ReadOnlySpan<byte> pickle, string sourceName)
+    {
+        var head = pickle[..Math.Min(pickle.Length, FileIdentity.HeadLength)];
+        if (FileIdentity.Mismatch(head, pickle.Length, sourceName, FileKind.Pickle, "a numpy pickle or safetensors weights file") is { } message)
+        {
+            throw new InvalidDataException(message);
+        }
+
+        // A pickle starts with an opcode (PROTO, 0x80, since protocol 2). Anything else (0xFF... bytes, a damaged
+        // file) is not a pickle, and a .safetensors name means the user expected that format.
+        if (Enum.IsDefined((PickleOpcode)pickle[0]))
+        {
+            return;
+        }
+
+        if (sourceName.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) && pickle.Length >= 8)
+        {
+            ulong declared = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(pickle);
+            throw new InvalidDataException(
+                $"{sourceName}: the file is named .safetensors but is not a safetensors file: its first 8 bytes give a header length of "
+                + $"{declared}, and {pickle.Length - 8} bytes follow (it starts with bytes {FileIdentity.Hex(pickle)}): "
+                + "the file is damaged or is something else; fetch it again.");
+        }
+
+        throw new InvalidDataException(
+            $"{sourceName}: the file is neither a pickle nor a safetensors file (it starts with bytes {FileIdentity.Hex(pickle)}): "
+            + "the file is damaged or is something else.");
     }
 
     private object? Run()
@@ -111,15 +150,15 @@ internal ref struct PickleReader
             case PickleOpcode.BYTEARRAY8: Push(ReadBytes(BinaryPrimitives.ReadUInt64LittleEndian(Take(8)))); break;
 
             case PickleOpcode.EMPTY_TUPLE: Push(Array.Empty<object?>()); break;
-            case PickleOpcode.TUPLE: Push(PopToMark().ToArray()); break;
+            case PickleOpcode.TUPLE: Push(NewContainer(PopToMark()).ToArray()); break;
             case PickleOpcode.TUPLE1: Push(PopTop(1)); break;
             case PickleOpcode.TUPLE2: Push(PopTop(2)); break;
             case PickleOpcode.TUPLE3: Push(PopTop(3)); break;
-            case PickleOpcode.EMPTY_LIST: Push(new List<object?>()); break;
-            case PickleOpcode.LIST: Push(PopToMark()); break;
+            case PickleOpcode.EMPTY_LIST: Push(NewContainer(new List<object?>())); break;
+            case PickleOpcode.LIST: Push(NewContainer(PopToMark())); break;
             case PickleOpcode.APPEND: Append(); break;
             case PickleOpcode.APPENDS: Appends(); break;
-            case PickleOpcode.EMPTY_DICT: Push(new PickleDict()); break;
+            case PickleOpcode.EMPTY_DICT: Push(NewContainer(new PickleDict())); break;
             case PickleOpcode.DICT: Push(Dict()); break;
             case PickleOpcode.SETITEM: SetItem(); break;
             case PickleOpcode.SETITEMS: SetItems(); break;
@@ -347,6 +386,7 @@ internal ref struct PickleReader
             throw StackUnderflow();
         }
 
+        NewContainer(count);
         var tuple = _stack.GetRange(_stack.Count - count, count).ToArray();
         _stack.RemoveRange(_stack.Count - count, count);
         return tuple;
@@ -377,6 +417,23 @@ internal ref struct PickleReader
         return items;
     }
 
+    /// <summary>Charges a new container holding <paramref name="count"/> elements to the budget.</summary>
+    private readonly void NewContainer(int count) =>
+        _budget.Charge(AllocationBudget.ContainerBytes + (count * AllocationBudget.SlotBytes), $"the containers {_opcode} builds");
+
+    /// <summary>Charges a new list or dict (with the elements it starts with) and returns it.</summary>
+    private readonly List<object?> NewContainer(List<object?> items)
+    {
+        NewContainer(items.Count);
+        return items;
+    }
+
+    private readonly PickleDict NewContainer(PickleDict dict)
+    {
+        NewContainer(0);
+        return dict;
+    }
+
     private readonly PickleException StackUnderflow() =>
         new($"{_opcode} needs a value but the stack is empty (or a MARK is in the way)", PickleException.Corrupt);
 
@@ -385,6 +442,11 @@ internal ref struct PickleReader
     {
         object? value = Peek();
         CountValue();
+        if (!_memo.ContainsKey(index))
+        {
+            _budget.Charge(AllocationBudget.EntryBytes, "the memo");
+        }
+
         _memo[index] = value;
     }
 
@@ -397,13 +459,17 @@ internal ref struct PickleReader
     private void Append()
     {
         object? value = Pop();
-        TargetList().Add(value);
+        var list = TargetList();
+        _budget.Charge(AllocationBudget.SlotBytes, "a list");
+        list.Add(value);
     }
 
     private void Appends()
     {
         var items = PopToMark();
-        TargetList().AddRange(items);
+        var list = TargetList();
+        _budget.Charge(items.Count * AllocationBudget.SlotBytes, "a list");
+        list.AddRange(items);
     }
 
     private readonly List<object?> TargetList() => Peek() as List<object?>
@@ -411,7 +477,7 @@ internal ref struct PickleReader
 
     private PickleDict Dict()
     {
-        var dict = new PickleDict();
+        var dict = NewContainer(new PickleDict());
         SetPairs(dict, PopToMark());
         return dict;
     }
@@ -420,7 +486,9 @@ internal ref struct PickleReader
     {
         object? value = Pop();
         object? key = Pop();
-        TargetDict().Set(key, value);
+        var dict = TargetDict();
+        _budget.Charge(AllocationBudget.EntryBytes, "a dict");
+        dict.Set(key, value);
     }
 
     private void SetItems()
@@ -435,6 +503,8 @@ internal ref struct PickleReader
         {
             throw new PickleException($"{_opcode} has an odd number of values ({items.Count}) for key/value pairs", PickleException.Corrupt);
         }
+
+        _budget.Charge(items.Count / 2 * AllocationBudget.EntryBytes, "a dict");
 
         for (int i = 0; i < items.Count; i += 2)
         {
@@ -459,6 +529,16 @@ internal ref struct PickleReader
     {
         if (!AllowedGlobals.TryResolve(module, name, out var global))
         {
+            if (AllowedGlobals.TryResolve(module.Trim(), name.Trim(), out _))
+            {
+                // An allowed name with a trailing CR or spaces is damage, not an attack: a text-mode copy turns
+                // GLOBAL's LF line ends into CR LF. It is still refused: the rest of the file is damaged too.
+                throw new PickleException($"the allowed global '{PickleValue.Quote(module + "." + name)}' is damaged",
+                    module.EndsWith('\r') || name.EndsWith('\r')
+                        ? FileIdentity.CrLfAdvice + "."
+                        : "its name has stray spaces; the file was altered by a text tool: save or copy it again in binary mode.");
+            }
+
             throw new PickleException($"refused global '{PickleValue.Quote(module + "." + name)}'",
                 "only numpy arrays are loaded from pickles; this file may try to run code.");
         }

@@ -31,19 +31,10 @@ internal static class PickleValue
     };
 
     /// <summary>
-    /// Text from the file made safe for a one-line message: control characters become '?', and long text is cut,
-    /// since a hostile file chooses these strings.
+    /// Text from the file made safe for a one-line message (<see cref="DisplayText.Escape"/>: control characters
+    /// become escapes such as <c>\x1b</c>), and long text is cut, since a hostile file chooses these strings.
     /// </summary>
-    public static string Quote(string text)
-    {
-        var sb = new StringBuilder(Math.Min(text.Length, MaxQuotedLength + 3));
-        foreach (char c in text.AsSpan(0, Math.Min(text.Length, MaxQuotedLength)))
-        {
-            sb.Append(char.IsControl(c) || char.IsSurrogate(c) ? '?' : c);
-        }
-
-        return text.Length > MaxQuotedLength ? sb.Append("...").ToString() : sb.ToString();
-    }
+    public static string Quote(string text) => DisplayText.Escape(text, MaxQuotedLength);
 
     /// <summary>A str, or a Python 2 str (bytes) read as latin-1, which is how Python 3 reads old pickles.</summary>
     public static string AsText(object? value, string what) => value switch

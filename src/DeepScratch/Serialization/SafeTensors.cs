@@ -27,6 +27,12 @@ public static class SafeTensors
     private const int MaxQuotedLength = 60;
 
     /// <summary>
+    /// JSON's whitespace. The reference reader parses the header with a JSON parser, so whitespace may precede the
+    /// '{' and pad the end (its writer pads with spaces); both are accepted here too.
+    /// </summary>
+    private static ReadOnlySpan<byte> JsonWhitespace => " \t\r\n"u8;
+
+    /// <summary>
     /// Writes <paramref name="tensors"/> as float32 (<c>F32</c>) in the given order, with <paramref name="metadata"/>
     /// if any, to <paramref name="path"/>. The header is padded with spaces to a multiple of 8 bytes, as the reference
     /// writer does, so the data starts aligned. The file is replaced atomically: on any failure the old file is intact.
@@ -59,7 +65,7 @@ public static class SafeTensors
 
     /// <summary>Reads the safetensors file at <paramref name="path"/>; every tensor is converted to float32.</summary>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
-    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/> (or it is a folder).</exception>
     /// <exception cref="InvalidDataException">
     /// The file is not a valid safetensors file, holds an unsupported dtype, or is over 2 GiB (it is read whole).
     /// </exception>
@@ -67,6 +73,11 @@ public static class SafeTensors
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var file = new FileInfo(path);
+        if (Directory.Exists(path))
+        {
+            throw new FileNotFoundException($"{path} is a folder, not a safetensors file: give the path of the file.", path);
+        }
+
         if (!file.Exists)
         {
             throw new FileNotFoundException($"Safetensors file '{path}' not found (looked at {file.FullName}).", path);
@@ -90,9 +101,31 @@ public static class SafeTensors
     public static SafeTensorsFile Load(ReadOnlySpan<byte> bytes, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(sourceName);
+        try
+        {
+            return Read(bytes, sourceName);
+        }
+        catch (InvalidDataException e) when (FileIdentity.LooksCrLfDamaged(bytes))
+        {
+            // A text-mode copy lengthens the data (and any header newline), so offsets and lengths stop matching;
+            // the first mismatch found is only a symptom of that.
+            throw new InvalidDataException($"{e.Message.TrimEnd('.')}; {FileIdentity.CrLfAdvice}.", e);
+        }
+    }
+
+    private static SafeTensorsFile Read(ReadOnlySpan<byte> bytes, string sourceName)
+    {
         if (bytes.Length < LengthPrefixBytes)
         {
             throw Damaged(sourceName, $"the file is {bytes.Length} bytes long; a safetensors file starts with an 8-byte header length");
+        }
+
+        // A pickle or a cut-short download keeps the specific messages below; other kinds of file are named.
+        var head = bytes[..Math.Min(bytes.Length, FileIdentity.HeadLength)];
+        if (FileIdentity.Identify(head, bytes.Length).Kind is not (FileKind.Pickle or FileKind.TruncatedSafeTensors)
+            && FileIdentity.Mismatch(head, bytes.Length, sourceName, FileKind.SafeTensors, "a safetensors file") is { } other)
+        {
+            throw new InvalidDataException(other);
         }
 
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
@@ -109,9 +142,15 @@ public static class SafeTensors
         }
 
         var json = bytes.Slice(LengthPrefixBytes, (int)headerLength);
-        if (json.IsEmpty || json[0] != (byte)'{')
+        int start = json.IndexOfAnyExcept(JsonWhitespace);
+        if (start < 0 || json[start] != (byte)'{')
         {
             throw Damaged(sourceName, "the header does not start with '{'");
+        }
+
+        if (start > 0 && headerLength < 2 + (ulong)start)
+        {
+            throw Damaged(sourceName, "the header holds only whitespace and '{'");
         }
 
         if (!Utf8.IsValid(json))
@@ -139,8 +178,8 @@ public static class SafeTensors
     }
 
     /// <summary>
-    /// A cheap check of the first 9 bytes of <paramref name="path"/>: a header length that is plausible for the file's
-    /// size, followed by '{'. True does not promise that <see cref="Load(string)"/> succeeds; false for a file that
+    /// A cheap check of the start of <paramref name="path"/>: a header length that is plausible for the file's size,
+    /// followed by '{' (after optional JSON whitespace). True does not promise that <see cref="Load(string)"/> succeeds; false for a file that
     /// is missing or cannot be opened.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
@@ -149,18 +188,8 @@ public static class SafeTensors
         ArgumentException.ThrowIfNullOrEmpty(path);
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
-            Span<byte> start = stackalloc byte[LengthPrefixBytes + 1];
-            if (stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false) < start.Length)
-            {
-                return false;
-            }
-
-            ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(start);
-            return headerLength >= 2 // "{}"
-                && headerLength <= MaxHeaderBytes
-                && (long)headerLength <= stream.Length - LengthPrefixBytes
-                && start[LengthPrefixBytes] == (byte)'{';
+            var file = new FileInfo(path);
+            return file.Exists && FileIdentity.Identify(FileIdentity.ReadHead(path), file.Length).Kind == FileKind.SafeTensors;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -177,19 +206,10 @@ public static class SafeTensors
         new($"{source}: {problem}: {advice}");
 
     /// <summary>
-    /// Text from a file made safe for a one-line message: control characters and surrogates become '?', and long
-    /// text is cut, since a hostile file chooses these strings.
+    /// Text from a file made safe for a one-line message (<see cref="DisplayText.Escape"/>: control characters and
+    /// bidi overrides become escapes such as <c>\x1b</c>), and long text is cut, since a hostile file chooses these strings.
     /// </summary>
-    internal static string Quote(string text, int maxLength = MaxQuotedLength)
-    {
-        var sb = new StringBuilder(Math.Min(text.Length, maxLength) + 3);
-        foreach (char c in text.AsSpan(0, Math.Min(text.Length, maxLength)))
-        {
-            sb.Append(char.IsControl(c) || char.IsSurrogate(c) ? '?' : c);
-        }
-
-        return text.Length > maxLength ? sb.Append("...").ToString() : sb.ToString();
-    }
+    internal static string Quote(string text, int maxLength = MaxQuotedLength) => DisplayText.Escape(text, maxLength);
 
     /// <summary>Materializes the tensors once and checks every name, so that a bad one fails before any writing.</summary>
     private static List<KeyValuePair<string, Tensor>> CheckTensors(IEnumerable<KeyValuePair<string, Tensor>> tensors)

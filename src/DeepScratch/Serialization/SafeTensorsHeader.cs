@@ -361,6 +361,11 @@ internal static class SafeTensorsHeader
     /// </summary>
     private static long ElementCount(int[] shape, string quoted, string source)
     {
+        if (ArrayDecoder.EmptyShapeProblem(shape) is { } problem)
+        {
+            throw SafeTensors.Refused(source, $"tensor '{quoted}' is {problem}", ArrayDecoder.EmptyShapeAdvice);
+        }
+
         long count = 1;
         foreach (int dim in shape)
         {
