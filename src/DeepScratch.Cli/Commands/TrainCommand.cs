@@ -28,7 +28,7 @@ internal static class TrainCommand
             .AcceptOnlyFromAmong("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam");
         var lr = new Option<string?>("--lr") { Description = "Learning rate (default: the optimizer's book default).", HelpName = "X" };
         var batchSize = new Option<int>("--batch-size") { Description = "Minibatch size.", DefaultValueFactory = _ => 100, HelpName = "N" };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training set.", DefaultValueFactory = _ => 10, HelpName = "N" };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training set (not with --iterations).", DefaultValueFactory = _ => 10, HelpName = "N" };
         var iterations = new Option<int?>("--iterations") { Description = "Train for this many minibatches instead of whole epochs (the book's ch.5 recipe: 10000).", HelpName = "N" };
         var dataset = CommonOptions.Dataset();
         var seed = new Option<int>("--seed") { Description = "Seeds weights, shuffling and dropout: the same seed gives the same run.", HelpName = "N" };
@@ -41,7 +41,8 @@ internal static class TrainCommand
         };
         command.SetAction(r => ErrorReporter.Run(() => Run(new Settings(
             r.GetValue(model)!, r.GetValue(hidden), r.GetValue(activation)!, r.GetValue(init), r.GetValue(batchnorm), r.GetValue(dropout),
-            r.GetValue(weightDecay), r.GetValue(optimizer)!, ParseLearningRate(r.GetValue(lr)), r.GetValue(batchSize), r.GetValue(epochs), r.GetValue(iterations),
+            r.GetValue(weightDecay), r.GetValue(optimizer)!, ParseLearningRate(r.GetValue(lr)), r.GetValue(batchSize), r.GetValue(epochs),
+            EpochsOrIterations(r.GetResult(epochs), r.GetValue(iterations)),
             CommonOptions.ParseDataset(r.GetValue(dataset)!), r.GetValue(seed), r.GetValue(output)!, r.GetValue(plot), r.GetValue(data)))));
         return command;
     }
@@ -131,7 +132,8 @@ internal static class TrainCommand
             ["dataset"] = Catalog.FolderName(s.Dataset),
             ["optimizer"] = s.Optimizer,
             ["iterations"] = history.Loss.Count.ToString(inv),
-            ["batch_size"] = s.BatchSize.ToString(inv),
+            ["learning_rate"] = optimizer.LearningRate.ToString("R", inv),
+            ["batch_size"] = Math.Min(s.BatchSize, examples).ToString(inv),
             ["seed"] = s.Seed.ToString(inv),
             ["test_accuracy"] = history.TestAccuracy[^1].ToString("0.0000", inv),
         };
@@ -179,6 +181,12 @@ internal static class TrainCommand
         return s.Init is null ? "he (multi-layer default)"
             : s.Init is "he" or "xavier" ? s.Init : $"std {s.Init}";
     }
+
+    /// <summary>--iterations replaces --epochs: both given would silently ignore one, so that is refused.</summary>
+    private static int? EpochsOrIterations(System.CommandLine.Parsing.OptionResult? epochs, int? iterations) =>
+        iterations is not null && epochs is { Implicit: false }
+            ? throw new UserError("--epochs and --iterations both set the length of the run: give one of them.")
+            : iterations;
 
     private static double? ParseLearningRate(string? text)
     {
@@ -254,6 +262,12 @@ internal static class TrainCommand
             throw new UserError($"--model two-layer has one hidden layer; got {sizes.Length} sizes in --hidden.");
         }
 
+        // Checked before the data loads, like every other option.
+        if (s.Model == "two-layer" && s.Init is ("he" or "xavier"))
+        {
+            throw new UserError("--model two-layer takes a standard deviation for --init (the book's weight_init_std), not he or xavier.");
+        }
+
         if (s.Init is not null && s.Init is not ("he" or "xavier") && !(TryParsePositive(s.Init, out _)))
         {
             throw new UserError($"--init must be he, xavier or a positive standard deviation; got '{s.Init}'.");
@@ -285,10 +299,6 @@ internal static class TrainCommand
         if (s.Model == "two-layer")
         {
             double std = s.Init is not null && TryParsePositive(s.Init, out double v) ? v : 0.01;
-            if (s.Init is "he" or "xavier")
-            {
-                throw new UserError("--model two-layer takes a standard deviation for --init (the book's weight_init_std), not he or xavier.");
-            }
 
             return new TwoLayerNet(inputs, sizes[0], Mnist.Classes, std, s.Seed);
         }

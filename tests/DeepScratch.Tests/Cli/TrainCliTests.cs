@@ -110,6 +110,8 @@ public sealed class TrainCliTests : IDisposable
     [InlineData("multi-layer", "--batchnorm")]
     [InlineData("--optimizer", "--optimizer", "adadelta")]
     [InlineData("--model", "--model", "cnn")]
+    [InlineData("--iterations", "--epochs", "3", "--iterations", "10")]
+    [InlineData("--init", "--init", "he")]
     public void Bad_training_options_give_one_line_and_exit_code_2(string mention, params string[] options)
     {
         var r = CliRunner.Run(_dir, ["train", "--dataset", "fashion-mnist", "--out", Path.Combine(_dir, "x.safetensors"), .. options]);
