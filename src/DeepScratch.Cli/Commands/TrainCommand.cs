@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using DeepScratch.Cli.Console;
 using DeepScratch.Cli.Rendering;
 using DeepScratch.Data;
@@ -27,7 +28,7 @@ internal static class TrainCommand
             .AcceptOnlyFromAmong("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam");
         var lr = new Option<string?>("--lr") { Description = "Learning rate (default: the optimizer's book default).", HelpName = "X" };
         var batchSize = new Option<int>("--batch-size") { Description = "Minibatch size.", DefaultValueFactory = _ => 100, HelpName = "N" };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training set.", DefaultValueFactory = _ => 10, HelpName = "N" };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training set (not with --iterations).", DefaultValueFactory = _ => 10, HelpName = "N" };
         var iterations = new Option<int?>("--iterations") { Description = "Train for this many minibatches instead of whole epochs (the book's ch.5 recipe: 10000).", HelpName = "N" };
         var dataset = CommonOptions.Dataset();
         var seed = new Option<int>("--seed") { Description = "Seeds weights, shuffling and dropout: the same seed gives the same run.", HelpName = "N" };
@@ -40,7 +41,8 @@ internal static class TrainCommand
         };
         command.SetAction(r => ErrorReporter.Run(() => Run(new Settings(
             r.GetValue(model)!, r.GetValue(hidden), r.GetValue(activation)!, r.GetValue(init), r.GetValue(batchnorm), r.GetValue(dropout),
-            r.GetValue(weightDecay), r.GetValue(optimizer)!, ParseLearningRate(r.GetValue(lr)), r.GetValue(batchSize), r.GetValue(epochs), r.GetValue(iterations),
+            r.GetValue(weightDecay), r.GetValue(optimizer)!, ParseLearningRate(r.GetValue(lr)), r.GetValue(batchSize), r.GetValue(epochs),
+            EpochsOrIterations(r.GetResult(epochs), r.GetValue(iterations)),
             CommonOptions.ParseDataset(r.GetValue(dataset)!), r.GetValue(seed), r.GetValue(output)!, r.GetValue(plot), r.GetValue(data)))));
         return command;
     }
@@ -69,36 +71,83 @@ internal static class TrainCommand
             throw new UserError(e.Message);
         }
 
+        using var interrupt = new Interrupt();
         var store = CommonOptions.Store(s.DataDir);
         var progress = new ConsoleProgress();
-        var (xTrain, tTrain) = Mnist.Load(DatasetSplit.Train, normalize: true, flatten: true, oneHotLabel: false, store, s.Dataset, progress);
-        var (xTest, tTest) = Mnist.Load(DatasetSplit.Test, normalize: true, flatten: true, oneHotLabel: false, store, s.Dataset, progress);
+        interrupt.OnAbort = progress.EndLine;
+        DeepScratch.Tensors.Tensor xTrain, tTrain, xTest, tTest;
+        try
+        {
+            (xTrain, tTrain) = Mnist.Load(DatasetSplit.Train, normalize: true, flatten: true, oneHotLabel: false, store, s.Dataset, progress);
+            (xTest, tTest) = Mnist.Load(DatasetSplit.Test, normalize: true, flatten: true, oneHotLabel: false, store, s.Dataset, progress);
+        }
+        finally
+        {
+            progress.EndLine(); // a failed download must not leave the error on the end of its progress line
+        }
+
         var network = Build(s, xTrain.Dim(1));
-        System.Console.WriteLine($"Training {Describe(network)} on {Catalog.DisplayName(s.Dataset)} ({xTrain.Dim(0)} train, {xTest.Dim(0)} test images), "
-            + $"{s.Optimizer} lr {s.LearningRate?.ToString(CultureInfo.InvariantCulture) ?? "default"}, batch {s.BatchSize}, "
-            + (s.Iterations is int it ? $"{it} iterations" : $"{s.Epochs} epochs") + $", seed {s.Seed}");
-
-        var trainer = new Trainer(network, optimizer, new TrainerOptions(s.BatchSize, s.Epochs, s.Iterations, s.Seed));
-        var history = trainer.Fit(xTrain, tTrain, xTest, tTest, new TrainingDisplay());
-
+        var options = new TrainerOptions(s.BatchSize, s.Epochs, s.Iterations, s.Seed);
+        int examples = xTrain.Dim(0);
+        int perEpoch = Trainer.IterationsPerEpoch(examples, s.BatchSize);
+        int total = Trainer.TotalIterations(examples, options);
         var inv = CultureInfo.InvariantCulture;
+        // Every value as the run uses it, defaults included, so the header can be pasted back as options.
+        static string Plural(string count, string noun) => count == "1" ? $"1 {noun}" : $"{count} {noun}s";
+        string length = s.Iterations is int it
+            ? $"{Plural(it.ToString(inv), "iteration")} ({Plural(((double)it / perEpoch).ToString("0.##", inv), "epoch")} of {perEpoch})"
+            : $"{Plural(s.Epochs.ToString(inv), "epoch")} of {Plural(perEpoch.ToString(inv), "iteration")} ({Plural(total.ToString(inv), "iteration")})";
+        System.Console.WriteLine($"Training {Describe(network)} on {Catalog.DisplayName(s.Dataset)} ({examples} train, {xTest.Dim(0)} test images), "
+            + string.Create(inv, $"{s.Optimizer} lr {optimizer.LearningRate:R}") + (s.LearningRate is null ? $" ({s.Optimizer} default)" : "")
+            + $", init {InitText(s)}, batch {Math.Min(s.BatchSize, examples)}, {length}"
+            + (s.WeightDecay > 0 ? string.Create(inv, $", weight decay {s.WeightDecay:R}") : "") + $", seed {s.Seed}");
+
+        var trainer = new Trainer(network, optimizer, options);
+        var display = new TrainingDisplay();
+        interrupt.OnAbort = display.EndLine;
+        TrainingHistory history;
+        try
+        {
+            history = trainer.Fit(xTrain, tTrain, xTest, tTest, display, interrupt.Token);
+        }
+        catch (OperationCanceledException) when (interrupt.Token.IsCancellationRequested)
+        {
+            display.EndLine();
+            return interrupt.Report();
+        }
+        catch (TrainingDivergedException e)
+        {
+            display.EndLine();
+            throw new TrainingDivergedException($"{e.Diagnosis} {Advice(e, s, optimizer)}");
+        }
+
+        display.EndLine();
+        if (!interrupt.BeginSaving())
+        {
+            return interrupt.Report();
+        }
+
         var metadata = new Dictionary<string, string>
         {
             ["dataset"] = Catalog.FolderName(s.Dataset),
             ["optimizer"] = s.Optimizer,
             ["iterations"] = history.Loss.Count.ToString(inv),
-            ["batch_size"] = s.BatchSize.ToString(inv),
+            ["learning_rate"] = optimizer.LearningRate.ToString("R", inv),
+            ["batch_size"] = Math.Min(s.BatchSize, examples).ToString(inv),
             ["seed"] = s.Seed.ToString(inv),
             ["test_accuracy"] = history.TestAccuracy[^1].ToString("0.0000", inv),
         };
         ModelFile.Save(s.Output, network, metadata);
-        // Per iteration times a full epoch's iterations, so a short last epoch does not flatter the figure.
-        int perEpoch = Math.Max(xTrain.Dim(0) / Math.Min(s.BatchSize, xTrain.Dim(0)), 1);
-        double meanEpoch = history.EpochTimes.Sum(t => t.TotalSeconds) / history.Loss.Count * perEpoch;
+        double iterationSeconds = history.EpochTimes.Sum(t => t.TotalSeconds) / history.Loss.Count;
         System.Console.WriteLine(string.Create(inv, $"Test accuracy: {history.TestAccuracy[^1]:0.0000}"));
         System.Console.WriteLine(string.Create(inv, $"Train accuracy: {history.TrainAccuracy[^1]:0.0000}"));
+        // Per iteration times a full epoch's iterations, so a short last epoch does not flatter the figure; a run
+        // shorter than an epoch says that the figure is an estimate.
+        string over = history.Loss.Count >= perEpoch
+            ? $"on average over {history.Loss.Count} iterations, {perEpoch} per epoch"
+            : $"estimated from {history.Loss.Count} iterations (an epoch is {perEpoch})";
         System.Console.WriteLine(string.Create(inv,
-            $"Epoch time: {meanEpoch:0.000} s on average for {perEpoch} iterations (forward, backward and update; accuracy passes excluded), {history.Elapsed.TotalSeconds:0.0} s in all"));
+            $"Epoch time: {iterationSeconds * perEpoch:0.000} s {over} (forward, backward and update; accuracy passes excluded), {history.Elapsed.TotalSeconds:0.0} s in all"));
         System.Console.WriteLine($"Saved {s.Output}");
         if (s.Plot is not null)
         {
@@ -108,6 +157,36 @@ internal static class TrainCommand
 
         return 0;
     }
+
+    /// <summary>The library's diagnosis plus advice naming this command's option and the value the run used.</summary>
+    private static string Advice(TrainingDivergedException e, Settings s, IOptimizer optimizer)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string lr = optimizer.LearningRate.ToString("R", inv);
+        return e.Cause == DivergenceCause.InitialWeights
+            ? $"The initial weights are too large ({(s.Init is null ? InitText(s) : $"--init {s.Init}")}): use a smaller --init, such as "
+              + (s.Model == "two-layer" ? "0.01 (the book's)" : "he or xavier") + "."
+            : $"The learning rate is too large (--lr {lr}" + (s.LearningRate is null ? $", the {s.Optimizer} default" : "")
+              + string.Create(inv, $"): lower it, e.g. --lr {optimizer.LearningRate / 10:G3}.");
+    }
+
+    /// <summary>The weight initialisation as the run uses it, e.g. "std 0.01 (two-layer default)" or "he".</summary>
+    private static string InitText(Settings s)
+    {
+        if (s.Model == "two-layer")
+        {
+            return s.Init is null ? "std 0.01 (two-layer default)" : $"std {s.Init}";
+        }
+
+        return s.Init is null ? "he (multi-layer default)"
+            : s.Init is "he" or "xavier" ? s.Init : $"std {s.Init}";
+    }
+
+    /// <summary>--iterations replaces --epochs: both given would silently ignore one, so that is refused.</summary>
+    private static int? EpochsOrIterations(System.CommandLine.Parsing.OptionResult? epochs, int? iterations) =>
+        iterations is not null && epochs is { Implicit: false }
+            ? throw new UserError("--epochs and --iterations both set the length of the run: give one of them.")
+            : iterations;
 
     private static double? ParseLearningRate(string? text)
     {
@@ -183,6 +262,12 @@ internal static class TrainCommand
             throw new UserError($"--model two-layer has one hidden layer; got {sizes.Length} sizes in --hidden.");
         }
 
+        // Checked before the data loads, like every other option.
+        if (s.Model == "two-layer" && s.Init is ("he" or "xavier"))
+        {
+            throw new UserError("--model two-layer takes a standard deviation for --init (the book's weight_init_std), not he or xavier.");
+        }
+
         if (s.Init is not null && s.Init is not ("he" or "xavier") && !(TryParsePositive(s.Init, out _)))
         {
             throw new UserError($"--init must be he, xavier or a positive standard deviation; got '{s.Init}'.");
@@ -214,10 +299,6 @@ internal static class TrainCommand
         if (s.Model == "two-layer")
         {
             double std = s.Init is not null && TryParsePositive(s.Init, out double v) ? v : 0.01;
-            if (s.Init is "he" or "xavier")
-            {
-                throw new UserError("--model two-layer takes a standard deviation for --init (the book's weight_init_std), not he or xavier.");
-            }
 
             return new TwoLayerNet(inputs, sizes[0], Mnist.Classes, std, s.Seed);
         }
@@ -257,28 +338,146 @@ internal static class TrainCommand
     private sealed class TrainingDisplay : IProgress<TrainingProgress>
     {
         private readonly bool _interactive = !System.Console.IsErrorRedirected;
+        private readonly Lock _lock = new();
         private DateTime _lastDraw;
+        private bool _lineOpen;
 
         public void Report(TrainingProgress p)
         {
             var inv = CultureInfo.InvariantCulture;
-            if (p.TestAccuracy is double test)
+            lock (_lock)
             {
-                if (_interactive)
+                if (p.TestAccuracy is double test)
                 {
-                    System.Console.Error.Write("\r" + new string(' ', 100) + "\r");
+                    if (_lineOpen)
+                    {
+                        System.Console.Error.Write("\r" + new string(' ', 100) + "\r");
+                        _lineOpen = false;
+                    }
+
+                    System.Console.WriteLine(string.Create(inv,
+                        $"epoch {p.Epoch,3}  iteration {p.Iteration,6}/{p.TotalIterations}  loss {p.Loss:0.0000}  train {p.TrainAccuracy:0.0000}  test {test:0.0000}  ({p.Elapsed.TotalSeconds:0.0} s)"));
+                    return;
                 }
 
-                System.Console.WriteLine(string.Create(inv,
-                    $"epoch {p.Epoch,3}  iteration {p.Iteration,6}/{p.TotalIterations}  loss {p.Loss:0.0000}  train {p.TrainAccuracy:0.0000}  test {test:0.0000}  ({p.Elapsed.TotalSeconds:0.0} s)"));
-                return;
+                if (_interactive && (DateTime.UtcNow - _lastDraw).TotalMilliseconds >= 100)
+                {
+                    _lastDraw = DateTime.UtcNow;
+                    _lineOpen = true;
+                    System.Console.Error.Write(string.Create(inv,
+                        $"\repoch {p.Epoch}  iteration {p.Iteration}/{p.TotalIterations}  loss {p.Loss:0.0000}  elapsed {p.Elapsed.TotalSeconds:0}s  ETA {p.Remaining.TotalSeconds:0}s   "));
+                }
+            }
+        }
+
+        /// <summary>Ends a live line still on the screen, so what follows (an error, "interrupted") starts on its own line.</summary>
+        public void EndLine()
+        {
+            lock (_lock)
+            {
+                if (_lineOpen)
+                {
+                    System.Console.Error.WriteLine();
+                    _lineOpen = false;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ctrl-C (SIGINT) and SIGTERM while training: the run stops at the next iteration, ends the progress line, says
+    /// that nothing was saved and exits 128 + the signal number (130, 143), as shells expect. While the data loads
+    /// (not cancellable) the process ends at once, after the same message; once the model is being saved the signal
+    /// waits for the atomic save to finish, so the file at --out is always the old model or the new one, whole.
+    /// </summary>
+    private sealed class Interrupt : IDisposable
+    {
+        private const string Message = "interrupted: nothing saved (the file at --out is unchanged)";
+        private readonly CancellationTokenSource _cancel = new();
+        private readonly PosixSignalRegistration[] _registrations;
+        private readonly Lock _lock = new();
+        private int _phase; // 0 loading, 1 training, 2 saving
+        private int _exitCode;
+
+        public Interrupt()
+        {
+            _registrations =
+            [
+                PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
+                PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
+            ];
+        }
+
+        /// <summary>Called before the process ends on a signal while loading: ends any progress line.</summary>
+        public Action? OnAbort { get; set; }
+
+        public CancellationToken Token
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    _phase = Math.Max(_phase, 1);
+                }
+
+                return _cancel.Token;
+            }
+        }
+
+        /// <summary>Enters the saving phase (signals then wait for the save); false when a signal came first.</summary>
+        public bool BeginSaving()
+        {
+            lock (_lock)
+            {
+                if (_cancel.IsCancellationRequested)
+                {
+                    return false;
+                }
+
+                _phase = 2;
+                return true;
+            }
+        }
+
+        /// <summary>Prints the interruption line and returns the exit code for the signal received.</summary>
+        public int Report()
+        {
+            System.Console.Error.WriteLine(Message);
+            return _exitCode;
+        }
+
+        public void Dispose()
+        {
+            foreach (var registration in _registrations)
+            {
+                registration.Dispose();
             }
 
-            if (_interactive && (DateTime.UtcNow - _lastDraw).TotalMilliseconds >= 100)
+            _cancel.Dispose();
+        }
+
+        private void OnSignal(PosixSignalContext context)
+        {
+            lock (_lock)
             {
-                _lastDraw = DateTime.UtcNow;
-                System.Console.Error.Write(string.Create(inv,
-                    $"\repoch {p.Epoch}  iteration {p.Iteration}/{p.TotalIterations}  loss {p.Loss:0.0000}  elapsed {p.Elapsed.TotalSeconds:0}s  ETA {p.Remaining.TotalSeconds:0}s   "));
+                if (_exitCode == 0)
+                {
+                    _exitCode = context.Signal == PosixSignal.SIGTERM ? 143 : 130;
+                }
+
+                if (_phase == 0)
+                {
+                    // Loading cannot be cancelled: let the signal end the process, after the message.
+                    OnAbort?.Invoke();
+                    System.Console.Error.WriteLine(Message);
+                    return;
+                }
+
+                context.Cancel = true;
+                if (_phase == 1)
+                {
+                    _cancel.Cancel();
+                }
             }
         }
     }

@@ -12,6 +12,7 @@ internal sealed class ConsoleProgress : IProgress<DownloadProgress>
     private readonly Stopwatch _sinceDraw = Stopwatch.StartNew();
     private readonly bool _interactive = !System.Console.IsErrorRedirected;
     private string? _current;
+    private bool _lineOpen;
 
     public void Report(DownloadProgress value)
     {
@@ -32,11 +33,23 @@ internal sealed class ConsoleProgress : IProgress<DownloadProgress>
                 ? $"{Mb(value.BytesReceived)} / {Mb(t)} MB ({100 * value.BytesReceived / Math.Max(t, 1)}%)"
                 : $"{Mb(value.BytesReceived)} MB";
             System.Console.Error.Write($"\rDownloading {value.FileName}: {size}   ");
+            _lineOpen = true;
         }
 
         if (done)
         {
+            _lineOpen = false;
             System.Console.Error.WriteLine(_interactive ? "" : $"Downloaded {value.FileName} ({Mb(value.BytesReceived)} MB).");
+        }
+    }
+
+    /// <summary>Ends a progress line left open (a failed or interrupted download), so the next message starts on its own line.</summary>
+    public void EndLine()
+    {
+        if (_lineOpen)
+        {
+            System.Console.Error.WriteLine();
+            _lineOpen = false;
         }
     }
 

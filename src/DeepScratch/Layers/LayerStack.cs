@@ -76,10 +76,18 @@ public sealed class LayerStack
         return x;
     }
 
+    /// <summary>
+    /// The loss layer's value at the last <see cref="Loss"/> or <see cref="Gradient"/> call, without the weight-decay
+    /// term (NaN before the first): what divergence detection compares with ln(classes), since 0.5·λ·ΣW² alone can
+    /// exceed the cross-entropy's cap in the book's own weight-decay recipe.
+    /// </summary>
+    public double LastDataLoss { get; private set; } = double.NaN;
+
     /// <summary>The book's <c>loss</c>: the loss layer on the scores plus 0.5·λ·ΣW² (summed in double).</summary>
     public double Loss(Tensor x, Tensor t, bool train)
     {
         double loss = LastLayer.Forward(Forward(AsBatch(x), train), t);
+        LastDataLoss = loss;
         if (WeightDecayLambda > 0)
         {
             double squares = 0;

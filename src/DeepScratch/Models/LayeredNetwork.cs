@@ -17,6 +17,9 @@ public abstract class LayeredNetwork : INetwork
     /// <summary>λ of the L2 weight decay (0 for none).</summary>
     public double WeightDecayLambda => Net.WeightDecayLambda;
 
+    /// <inheritdoc cref="LayerStack.LastDataLoss"/>
+    public double LastDataLoss => Net.LastDataLoss;
+
     /// <inheritdoc/>
     public IReadOnlyList<int> InputShape => Net.InputShape;
 

@@ -17,10 +17,34 @@ public sealed record TrainerOptions(int BatchSize = 100, int Epochs = 10, int? I
 public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptions options)
 {
     /// <summary>
-    /// Trains on (<paramref name="xTrain"/>, <paramref name="tTrain"/>) and measures on (<paramref name="xTest"/>,
-    /// <paramref name="tTest"/>); labels are class indices (N,) or one-hot (N, C).
+    /// Iterations in one epoch: <c>max(N / batch, 1)</c> with the batch capped at <paramref name="examples"/>, the
+    /// book's <c>iter_per_epoch</c>.
     /// </summary>
-    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="examples"/> or <paramref name="batchSize"/> is below 1.</exception>
+    public static int IterationsPerEpoch(int examples, int batchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(examples, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        return Math.Max(examples / Math.Min(batchSize, examples), 1);
+    }
+
+    /// <summary>The iterations a run of <paramref name="options"/> on <paramref name="examples"/> examples does.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A count is below 1.</exception>
+    /// <exception cref="OverflowException">Epochs times iterations per epoch exceeds <see cref="int.MaxValue"/>.</exception>
+    public static int TotalIterations(int examples, TrainerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Iterations ?? checked(options.Epochs * IterationsPerEpoch(examples, options.BatchSize));
+    }
+
+    /// <summary>
+    /// Trains on (<paramref name="xTrain"/>, <paramref name="tTrain"/>) and measures on (<paramref name="xTest"/>,
+    /// <paramref name="tTest"/>); labels are class indices (N,) or one-hot (N, C). Accuracy is measured after every
+    /// epoch and after the last iteration. Every iteration is checked by a <see cref="DivergenceDetector"/>, so a
+    /// run returns only with finite parameters of sensible size.
+    /// </summary>
+    /// <exception cref="TrainingDivergedException">The run diverged by the rule of <see cref="DivergenceDetector"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was signalled (checked before every iteration).</exception>
     public TrainingHistory Fit(Tensor xTrain, Tensor tTrain, Tensor xTest, Tensor tTest, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(xTrain);
@@ -37,9 +61,11 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
         }
 
         int batch = Math.Min(options.BatchSize, n);
-        int perEpoch = Math.Max(n / batch, 1);
-        int total = options.Iterations ?? checked(options.Epochs * perEpoch);
-        var history = new TrainingHistory();
+        int perEpoch = IterationsPerEpoch(n, batch);
+        int total = TotalIterations(n, options);
+        var history = new TrainingHistory { IterationsPerEpoch = perEpoch };
+        var detector = new DivergenceDetector(Classes(tTrain));
+        detector.CheckParameters(0, network.Parameters);
         var random = new Random(options.Seed);
         var order = Enumerable.Range(0, n).ToArray();
         var xBatch = new Tensor([batch, .. xTrain.Shape[1..]]);
@@ -61,54 +87,55 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
             Gather(tTrain, order.AsSpan(cursor, batch), tBatch);
             cursor += batch;
             double loss = network.Gradient(xBatch, tBatch);
-            if (!double.IsFinite(loss))
-            {
-                throw new TrainingDivergedException(
-                    $"the loss became {loss} at iteration {iteration} (epoch {(iteration - 1) / perEpoch + 1}): training diverged. " +
-                    "Lower the learning rate (--lr).");
-            }
-
+            // Judged on the data loss: the weight-decay term alone can exceed the cross-entropy's cap.
+            double dataLoss = network is LayeredNetwork layered && double.IsFinite(loss) ? layered.LastDataLoss : loss;
+            detector.ObserveLoss(iteration, dataLoss);
             optimizer.Update(network.Parameters);
+            detector.CheckParameters(iteration, network.Parameters);
             epochClock.Stop();
             history.Loss.Add(loss);
+            int epoch = (iteration - 1) / perEpoch + 1;
             bool epochEnd = iteration % perEpoch == 0 || iteration == total;
             if (!epochEnd)
             {
-                progress?.Report(new TrainingProgress(iteration, total, (iteration - 1) / perEpoch + 1, loss, clock.Elapsed));
+                progress?.Report(new TrainingProgress(iteration, total, epoch, loss, clock.Elapsed));
                 continue;
+            }
+
+            if (iteration == total)
+            {
+                detector.Finish(iteration);
             }
 
             history.EpochTimes.Add(epochClock.Elapsed);
             epochClock.Reset();
-            CheckFinite(iteration);
             double trainAccuracy = network.Accuracy(xTrain, tTrain);
             double testAccuracy = network.Accuracy(xTest, tTest);
+            history.AccuracyIterations.Add(iteration);
             history.TrainAccuracy.Add(trainAccuracy);
             history.TestAccuracy.Add(testAccuracy);
-            progress?.Report(new TrainingProgress(iteration, total, (iteration - 1) / perEpoch + 1, loss, clock.Elapsed, trainAccuracy, testAccuracy));
+            progress?.Report(new TrainingProgress(iteration, total, epoch, loss, clock.Elapsed, trainAccuracy, testAccuracy));
         }
 
         history.Elapsed = clock.Elapsed;
         return history;
     }
 
-    /// <summary>
-    /// A last update can overflow the weights even when the loss before it was finite: never hand back (or let anyone
-    /// save) a network holding NaN or infinity.
-    /// </summary>
-    private void CheckFinite(int iteration)
+    /// <summary>The number of classes: the network's output size, else the one-hot width or the largest label + 1.</summary>
+    private int Classes(Tensor labels)
     {
-        foreach (var parameter in network.Parameters)
+        if (network.Architecture.TryGetValue("output", out var text) && int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out int output) && output >= 2)
         {
-            foreach (float v in parameter.Value.Span)
-            {
-                if (!float.IsFinite(v))
-                {
-                    throw new TrainingDivergedException(
-                        $"parameter {parameter.Name} holds {v} after iteration {iteration}: training diverged. Lower the learning rate (--lr).");
-                }
-            }
+            return output;
         }
+
+        if (labels.Rank == 2)
+        {
+            return Math.Max(labels.Dim(1), 2);
+        }
+
+        float largest = labels.Length == 0 ? 0 : System.Numerics.Tensors.TensorPrimitives.Max(labels.Span);
+        return Math.Max((int)largest + 1, 2);
     }
 
     /// <summary>Copies the rows named by <paramref name="rows"/> into <paramref name="destination"/>'s rows, in order.</summary>

@@ -6,8 +6,8 @@ namespace DeepScratch.Training;
 /// <param name="Epoch">The current epoch, from 1.</param>
 /// <param name="Loss">The last minibatch loss.</param>
 /// <param name="Elapsed">Time since the run started.</param>
-/// <param name="TrainAccuracy">Set at the end of an epoch: the training accuracy just measured.</param>
-/// <param name="TestAccuracy">Set at the end of an epoch: the test accuracy just measured.</param>
+/// <param name="TrainAccuracy">Set at the end of an epoch and after the last iteration: the training accuracy just measured.</param>
+/// <param name="TestAccuracy">Set at the end of an epoch and after the last iteration: the test accuracy just measured.</param>
 public readonly record struct TrainingProgress(
     int Iteration, int TotalIterations, int Epoch, double Loss, TimeSpan Elapsed,
     double? TrainAccuracy = null, double? TestAccuracy = null)

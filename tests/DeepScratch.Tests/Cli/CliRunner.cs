@@ -23,7 +23,8 @@ internal static class CliRunner
 
     public static CliResult Run(string workingDirectory, params string[] args) => Run(workingDirectory, new Dictionary<string, string>(), args);
 
-    public static CliResult Run(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    /// <summary>How <see cref="Run(string, string[])"/> starts the CLI (stdout and stderr redirected), for tests that drive the process themselves.</summary>
+    public static ProcessStartInfo StartInfo(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -46,6 +47,12 @@ internal static class CliRunner
             start.Environment[name] = value;
         }
 
+        return start;
+    }
+
+    public static CliResult Run(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var start = StartInfo(workingDirectory, environment, args);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

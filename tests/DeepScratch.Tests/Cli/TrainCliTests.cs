@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace DeepScratch.Tests.Cli;
@@ -108,6 +110,8 @@ public sealed class TrainCliTests : IDisposable
     [InlineData("multi-layer", "--batchnorm")]
     [InlineData("--optimizer", "--optimizer", "adadelta")]
     [InlineData("--model", "--model", "cnn")]
+    [InlineData("--iterations", "--epochs", "3", "--iterations", "10")]
+    [InlineData("--init", "--init", "he")]
     public void Bad_training_options_give_one_line_and_exit_code_2(string mention, params string[] options)
     {
         var r = CliRunner.Run(_dir, ["train", "--dataset", "fashion-mnist", "--out", Path.Combine(_dir, "x.safetensors"), .. options]);
@@ -158,6 +162,95 @@ public sealed class TrainCliTests : IDisposable
         Assert.Contains("diverged", r.Stderr);
         Assert.Contains("--lr", r.Stderr);
         Assert.False(File.Exists(Path.Combine(_dir, "nan.safetensors")));
+    }
+
+    [Theory]
+    [InlineData("--lr 1000000", "--optimizer", "sgd", "--lr", "1e6", "--iterations", "100")]
+    [InlineData("--lr 4", "--model", "multi-layer", "--optimizer", "momentum", "--lr", "4", "--activation", "sigmoid", "--batch-size", "1", "--iterations", "100")]
+    [InlineData("--init 1000", "--init", "1000", "--iterations", "100")]
+    public void A_run_that_diverges_with_a_finite_loss_exits_4_and_keeps_the_old_model(string advice, params string[] options)
+    {
+        // The cross-entropy's cap keeps these losses finite (16.118 at most); the old model must survive byte for byte.
+        string model = Path.Combine(_dir, "good.safetensors");
+        byte[] old = [.. "an earlier, good model"u8, 0, 1, 2, 255];
+        File.WriteAllBytes(model, old);
+        var r = CliRunner.Run(_dir, ["train", "--dataset", "fashion-mnist", "--seed", "0", "--out", model, .. options]);
+        Assert.True(r.ExitCode == 4, $"exit {r.ExitCode}: {r.Stderr}");
+        Assert.Single(r.StderrLines);
+        Assert.StartsWith("deepscratch: error: training diverged", r.Stderr);
+        Assert.Contains(advice, r.Stderr);
+        Assert.DoesNotContain("Saved", r.Stdout);
+        Assert.Equal(old, File.ReadAllBytes(model));
+        Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
+        Assert.Equal([model], Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public void The_header_and_summary_print_the_values_the_run_uses()
+    {
+        string model = Path.Combine(_dir, "short.safetensors");
+        string plot = Path.Combine(_dir, "short.png");
+        var r = CliRunner.Run(_dir, "train", "--iterations", "200", "--dataset", "fashion-mnist", "--out", model, "--plot", plot);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        // The book's defaults: SGD lr 0.01, weight_init_std 0.01, batch 100; 60,000 / 100 = 600 iterations per epoch.
+        Assert.Contains(", sgd lr 0.01 (sgd default), init std 0.01 (two-layer default), batch 100, 200 iterations (0.33 epochs of 600), seed 0", r.Stdout);
+        Assert.DoesNotContain("lr default", r.Stdout);
+        Assert.Matches(new Regex(@"^epoch\s+1\s+iteration\s+200/200\s", RegexOptions.Multiline), r.Stdout);
+        Assert.Single(Regex.Matches(r.Stdout, "^epoch ", RegexOptions.Multiline));
+        Assert.Matches(new Regex(@"^Epoch time: \d+\.\d{3} s estimated from 200 iterations \(an epoch is 600\)", RegexOptions.Multiline), r.Stdout);
+        Assert.True(File.Exists(plot));
+
+        var adam = CliRunner.Run(_dir, "train", "--model", "multi-layer", "--hidden", "20", "--optimizer", "adam", "--batch-size", "20000",
+            "--epochs", "2", "--dataset", "fashion-mnist", "--out", model);
+        Assert.True(adam.ExitCode == 0, adam.Stderr);
+        // 60,000 / 20,000 = 3 iterations per epoch, 2 epochs: 6 iterations, an accuracy line after iterations 3 and 6.
+        Assert.Contains(", adam lr 0.001 (adam default), init he (multi-layer default), batch 20000, 2 epochs of 3 iterations (6 iterations), seed 0", adam.Stdout);
+        Assert.Matches(new Regex(@"^epoch\s+1\s+iteration\s+3/6\s.*\n^epoch\s+2\s+iteration\s+6/6\s", RegexOptions.Multiline), adam.Stdout);
+        Assert.Matches(new Regex(@"^Epoch time: \d+\.\d{3} s on average over 6 iterations, 3 per epoch", RegexOptions.Multiline), adam.Stdout);
+    }
+
+    [Theory]
+    [InlineData("INT", 130)]
+    [InlineData("TERM", 143)]
+    public async Task A_signal_during_training_prints_interrupted_saves_nothing_and_exits_128_plus_the_signal(string signal, int exitCode)
+    {
+        string model = Path.Combine(_dir, "keep.safetensors");
+        byte[] old = [.. "an earlier, good model"u8];
+        File.WriteAllBytes(model, old);
+        var start = CliRunner.StartInfo(_dir, new Dictionary<string, string>(),
+            "train", "--batch-size", "1000", "--epochs", "1000", "--dataset", "fashion-mnist", "--out", model);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = new StringBuilder();
+        // Wait for the first progress output (the first epoch's line), then signal as a shell's Ctrl-C or kill would.
+        string? line;
+        while ((line = await process.StandardOutput.ReadLineAsync()) is not null)
+        {
+            stdout.AppendLine(line);
+            if (line.StartsWith("epoch ", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        if (line is null)
+        {
+            Assert.Fail($"no progress line; stdout: {stdout} stderr: {await stderr}");
+        }
+
+        using (var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        stdout.Append(await process.StandardOutput.ReadToEndAsync());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token); // throws if the run did not stop
+        Assert.Equal(exitCode, process.ExitCode);
+        Assert.Equal("interrupted: nothing saved (the file at --out is unchanged)", (await stderr).TrimEnd('\n'));
+        Assert.DoesNotContain("Saved", stdout.ToString());
+        Assert.Equal(old, File.ReadAllBytes(model));
+        Assert.Equal([model], Directory.GetFiles(_dir));
     }
 
     [Fact]
