@@ -19,10 +19,7 @@ internal static class ConvertCommand
         {
             string from = r.GetValue(input)!;
             string to = r.GetValue(output)!;
-            if (!File.Exists(from))
-            {
-                throw new FileNotFoundException($"weights file not found: {from}", from);
-            }
+            CommonOptions.CheckInputFile(from, "INPUT");
 
             if (Path.GetFullPath(from) == Path.GetFullPath(to))
             {

@@ -21,10 +21,7 @@ internal static class InspectCommand
 
     private static int Run(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"weights file not found: {path}", path);
-        }
+        CommonOptions.CheckInputFile(path, "FILE");
 
         var arrays = SafeTensors.LooksLikeSafeTensors(path) ? FromSafeTensors(path) : NumpyPickle.Load(path);
         var inv = CultureInfo.InvariantCulture;
