@@ -53,11 +53,16 @@ internal static partial class ParseErrorText
     /// <summary>"; did you mean 'eval'?" for the closest of <paramref name="candidates"/>, or "" when none is close.</summary>
     public static string Suggest(string given, IEnumerable<string> candidates)
     {
+        string typed = given.ToLowerInvariant();
         string? best = null;
         int bestDistance = int.MaxValue;
         foreach (string candidate in candidates)
         {
-            int d = EditDistance(given.ToLowerInvariant(), candidate.ToLowerInvariant());
+            string name = candidate.ToLowerInvariant();
+            // A longer spelling of a name (--output for --out) is as good as one typo.
+            int d = typed.TrimStart('-').Length >= 3 && (typed.StartsWith(name, StringComparison.Ordinal) || name.StartsWith(typed, StringComparison.Ordinal))
+                ? 1
+                : EditDistance(typed, name);
             if (d < bestDistance)
             {
                 (best, bestDistance) = (candidate, d);
@@ -68,29 +73,37 @@ internal static partial class ParseErrorText
         return best is not null && bestDistance <= Math.Max(1, given.TrimStart('-').Length / 3) ? $"; did you mean '{best}'?" : "";
     }
 
-    /// <summary>Levenshtein distance: insertions, deletions and substitutions each count 1.</summary>
+    /// <summary>
+    /// Edit distance with transpositions (optimal string alignment): inserting, deleting or changing a letter, or
+    /// swapping two neighbours ("trian" for "train"), each count 1.
+    /// </summary>
     public static int EditDistance(string a, string b)
     {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
         for (int j = 0; j <= b.Length; j++)
         {
-            previous[j] = j;
+            d[0, j] = j;
         }
 
         for (int i = 1; i <= a.Length; i++)
         {
-            current[0] = i;
             for (int j = 1; j <= b.Length; j++)
             {
-                int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(d[i - 1, j - 1] + cost, Math.Min(d[i - 1, j], d[i, j - 1]) + 1);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
             }
-
-            (previous, current) = (current, previous);
         }
 
-        return previous[b.Length];
+        return d[a.Length, b.Length];
     }
 
     private static string ExplainOption(OptionResult option, string message)
