@@ -156,6 +156,11 @@ internal static class CommonOptions
     /// <param name="what">The option or argument that named it (--weights, INPUT, FILE), for the message.</param>
     public static void CheckInputFile(string path, string what)
     {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new UserError($"{what} needs a file name.");
+        }
+
         if (Directory.Exists(path))
         {
             throw new IOException($"{what}: {path} is a folder, not a file.");

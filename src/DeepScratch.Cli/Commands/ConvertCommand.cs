@@ -20,6 +20,10 @@ internal static class ConvertCommand
             string from = r.GetValue(input)!;
             string to = r.GetValue(output)!;
             CommonOptions.CheckInputFile(from, "INPUT");
+            if (string.IsNullOrWhiteSpace(to))
+            {
+                throw new UserError("OUTPUT needs a file name.");
+            }
 
             if (Path.GetFullPath(from) == Path.GetFullPath(to))
             {

@@ -21,7 +21,8 @@ internal static partial class ParseErrorText
             if (command == root && !token.StartsWith('-'))
             {
                 var names = root.Subcommands.Select(c => c.Name).ToArray();
-                string hint = Suggest(token, names);
+                // "deepscratch help" is how git and dotnet ask; here it is an option.
+                string hint = root.Options.Any(o => o.Name == $"--{token}") ? $"; did you mean '--{token}'?" : Suggest(token, names);
                 return hint.Length > 0
                     ? $"unknown command '{token}'{hint}"
                     : $"unknown command '{token}'; the commands are {string.Join(", ", names)}";

@@ -24,6 +24,25 @@ public sealed class ParserCliTests : IDisposable
         AssertUsage(r, $"unknown command '{typed}'; did you mean '{meant}'?");
     }
 
+    [Theory]
+    [InlineData("help")]
+    [InlineData("version")]
+    public void Help_and_version_as_commands_point_to_the_options(string typed)
+    {
+        AssertUsage(CliRunner.Run(_dir, typed), $"unknown command '{typed}'; did you mean '--{typed}'?");
+    }
+
+    [Theory]
+    [InlineData("FILE needs a file name", "inspect", "")]
+    [InlineData("INPUT needs a file name", "convert", " ", "out.safetensors")]
+    [InlineData("OUTPUT needs a file name", "convert", "{pkl}", "")]
+    [InlineData("OUTPUT needs a file name", "convert", "{pkl}", "  ")]
+    public void An_empty_file_argument_is_a_usage_mistake(string message, params string[] args)
+    {
+        string[] resolved = args.Select(a => a.Replace("{pkl}", TestData.Weights("sample_weight.pkl"))).ToArray();
+        AssertUsage(CliRunner.Run(_dir, resolved), message, hint: false);
+    }
+
     [Fact]
     public void An_unknown_command_far_from_every_command_lists_them_all()
     {
