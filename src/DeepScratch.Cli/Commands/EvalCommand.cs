@@ -19,7 +19,7 @@ internal static class EvalCommand
         var dataset = CommonOptions.Dataset();
         var batchSize = new Option<int>("--batch-size")
         {
-            Description = "Images per batch (the result does not depend on it).",
+            Description = "Images per batch.",
             DefaultValueFactory = _ => 100,
             HelpName = "N",
         };
