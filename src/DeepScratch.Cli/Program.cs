@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
+using System.CommandLine.Help;
 using System.Text;
 using DeepScratch.Cli.Commands;
 using DeepScratch.Cli.Console;
@@ -9,12 +9,19 @@ namespace DeepScratch.Cli;
 /// <summary>The <c>deepscratch</c> command: the book's networks from the terminal.</summary>
 public static class Program
 {
-    /// <summary>Runs the command line and returns the exit code (0 success, 2 usage, 3 data, 70 internal).</summary>
+    /// <summary>
+    /// Runs the command line and returns the exit code: 0 success, 2 usage mistake, 3 missing or malformed data or
+    /// weights, 4 training diverged (nothing saved), 70 internal error.
+    /// </summary>
     public static int Main(string[] args)
     {
         System.Console.OutputEncoding = Encoding.UTF8;
-        var root = new RootCommand("DeepScratch: the networks of \"Deep Learning from Scratch\" in C#.")
+        // Not RootCommand: its name is the executable's (DeepScratch.Cli when run as a .NET tool), and the help's usage
+        // lines must show the command the user types.
+        var root = new Command("deepscratch", "DeepScratch: the networks of \"Deep Learning from Scratch\" in C#.")
         {
+            new HelpOption(),
+            new VersionOption(),
             EvalCommand.Create(),
             ShowCommand.Create(),
             PredictCommand.Create(),
@@ -23,19 +30,13 @@ public static class Program
             TrainCommand.Create(),
             ConvertCommand.Create(),
         };
-        var parsed = root.Parse(args);
+        // No command: the help, on stdout with exit 0, as `dotnet` alone does (the user asked what there is).
+        var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parsed.Errors.Count > 0)
         {
             string command = parsed.CommandResult.Command == root ? "" : $" {parsed.CommandResult.Command.Name}";
-            var error = parsed.Errors[0];
-            string? option = error.SymbolResult switch
-            {
-                OptionResult o => o.Option.Name,
-                ArgumentResult { Parent: OptionResult o } => o.Option.Name,
-                _ => null,
-            };
-            string message = option is null || error.Message.Contains(option, StringComparison.Ordinal) ? error.Message : $"{option}: {error.Message}";
-            ErrorReporter.Write($"{message} (see 'deepscratch{command} --help').");
+            string message = ParseErrorText.Explain(root, parsed);
+            ErrorReporter.Write(message.EndsWith('?') ? $"{message} See 'deepscratch{command} --help'." : $"{message} (see 'deepscratch{command} --help').");
             return ErrorReporter.UsageExit;
         }
 

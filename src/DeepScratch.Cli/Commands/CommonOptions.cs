@@ -15,25 +15,68 @@ internal static class CommonOptions
         HelpName = "DIR",
     };
 
-    public static Option<string> Dataset() => new Option<string>("--dataset")
+    /// <summary>
+    /// <c>--dataset</c>. With <paramref name="modelDefault"/> (commands that read a model) it has no parsed default, so
+    /// the command can tell "not given" (the model's own dataset applies) from an explicit choice; otherwise mnist.
+    /// </summary>
+    public static Option<string> Dataset(bool modelDefault = true)
     {
-        Description = "Which images: mnist or fashion-mnist (eval: default the dataset a saved model was trained on, else mnist).",
-        DefaultValueFactory = _ => "mnist",
-    }.AcceptOnlyFromAmong("mnist", "fashion-mnist");
+        var option = new Option<string>("--dataset")
+        {
+            Description = modelDefault
+                ? "Which images: mnist or fashion-mnist. Default: the dataset the model was trained on, else mnist."
+                : "Which images: mnist or fashion-mnist.",
+        };
+        if (!modelDefault)
+        {
+            option.DefaultValueFactory = _ => Catalog.FolderName(DatasetKind.Mnist);
+        }
+
+        return option.AcceptOnly(Enum.GetValues<DatasetKind>().Select(Catalog.FolderName).ToArray());
+    }
 
     public static Option<string> Set() => new Option<string>("--set")
     {
         Description = "Which split: test (10,000 images) or train (60,000).",
         DefaultValueFactory = _ => "test",
-    }.AcceptOnlyFromAmong("test", "train");
+    }.AcceptOnly("test", "train");
+
+    /// <summary>
+    /// Restricts <paramref name="option"/> to <paramref name="choices"/>, ignoring case (<c>--dataset MNIST</c>); the
+    /// value seen by the command is the listed spelling. A wrong value gets one plain line naming the choices.
+    /// </summary>
+    public static Option<string> AcceptOnly(this Option<string> option, params string[] choices)
+    {
+        option.HelpName ??= string.Join('|', choices);
+        option.CustomParser = result =>
+        {
+            if (result.Tokens.Count == 0)
+            {
+                return option.DefaultValueFactory?.Invoke(result);
+            }
+
+            string given = result.Tokens[^1].Value;
+            string? match = choices.FirstOrDefault(c => string.Equals(c, given.Trim(), StringComparison.OrdinalIgnoreCase));
+            if (match is null)
+            {
+                string list = choices.Length == 2 ? $"{choices[0]} or {choices[1]}" : string.Join(", ", choices);
+                result.AddError($"{option.Name} must be {(choices.Length == 2 ? "" : "one of ")}{list}; got '{given}'{ParseErrorText.Suggest(given, choices)}");
+                return null;
+            }
+
+            return match;
+        };
+        option.CompletionSources.Add(choices);
+        return option;
+    }
 
     public static Option<string?> Weights() => new("--weights")
     {
-        Description = "Weights file (a numpy pickle such as the book's sample_weight.pkl). Default: <data>/weights/sample_weight.pkl, downloaded if missing.",
+        Description = "Model file: a numpy pickle of the chapter 3 network (such as the book's sample_weight.pkl) or a safetensors model from train or convert. Default: <data>/weights/sample_weight.pkl, downloaded if missing.",
         HelpName = "FILE",
     };
 
-    public static DatasetKind ParseDataset(string name) => name == "fashion-mnist" ? DatasetKind.FashionMnist : DatasetKind.Mnist;
+    public static DatasetKind ParseDataset(string? name) => name == Catalog.FolderName(DatasetKind.FashionMnist) ? DatasetKind.FashionMnist : DatasetKind.Mnist;
 
     public static DatasetSplit ParseSplit(string name) => name == "train" ? DatasetSplit.Train : DatasetSplit.Test;
 
@@ -50,7 +93,15 @@ internal static class CommonOptions
             throw new UserError($"{option} needs a file name.");
         }
 
-        AtomicFile.CheckWritable(path);
+        try
+        {
+            AtomicFile.CheckWritable(path);
+        }
+        catch (IOException e)
+        {
+            // The library's line says what is wrong with the path; the option says which of the user's paths it is.
+            throw new IOException($"{option}: {e.Message}", e);
+        }
     }
 
     /// <summary>The data store for <c>--data</c> (an empty value is a mistake, not "use the default").</summary>
@@ -95,12 +146,30 @@ internal static class CommonOptions
             throw new UserError("--weights needs a file name.");
         }
 
-        if (!File.Exists(weights))
+        CheckInputFile(weights, "--weights");
+        return weights;
+    }
+
+    /// <summary>
+    /// Checks that a file the user named to be read exists and is a file: a folder is named as such, not "not found".
+    /// </summary>
+    /// <param name="what">The option or argument that named it (--weights, INPUT, FILE), for the message.</param>
+    public static void CheckInputFile(string path, string what)
+    {
+        if (string.IsNullOrWhiteSpace(path))
         {
-            throw new FileNotFoundException($"weights file not found: {weights}", weights);
+            throw new UserError($"{what} needs a file name.");
         }
 
-        return weights;
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"{what}: {path} is a folder, not a file.");
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{what}: file not found: {path}", path);
+        }
     }
 
     /// <summary>

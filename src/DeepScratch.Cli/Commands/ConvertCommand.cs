@@ -19,9 +19,10 @@ internal static class ConvertCommand
         {
             string from = r.GetValue(input)!;
             string to = r.GetValue(output)!;
-            if (!File.Exists(from))
+            CommonOptions.CheckInputFile(from, "INPUT");
+            if (string.IsNullOrWhiteSpace(to))
             {
-                throw new FileNotFoundException($"weights file not found: {from}", from);
+                throw new UserError("OUTPUT needs a file name.");
             }
 
             if (Path.GetFullPath(from) == Path.GetFullPath(to))

@@ -23,7 +23,7 @@ internal static class EvalCommand
             DefaultValueFactory = _ => 100,
             HelpName = "N",
         };
-        var perImage = new Option<bool>("--per-image") { Description = "Predict one image at a time, as the book's first loop does." };
+        var perImage = new Option<bool>("--per-image") { Description = "Classify one image at a time, as the book's first loop does (not with --batch-size)." };
         var predictions = new Option<string?>("--predictions")
         {
             Description = "Write a CSV with index,label,predicted,p0..p9 for every test image.",
@@ -33,6 +33,14 @@ internal static class EvalCommand
         {
             weights, data, dataset, batchSize, perImage, predictions,
         };
+        // A batch size beside --per-image would be ignored: refuse it rather than run something else than asked.
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(perImage) && r.GetResult(batchSize) is { Implicit: false })
+            {
+                r.AddError("--per-image and --batch-size cannot be used together (--per-image classifies one image at a time)");
+            }
+        });
         command.SetAction(result => ErrorReporter.Run(() => Run(
             result.GetValue(weights),
             result.GetValue(data),

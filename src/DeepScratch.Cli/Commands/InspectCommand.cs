@@ -23,15 +23,7 @@ internal static class InspectCommand
 
     private static int Run(string path)
     {
-        if (Directory.Exists(path))
-        {
-            throw new FileNotFoundException($"{path} is a folder, not a weights file: give the file's path.", path);
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"weights file not found: {path}", path);
-        }
+        CommonOptions.CheckInputFile(path, "FILE");
 
         IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
         IReadOnlyList<NumpyArray> arrays;

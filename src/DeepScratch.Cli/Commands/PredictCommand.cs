@@ -13,7 +13,7 @@ internal static class PredictCommand
 
     public static Command Create()
     {
-        var index = new Argument<int>("INDEX") { Description = "Which test image (0-based)." };
+        var index = new Argument<int>("INDEX") { Description = "The image's number in the set, from 0." };
         var weights = CommonOptions.Weights();
         var set = CommonOptions.Set();
         var data = CommonOptions.Data();

@@ -13,7 +13,7 @@ internal static class ShowCommand
 
     public static Command Create()
     {
-        var index = new Argument<int>("INDEX") { Description = "Which image (0-based)." };
+        var index = new Argument<int>("INDEX") { Description = "The image's number in the set, from 0." };
         var set = CommonOptions.Set();
         var output = new Option<string?>("--out") { Description = "PNG file to write (default digit-INDEX.png).", HelpName = "FILE.png" };
         var data = CommonOptions.Data();

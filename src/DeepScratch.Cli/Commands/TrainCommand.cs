@@ -16,22 +16,22 @@ internal static class TrainCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "two-layer (the book's TwoLayerNet) or multi-layer (MultiLayerNet / MultiLayerNetExtend).", DefaultValueFactory = _ => "two-layer" }
-            .AcceptOnlyFromAmong("two-layer", "multi-layer");
+            .AcceptOnly(NetworkFactory.TwoLayer, NetworkFactory.MultiLayer);
         var hidden = new Option<string?>("--hidden") { Description = "Hidden layer sizes, comma-separated (default 50 for two-layer, 100,100,100 for multi-layer).", HelpName = "N,N,..." };
         var activation = new Option<string>("--activation") { Description = "Hidden activation of multi-layer nets.", DefaultValueFactory = _ => "relu" }
-            .AcceptOnlyFromAmong("relu", "sigmoid");
+            .AcceptOnly("relu", "sigmoid");
         var init = new Option<string?>("--init") { Description = "Weight init: he, xavier or a standard deviation (default 0.01 for two-layer, he for multi-layer).", HelpName = "he|xavier|STD" };
         var batchnorm = new Option<bool>("--batchnorm") { Description = "Batch normalization after each hidden affine layer (multi-layer)." };
-        var dropout = new Option<double>("--dropout") { Description = "Dropout ratio after each hidden activation, 0 for none (multi-layer).", HelpName = "RATIO" };
-        var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay lambda (multi-layer).", HelpName = "L" };
+        var dropout = new Option<double>("--dropout") { Description = "Dropout ratio after each hidden activation, 0 for none (multi-layer).", DefaultValueFactory = _ => 0, HelpName = "RATIO" };
+        var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay lambda (multi-layer).", DefaultValueFactory = _ => 0, HelpName = "L" };
         var optimizer = new Option<string>("--optimizer") { Description = "Update rule.", DefaultValueFactory = _ => "sgd" }
-            .AcceptOnlyFromAmong("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam");
+            .AcceptOnly([.. OptimizerFactory.Names]);
         var lr = new Option<string?>("--lr") { Description = "Learning rate (default: the optimizer's book default).", HelpName = "X" };
         var batchSize = new Option<int>("--batch-size") { Description = "Minibatch size.", DefaultValueFactory = _ => 100, HelpName = "N" };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training set (not with --iterations).", DefaultValueFactory = _ => 10, HelpName = "N" };
         var iterations = new Option<int?>("--iterations") { Description = "Train for this many minibatches instead of whole epochs (the book's ch.5 recipe: 10000).", HelpName = "N" };
-        var dataset = CommonOptions.Dataset();
-        var seed = new Option<int>("--seed") { Description = "Seeds weights, shuffling and dropout: the same seed gives the same run.", HelpName = "N" };
+        var dataset = CommonOptions.Dataset(modelDefault: false);
+        var seed = new Option<int>("--seed") { Description = "Seeds weights, shuffling and dropout: the same seed gives the same run.", DefaultValueFactory = _ => 0, HelpName = "N" };
         var output = new Option<string>("--out") { Description = "Model file to write (safetensors).", DefaultValueFactory = _ => "model.safetensors", HelpName = "FILE.safetensors" };
         var plot = new Option<string?>("--plot") { Description = "Learning-curve PNG to write.", HelpName = "FILE.png" };
         var data = CommonOptions.Data();
