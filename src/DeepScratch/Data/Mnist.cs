@@ -40,9 +40,28 @@ public static class Mnist
         IProgress<DownloadProgress>? progress = null)
     {
         store ??= DataStore.Resolve();
-        var paths = store.Ensure([Catalog.Images(kind, split), Catalog.Labels(kind, split)], progress);
+        var paths = store.Ensure(Files(kind, split), progress);
         return Read(paths[0], paths[1]);
     }
+
+    /// <summary>
+    /// One split for reading a batch at a time (see <see cref="MnistReader"/>): the files are found or downloaded, and
+    /// only their headers are read here.
+    /// </summary>
+    /// <exception cref="DataUnavailableException">The files are missing and could not be downloaded.</exception>
+    /// <exception cref="InvalidDataException">A header is malformed, or images and labels disagree in number.</exception>
+    public static MnistReader Open(
+        DatasetSplit split, DataStore? store = null, DatasetKind kind = DatasetKind.Mnist,
+        IProgress<DownloadProgress>? progress = null)
+    {
+        store ??= DataStore.Resolve();
+        var paths = store.Ensure(Files(kind, split), progress);
+        return MnistReader.Open(paths[0], paths[1]);
+    }
+
+    /// <summary>The two files of a split, images then labels, for <see cref="DataStore.Ensure(IReadOnlyList{DatasetFile}, IProgress{DownloadProgress})"/>.</summary>
+    public static IReadOnlyList<DatasetFile> Files(DatasetKind kind, DatasetSplit split) =>
+        [Catalog.Images(kind, split), Catalog.Labels(kind, split)];
 
     /// <summary>Reads an image file and a label file that belong together.</summary>
     /// <exception cref="InvalidDataException">A file is malformed, or they disagree in number or labels exceed 9.</exception>
