@@ -63,6 +63,25 @@ public static class Mnist
     public static IReadOnlyList<DatasetFile> Files(DatasetKind kind, DatasetSplit split) =>
         [Catalog.Images(kind, split), Catalog.Labels(kind, split)];
 
+    /// <summary>
+    /// One image's pixels as a flat float32 tensor (rows·columns,), divided by 255 into [0, 1] when
+    /// <paramref name="normalize"/> (as <c>load_mnist(normalize=True)</c>), else kept as 0-255.
+    /// </summary>
+    public static Tensor ImageTensor(ReadOnlySpan<byte> pixels, bool normalize = true)
+    {
+        var data = new float[pixels.Length];
+        if (normalize)
+        {
+            Kernels.PixelScaling.Normalize(pixels, data);
+        }
+        else
+        {
+            System.Numerics.Tensors.TensorPrimitives.ConvertChecked(pixels, data.AsSpan());
+        }
+
+        return new Tensor(data, data.Length);
+    }
+
     /// <summary>Reads an image file and a label file that belong together.</summary>
     /// <exception cref="InvalidDataException">A file is malformed, or they disagree in number or labels exceed 9.</exception>
     public static MnistSet Read(string imagesPath, string labelsPath)
