@@ -130,7 +130,10 @@ public static class Evaluation
         return new EvaluationSummary(correct, total, Stopwatch.GetElapsedTime(0, ticks));
     }
 
-    /// <summary>The classes of a layered network (its last layer's outputs) when known without running it; else 0.</summary>
+    /// <summary>
+    /// The classes of a layered network (its last bias's length) when known without running it, else 0; used only to
+    /// size the streaming batch.
+    /// </summary>
     private static int OutputClasses(IClassifier model) => model is INetwork network
         ? network.Parameters.LastOrDefault(p => p.Value.Rank == 1)?.Value.Dim(0) ?? 0
         : 0;
@@ -144,6 +147,10 @@ public static class Evaluation
     /// <param name="labels">The true class of each example.</param>
     /// <param name="batchSize">Examples per call to <see cref="IClassifier.Predict"/>.</param>
     /// <param name="progress">Receives the number of examples done after each batch.</param>
+    /// <remarks>
+    /// Returns every example's probabilities, so it holds N x classes floats; to score a set of any size in memory
+    /// bounded by the batch, stream it with <see cref="Evaluate(IClassifier, MnistReader, int, bool, ExampleScored?, IProgress{int}?)"/>.
+    /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
     /// <exception cref="ArgumentException">The number of labels differs from the number of examples.</exception>
     public static EvaluationResult Evaluate(IClassifier model, Tensor x, ReadOnlySpan<byte> labels, int batchSize, IProgress<int>? progress = null) =>
@@ -157,6 +164,7 @@ public static class Evaluation
     /// The fast path: scores raw pixels (<see cref="FusedPredictor.InputSize"/> bytes per image) in batches of
     /// <paramref name="batchSize"/> through a fused predictor; batch size 1 is the one-image loop.
     /// </summary>
+    /// <remarks>Holds N x classes probabilities, as the other in-memory overload; the streaming overload does not.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
     public static EvaluationResult Evaluate(ThreeLayerNet network, ReadOnlySpan<byte> pixels, ReadOnlySpan<byte> labels, int batchSize)
     {
