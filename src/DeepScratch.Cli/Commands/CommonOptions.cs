@@ -116,14 +116,61 @@ internal static class CommonOptions
     }
 
     /// <summary>Checks that a model takes images of the set's size, naming both when not.</summary>
-    public static void CheckInputSize(IClassifier model, MnistSet set, string path)
+    public static void CheckInputSize(IClassifier model, int imageSize, string path)
     {
         int inputs = model.InputShape.Aggregate(1, (a, b) => a * b);
-        if (set.Images.ImageSize != inputs)
+        if (imageSize != inputs)
         {
-            throw new InvalidDataException($"{path} takes {inputs} inputs but the images have {set.Images.ImageSize} pixels.");
+            throw new InvalidDataException($"{path} takes {inputs} inputs but the images have {imageSize} pixels.");
         }
     }
+
+    /// <summary>The <c>--dataset</c> the user gave, or null when it was left out (then <see cref="ModelFile.DatasetFor"/> decides).</summary>
+    public static DatasetKind? RequestedDataset(ParseResult result, Option<string> option) =>
+        result.GetResult(option) is { Implicit: false } ? ParseDataset(result.GetValue(option)!) : null;
+
+    /// <summary>
+    /// The model file and the split's two files for a command that runs a model: the dataset by the one rule
+    /// (<see cref="ModelFile.DatasetFor"/>), and every missing file (the default weights included) fetched or
+    /// reported together in one message.
+    /// </summary>
+    public static (string ModelPath, DatasetKind Kind, string ImagesPath, string LabelsPath) ResolveModelAndData(
+        string? weights, DataStore store, DatasetKind? requested, DatasetSplit split)
+    {
+        string? given = weights is null ? null : ResolveWeights(weights, store);
+        var kind = ModelFile.DatasetFor(given, requested);
+        var files = new List<DatasetFile>();
+        if (given is null)
+        {
+            files.Add(Catalog.SampleWeight);
+        }
+
+        files.AddRange(Mnist.Files(kind, split));
+        var paths = store.Ensure(files, new ConsoleProgress());
+        return (given ?? paths[0], kind, paths[^2], paths[^1]);
+    }
+
+    /// <summary>
+    /// One image of a split, read without decoding the images before it into memory, with the index checked against
+    /// the set's size (from the file's header) in a message that gives the valid range.
+    /// </summary>
+    public static ImageExample ReadImage(int index, string imagesPath, string labelsPath, DatasetKind kind, DatasetSplit split)
+    {
+        using var reader = MnistReader.Open(imagesPath, labelsPath);
+        string name = $"{Catalog.DisplayName(kind)} {split.ToString().ToLowerInvariant()} set";
+        if (index < 0 || index >= reader.Count)
+        {
+            throw new UserError($"index {index} is out of range: the {name} has {reader.Count} images, numbered 0 to {reader.Count - 1}.");
+        }
+
+        var (pixels, label) = reader.ReadExample(index);
+        return new ImageExample(pixels, label, reader.Rows, reader.Columns, name);
+    }
+
+    /// <summary>A class for display: the digit for MNIST, "9 Ankle boot" for Fashion-MNIST.</summary>
+    public static string ClassLabel(DatasetKind kind, int label) => Catalog.ClassNames(kind) is null
+        ? label.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{label} {Catalog.ClassName(kind, label)}");
 
     /// <summary>One line about a model for output headers.</summary>
     public static string Describe(IClassifier model) => model switch
@@ -172,19 +219,12 @@ internal static class CommonOptions
         }
     }
 
-    /// <summary>
-    /// Loads a split for a command that looks at one image, and checks the index against its size with a message
-    /// that gives the valid range. Returns the set and its name for messages ("MNIST test set").
-    /// </summary>
-    public static (MnistSet Set, string Name) LoadForImage(int index, DataStore store, DatasetKind kind, DatasetSplit split)
-    {
-        var set = Mnist.LoadSet(split, store, kind, new ConsoleProgress());
-        string name = $"{Catalog.DisplayName(kind)} {split.ToString().ToLowerInvariant()} set";
-        if (index < 0 || index >= set.Count)
-        {
-            throw new UserError($"index {index} is out of range: the {name} has {set.Count} images, numbered 0 to {set.Count - 1}.");
-        }
-
-        return (set, name);
-    }
 }
+
+/// <summary>One image read for <c>show</c> or <c>predict</c>.</summary>
+/// <param name="Pixels">Its pixels, row-major, 0-255.</param>
+/// <param name="Label">Its class.</param>
+/// <param name="Rows">Height in pixels.</param>
+/// <param name="Columns">Width in pixels.</param>
+/// <param name="SetName">The split for messages ("MNIST test set").</param>
+internal sealed record ImageExample(byte[] Pixels, byte Label, int Rows, int Columns, string SetName);

@@ -26,7 +26,7 @@ internal static class EvalCommand
         var perImage = new Option<bool>("--per-image") { Description = "Classify one image at a time, as the book's first loop does (not with --batch-size)." };
         var predictions = new Option<string?>("--predictions")
         {
-            Description = "Write a CSV with index,label,predicted,p0..p9 for every test image.",
+            Description = "Write a CSV with index,label,predicted,p0..p9 for every test image (Fashion-MNIST adds label_name,predicted_name after predicted).",
             HelpName = "FILE.csv",
         };
         var command = new Command("eval", "Classify the test set with a network and print its accuracy.")
@@ -44,7 +44,7 @@ internal static class EvalCommand
         command.SetAction(result => ErrorReporter.Run(() => Run(
             result.GetValue(weights),
             result.GetValue(data),
-            result.GetResult(dataset) is { Implicit: false } ? CommonOptions.ParseDataset(result.GetValue(dataset)!) : null,
+            CommonOptions.RequestedDataset(result, dataset),
             result.GetValue(batchSize),
             result.GetValue(perImage),
             result.GetValue(predictions))));
@@ -63,30 +63,32 @@ internal static class EvalCommand
         CommonOptions.CheckOutput(predictionsPath, "--predictions");
 
         var store = CommonOptions.Store(dataDir);
-        string path = CommonOptions.ResolveWeights(weightsPath, store);
+        var (path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, DatasetSplit.Test);
         var model = ModelFile.Load(path);
-        var kind = requested ?? (ModelFile.TrainedOn(path) == Catalog.FolderName(DatasetKind.FashionMnist) ? DatasetKind.FashionMnist : DatasetKind.Mnist);
-        var set = Mnist.LoadSet(DatasetSplit.Test, store, kind, new ConsoleProgress());
-        if (set.Count == 0)
+
+        // Only the headers are read here: the image size is checked against the network before any pixel, and the
+        // set is then streamed a batch at a time, so memory follows the batch and not the file's claim.
+        using var data = MnistReader.Open(imagesPath, labelsPath);
+        if (data.Count == 0)
         {
             throw new InvalidDataException($"the {Catalog.DisplayName(kind)} test set holds no images: nothing to evaluate.");
         }
 
-        CommonOptions.CheckInputSize(model, set, path);
-        EvaluationResult result;
-        if (model is ThreeLayerNet network)
+        CommonOptions.CheckInputSize(model, data.ImageSize, path);
+        int batch = perImage ? 1 : batchSize;
+        EvaluationSummary result = null!;
+        if (predictionsPath is null)
         {
-            result = Evaluation.Evaluate(network, set.Images.Pixels, set.Labels, perImage ? 1 : batchSize);
+            result = Evaluation.Evaluate(model, data, batch, perImage);
         }
         else
         {
-            var x = set.ImageTensor(normalize: true, flatten: model.InputShape.Count == 1);
-            result = perImage ? Evaluation.EvaluatePerImage(model, x, set.Labels) : Evaluation.Evaluate(model, x, set.Labels, batchSize);
-        }
-
-        if (predictionsPath is not null)
-        {
-            WritePredictions(predictionsPath, set.Labels, result);
+            AtomicFile.Write(predictionsPath, stream =>
+            {
+                using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                var rows = new PredictionWriter(writer, kind);
+                result = Evaluation.Evaluate(model, data, batch, perImage, rows.Write);
+            });
         }
 
         total.Stop();
@@ -106,31 +108,47 @@ internal static class EvalCommand
         return 0;
     }
 
-    private static void WritePredictions(string path, byte[] labels, EvaluationResult result)
+    /// <summary>
+    /// Writes the predictions CSV a row at a time as the evaluation streams: index,label,predicted, the class names for
+    /// datasets that have them (label_name,predicted_name), then one probability column per class.
+    /// </summary>
+    private sealed class PredictionWriter(StreamWriter writer, DatasetKind kind)
     {
-        int classes = result.Probabilities.Dim(1);
-        var probabilities = result.Probabilities.Span.ToArray();
-        AtomicFile.Write(path, stream =>
-        {
-            using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-            writer.Write("index,label,predicted");
-            for (int c = 0; c < classes; c++)
-            {
-                writer.Write($",p{c}");
-            }
+        private readonly bool _names = Catalog.ClassNames(kind) is not null;
+        private bool _headerWritten;
 
-            writer.Write('\n');
-            for (int i = 0; i < result.Total; i++)
+        public void Write(int index, int label, int predicted, ReadOnlySpan<float> probabilities)
+        {
+            var inv = CultureInfo.InvariantCulture;
+            if (!_headerWritten)
             {
-                writer.Write(string.Create(CultureInfo.InvariantCulture, $"{i},{labels[i]},{result.Predicted[i]}"));
-                for (int c = 0; c < classes; c++)
+                writer.Write(_names ? "index,label,predicted,label_name,predicted_name" : "index,label,predicted");
+                for (int c = 0; c < probabilities.Length; c++)
                 {
-                    writer.Write(',');
-                    writer.Write(probabilities[i * classes + c].ToString("R", CultureInfo.InvariantCulture));
+                    writer.Write(string.Create(inv, $",p{c}"));
                 }
 
                 writer.Write('\n');
+                _headerWritten = true;
             }
-        });
+
+            writer.Write(string.Create(inv, $"{index},{label},{predicted}"));
+            if (_names)
+            {
+                writer.Write($",{Csv(Catalog.ClassName(kind, label))},{Csv(Catalog.ClassName(kind, predicted))}");
+            }
+
+            foreach (float p in probabilities)
+            {
+                writer.Write(',');
+                writer.Write(p.ToString("R", inv));
+            }
+
+            writer.Write('\n');
+        }
+
+        /// <summary>Quotes a field that holds a comma or a quote (none of the class names today; "T-shirt/top" has a slash).</summary>
+        private static string Csv(string field) =>
+            field.AsSpan().IndexOfAny(",\"\n") >= 0 ? $"\"{field.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : field;
     }
 }

@@ -27,35 +27,38 @@ internal static class PredictCommand
             result.GetValue(weights),
             CommonOptions.ParseSplit(result.GetValue(set)!),
             result.GetValue(data),
-            CommonOptions.ParseDataset(result.GetValue(dataset)!))));
+            CommonOptions.RequestedDataset(result, dataset))));
         return command;
     }
 
-    private static int Run(int index, string? weightsPath, DatasetSplit split, string? dataDir, DatasetKind kind)
+    /// <param name="requested">The --dataset given, or null: then the one the model file was trained on, else MNIST.</param>
+    private static int Run(int index, string? weightsPath, DatasetSplit split, string? dataDir, DatasetKind? requested)
     {
         var store = CommonOptions.Store(dataDir);
-        var (set, setName) = CommonOptions.LoadForImage(index, store, kind, split);
-        string path = CommonOptions.ResolveWeights(weightsPath, store);
+        var (path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, split);
+        var image = CommonOptions.ReadImage(index, imagesPath, labelsPath, kind, split);
         var model = ModelFile.Load(path);
-        CommonOptions.CheckInputSize(model, set, path);
-        var x = set.ImageTensor(index).Reshape([.. model.InputShape]);
-        var y = model.Predict(x);
+        CommonOptions.CheckInputSize(model, image.Pixels.Length, path);
+        var y = model.Predict(Mnist.ImageTensor(image.Pixels).Reshape([.. model.InputShape]));
         int predicted = y.ArgMax();
-        int label = set.Labels[index];
+        int label = image.Label;
+        var names = Catalog.ClassNames(kind);
+        int nameWidth = names?.Max(n => n.Length) ?? 0;
 
-        System.Console.WriteLine($"Image {index} of the {setName}, network {Path.GetFileName(path)}");
+        System.Console.WriteLine($"Image {index} of the {image.SetName}, network {Path.GetFileName(path)}");
         var p = y.Span;
         for (int c = 0; c < p.Length; c++)
         {
             int width = (int)Math.Round(p[c] * BarWidth);
             string bar = new string('█', width).PadRight(BarWidth);
             string mark = c == predicted ? "  <- predicted" : "";
-            System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {c} │{bar}│ {p[c]:0.0000}{mark}"));
+            string name = names is null ? "" : " " + Catalog.ClassName(kind, c).PadRight(nameWidth);
+            System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {c}{name} │{bar}│ {p[c]:0.0000}{mark}"));
         }
 
         string verdict = predicted == label ? "correct" : "wrong";
         System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Predicted: {predicted} (probability {p[predicted]:0.0000}), label: {label} — {verdict}"));
+            $"Predicted: {CommonOptions.ClassLabel(kind, predicted)} (probability {p[predicted]:0.0000}), label: {CommonOptions.ClassLabel(kind, label)} — {verdict}"));
         return 0;
     }
 }

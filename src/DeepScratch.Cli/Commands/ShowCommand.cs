@@ -2,6 +2,7 @@ using System.CommandLine;
 using DeepScratch.Cli.Console;
 using DeepScratch.Cli.Rendering;
 using DeepScratch.Data;
+using DeepScratch.Models;
 using DeepScratch.Serialization;
 
 namespace DeepScratch.Cli.Commands;
@@ -15,7 +16,7 @@ internal static class ShowCommand
     {
         var index = new Argument<int>("INDEX") { Description = "The image's number in the set, from 0." };
         var set = CommonOptions.Set();
-        var output = new Option<string?>("--out") { Description = "PNG file to write (default digit-INDEX.png).", HelpName = "FILE.png" };
+        var output = new Option<string?>("--out") { Description = "PNG file to write (default digit-INDEX.png for MNIST, fashion-mnist-SET-INDEX.png for Fashion-MNIST).", HelpName = "FILE.png" };
         var data = CommonOptions.Data();
         var dataset = CommonOptions.Dataset();
         var command = new Command("show", "Show an image: its label, its shapes (784 flat, then 28x28), the digit in the terminal and as an enlarged PNG.")
@@ -27,29 +28,30 @@ internal static class ShowCommand
             CommonOptions.ParseSplit(result.GetValue(set)!),
             result.GetValue(output),
             result.GetValue(data),
-            CommonOptions.ParseDataset(result.GetValue(dataset)!))));
+            CommonOptions.RequestedDataset(result, dataset))));
         return command;
     }
 
-    private static int Run(int index, DatasetSplit split, string? output, string? dataDir, DatasetKind kind)
+    /// <param name="requested">The --dataset given, or null: then the one rule picks (no model here, so MNIST).</param>
+    private static int Run(int index, DatasetSplit split, string? output, string? dataDir, DatasetKind? requested)
     {
-        string png = output ?? $"digit-{index}.png";
+        var kind = ModelFile.DatasetFor(null, requested);
+        string png = output ?? Catalog.ImageFileName(kind, split, index);
         CommonOptions.CheckOutput(png, "--out");
         var store = CommonOptions.Store(dataDir);
-        var (set, setName) = CommonOptions.LoadForImage(index, store, kind, split);
+        var paths = store.Ensure(Mnist.Files(kind, split), new ConsoleProgress());
+        var image = CommonOptions.ReadImage(index, paths[0], paths[1], kind, split);
 
-        var images = set.Images;
-        var flat = set.ImageTensor(index, normalize: false);
-        var square = flat.Reshape(images.Rows, images.Columns);
-        System.Console.WriteLine($"Image {index} of the {setName}");
-        System.Console.WriteLine($"Label: {set.Labels[index]}");
+        var flat = Mnist.ImageTensor(image.Pixels, normalize: false);
+        var square = flat.Reshape(image.Rows, image.Columns);
+        System.Console.WriteLine($"Image {index} of the {image.SetName}");
+        System.Console.WriteLine($"Label: {CommonOptions.ClassLabel(kind, image.Label)}");
         System.Console.WriteLine($"Shape: {flat.ShapeString}  (flat, as load_mnist(flatten=True) gives it)");
-        System.Console.WriteLine($"Shape: {square.ShapeString}  (after reshape({images.Rows}, {images.Columns}))");
-        System.Console.WriteLine(DigitArt.ToText(images.Image(index), images.Rows, images.Columns));
+        System.Console.WriteLine($"Shape: {square.ShapeString}  (after reshape({image.Rows}, {image.Columns}))");
+        System.Console.WriteLine(DigitArt.ToText(image.Pixels, image.Rows, image.Columns));
 
-        var pixels = images.Image(index).ToArray();
-        AtomicFile.Write(png, stream => DigitArt.WritePng(stream, pixels, images.Rows, images.Columns, PngScale));
-        System.Console.WriteLine($"Wrote {png} ({images.Columns * PngScale}x{images.Rows * PngScale} pixels)");
+        AtomicFile.Write(png, stream => DigitArt.WritePng(stream, image.Pixels, image.Rows, image.Columns, PngScale));
+        System.Console.WriteLine($"Wrote {png} ({image.Columns * PngScale}x{image.Rows * PngScale} pixels)");
         return 0;
     }
 }

@@ -119,12 +119,47 @@ public static class Catalog
             name,
             mirrors.Select(m => new Uri(m, name)).ToArray(),
             digests,
-            kind == DatasetKind.FashionMnist ? FashionSystemFolder : null);
+            kind == DatasetKind.FashionMnist ? FashionSystemFolder : null,
+            LooseInRoot: kind == DatasetKind.Mnist);
     }
 
     private static DatasetFile BookWeights(string chapter, string name, string sha256) => new(
         "weights",
         name,
         BookMirrors.Select(m => new Uri(m, $"{chapter}/{name}")).ToArray(),
-        [FileDigest.Sha256(sha256)]);
+        [FileDigest.Sha256(sha256)],
+        LooseInRoot: true);
+
+    /// <summary>Fashion-MNIST's ten class names, by label (Xiao, Rasul and Vollgraf 2017, as published with the data).</summary>
+    private static readonly string[] FashionClassNames =
+    [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ];
+
+    /// <summary>
+    /// The names of a dataset's classes by label, or null when the labels are their own names (MNIST's digits).
+    /// </summary>
+    public static IReadOnlyList<string>? ClassNames(DatasetKind kind) => kind == DatasetKind.FashionMnist ? FashionClassNames : null;
+
+    /// <summary>
+    /// How to show class <paramref name="label"/> of <paramref name="kind"/>: the digit for MNIST, the name for
+    /// Fashion-MNIST ("Ankle boot"); a class outside the dataset's (a model with more outputs) is shown as its number.
+    /// </summary>
+    public static string ClassName(DatasetKind kind, int label) =>
+        ClassNames(kind) is { } names && (uint)label < (uint)names.Count
+            ? names[label]
+            : label.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The dataset called <paramref name="name"/> ("mnist", "fashion-mnist", any letter case), or null if none is.</summary>
+    public static DatasetKind? ParseName(string? name) =>
+        Enum.GetValues<DatasetKind>().Cast<DatasetKind?>()
+            .FirstOrDefault(k => string.Equals(FolderName(k!.Value), name?.Trim(), StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// The default name of the PNG <c>show</c> writes for image <paramref name="index"/>: <c>digit-INDEX.png</c> for
+    /// MNIST (as the book's digits are), <c>fashion-mnist-test-INDEX.png</c> for Fashion-MNIST, whose images are not digits.
+    /// </summary>
+    public static string ImageFileName(DatasetKind kind, DatasetSplit split, int index) => kind == DatasetKind.Mnist
+        ? $"digit-{index}.png"
+        : $"{FolderName(kind)}-{(split == DatasetSplit.Train ? "train" : "test")}-{index}.png";
 }

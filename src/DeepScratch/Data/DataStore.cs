@@ -67,17 +67,14 @@ public sealed class DataStore
     /// <summary>Where <paramref name="file"/> is stored (or will be) in this store, as published.</summary>
     public string PathOf(DatasetFile file) => Path.Combine(Root, file.Folder, file.FileName);
 
-    /// <summary>The existing copy of <paramref name="file"/>, as published or decompressed, here or in its system folder; null if none.</summary>
+    /// <summary>
+    /// The existing copy of <paramref name="file"/> under any of its <see cref="DatasetFile.CandidateNames"/>, in its
+    /// sub-folder, loose in the data folder (when <see cref="DatasetFile.LooseInRoot"/>), or in its system folder; null if none.
+    /// </summary>
     public string? Find(DatasetFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
-        var folders = new List<string> { Path.Combine(Root, file.Folder) };
-        if (file.SystemFolder is not null)
-        {
-            folders.Add(file.SystemFolder);
-        }
-
-        foreach (string folder in folders)
+        foreach (string folder in FoldersOf(file))
         {
             foreach (string name in file.CandidateNames)
             {
@@ -90,6 +87,40 @@ public sealed class DataStore
         }
 
         return null;
+    }
+
+    /// <summary>Files where <paramref name="file"/> is looked for whose names resemble it but are not accepted (letter case, '_' for '-').</summary>
+    public IReadOnlyList<string> FindMisnamed(DatasetFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var found = new List<string>();
+        foreach (string folder in FoldersOf(file).Where(Directory.Exists))
+        {
+            try
+            {
+                found.AddRange(Directory.EnumerateFiles(folder).Where(p => file.ResemblesName(Path.GetFileName(p))));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // An unreadable folder has no hint to give; the file is reported missing as before.
+            }
+        }
+
+        return found;
+    }
+
+    private IEnumerable<string> FoldersOf(DatasetFile file)
+    {
+        yield return Path.Combine(Root, file.Folder);
+        if (file.LooseInRoot)
+        {
+            yield return Root;
+        }
+
+        if (file.SystemFolder is not null)
+        {
+            yield return file.SystemFolder;
+        }
     }
 
     /// <summary>The paths of <paramref name="files"/>, downloading the missing ones.</summary>
@@ -122,7 +153,12 @@ public sealed class DataStore
         }
 
         string reason = IsOfflineByEnvironment ? $"downloads are off ({OfflineVariable}=1)" : "downloads are off";
-        if (Downloader is not null)
+        if (missing.Any(f => FindMisnamed(f).Count > 0))
+        {
+            // The user has the data under a name we do not accept: fetching a second copy beside it would hide that.
+            reason = "not downloaded, since a copy seems to be there under another name";
+        }
+        else if (Downloader is not null)
         {
             var errors = new List<string>();
             foreach (var file in missing)
@@ -146,8 +182,9 @@ public sealed class DataStore
         }
 
         string names = string.Join(", ", missing.Select(PathOf));
+        string renames = string.Concat(missing.SelectMany(f => FindMisnamed(f).Select(p => $" Found {p}: rename it to {f.FileName}.")));
         throw new DataUnavailableException(
-            $"missing {names} (data folder from {Origin}); {reason}. " +
+            $"missing {names} (data folder from {Origin}); {reason}.{renames} " +
             $"Put the files there, or point --data or {DataVariable} at a folder that holds {missing[0].RelativePath}.");
     }
 

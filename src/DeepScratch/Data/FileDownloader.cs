@@ -32,22 +32,17 @@ public sealed class FileDownloader
     {
         ArgumentNullException.ThrowIfNull(file);
         string folder = Path.GetDirectoryName(Path.GetFullPath(destination))!;
-        try
-        {
-            Directory.CreateDirectory(folder);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new DataUnavailableException($"cannot create the folder {folder} for {file.FileName} ({e.Message.TrimEnd('.')})", e);
-        }
 
+        // Folders are made only once a server answers with the file, and removed again if nothing was kept, so a
+        // mistyped --data leaves no empty folder tree behind.
+        var created = new List<string>();
         var failures = new List<string>();
         foreach (var url in file.Urls)
         {
             string temp = Path.Combine(folder, $".{Path.GetFileName(destination)}.{Guid.NewGuid():N}.part");
             try
             {
-                Fetch(url, temp, file.FileName, progress);
+                Fetch(url, temp, file.FileName, progress, () => CreateFolder(folder, file.FileName, created));
                 string? mismatch = Verify(temp, file.Digests);
                 if (mismatch is not null)
                 {
@@ -60,6 +55,12 @@ public sealed class FileDownloader
             }
             catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException or UnauthorizedAccessException)
             {
+                if (e is DataUnavailableException)
+                {
+                    RemoveEmpty(created);
+                    throw;
+                }
+
                 failures.Add($"{url}: {Describe(e)}");
             }
             finally
@@ -68,7 +69,52 @@ public sealed class FileDownloader
             }
         }
 
+        RemoveEmpty(created);
         throw new DataUnavailableException($"could not download {file.FileName} ({string.Join("; ", failures)})");
+    }
+
+    /// <summary>Creates <paramref name="folder"/> and the missing folders above it, recording each one made (outermost first).</summary>
+    private static void CreateFolder(string folder, string fileName, List<string> created)
+    {
+        var missing = new List<string>();
+        for (string? f = folder; f is not null && !Directory.Exists(f); f = Path.GetDirectoryName(f))
+        {
+            missing.Insert(0, f);
+        }
+
+        try
+        {
+            foreach (string f in missing)
+            {
+                Directory.CreateDirectory(f);
+                created.Add(f);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataUnavailableException($"cannot create the folder {folder} for {fileName} ({e.Message.TrimEnd('.')})", e);
+        }
+    }
+
+    /// <summary>Removes the folders this download made, innermost first, as long as they are empty.</summary>
+    private static void RemoveEmpty(List<string> created)
+    {
+        for (int i = created.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                if (!Directory.EnumerateFileSystemEntries(created[i]).Any())
+                {
+                    Directory.Delete(created[i]);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Someone else is using the folder now: it is theirs to keep.
+            }
+        }
+
+        created.Clear();
     }
 
     /// <summary>
@@ -110,7 +156,7 @@ public sealed class FileDownloader
         return $"checksum mismatch (got sha256 {raw["sha256"]}, md5 {raw["md5"]}{corrupt})";
     }
 
-    private void Fetch(Uri url, string temp, string name, IProgress<DownloadProgress>? progress)
+    private void Fetch(Uri url, string temp, string name, IProgress<DownloadProgress>? progress, Action createFolder)
     {
         using var response = _http.Send(new HttpRequestMessage(HttpMethod.Get, url), HttpCompletionOption.ResponseHeadersRead);
         if (!response.IsSuccessStatusCode)
@@ -120,6 +166,7 @@ public sealed class FileDownloader
 
         long? total = response.Content.Headers.ContentLength;
         using var body = response.Content.ReadAsStream();
+        createFolder();
         using var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
         var buffer = new byte[1 << 16];
         long received = 0;

@@ -48,14 +48,7 @@ public static class IdxReader
         using var source = OpenData(path, out long bound, out long sizeHint);
         Span<byte> header = stackalloc byte[16];
         ReadHeader(source, header, path, ImagesMagic);
-        int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
-        int rows = BinaryPrimitives.ReadInt32BigEndian(header[8..]);
-        int cols = BinaryPrimitives.ReadInt32BigEndian(header[12..]);
-        if (count < 0 || rows <= 0 || cols <= 0 || (long)rows * cols > Array.MaxLength)
-        {
-            throw new InvalidDataException($"{path}: impossible IDX image dimensions {count} x {rows} x {cols}; the file is corrupt.");
-        }
-
+        var (count, rows, cols) = ImageDimensions(header, path);
         long payload = (long)count * rows * cols;
         byte[] pixels = ReadPayload(source, path, payload, bound - header.Length, sizeHint - header.Length, $"{count} images of {rows}x{cols}");
         return new IdxImages(count, rows, cols, pixels);
@@ -75,6 +68,70 @@ public static class IdxReader
         }
 
         return ReadPayload(source, path, count, bound - header.Length, sizeHint - header.Length, $"{count} labels");
+    }
+
+    /// <summary>
+    /// Opens an image file for streaming: the header is read and checked (magic, dimensions, and that the file can
+    /// hold what it claims) before any pixel, and the images are then read a batch at a time, so memory is bounded by
+    /// the caller's buffer, not by the set.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The header is not a well-formed IDX image header.</exception>
+    public static IdxStream OpenImages(string path)
+    {
+        var source = OpenData(path, out long bound, out _);
+        try
+        {
+            Span<byte> header = stackalloc byte[16];
+            ReadHeader(source, header, path, ImagesMagic);
+            var (count, rows, cols) = ImageDimensions(header, path);
+            CheckClaim(path, (long)count * rows * cols, bound - header.Length, $"{count} images of {rows}x{cols}");
+            return new IdxStream(source, path, count, rows, cols, labels: false);
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens a label file for streaming (one byte per record); see <see cref="OpenImages"/>.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The header is not a well-formed IDX label header.</exception>
+    public static IdxStream OpenLabels(string path)
+    {
+        var source = OpenData(path, out long bound, out _);
+        try
+        {
+            Span<byte> header = stackalloc byte[8];
+            ReadHeader(source, header, path, LabelsMagic);
+            int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
+            if (count < 0)
+            {
+                throw new InvalidDataException($"{path}: negative label count {count}; the file is corrupt.");
+            }
+
+            CheckClaim(path, count, bound - header.Length, $"{count} labels");
+            return new IdxStream(source, path, count, 1, 1, labels: true);
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
+
+    private static (int Count, int Rows, int Columns) ImageDimensions(ReadOnlySpan<byte> header, string path)
+    {
+        int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
+        int rows = BinaryPrimitives.ReadInt32BigEndian(header[8..]);
+        int cols = BinaryPrimitives.ReadInt32BigEndian(header[12..]);
+        if (count < 0 || rows <= 0 || cols <= 0 || (long)rows * cols > Array.MaxLength)
+        {
+            throw new InvalidDataException($"{path}: impossible IDX image dimensions {count} x {rows} x {cols}; the file is corrupt.");
+        }
+
+        return (count, rows, cols);
     }
 
     /// <summary>Opens the file, unwrapping gzip when the first two bytes are its magic (1f 8b).</summary>
@@ -159,6 +216,24 @@ public static class IdxReader
 
     private static byte[] ReadPayload(Stream source, string path, long expected, long bound, long hint, string what)
     {
+        CheckClaim(path, expected, bound, what);
+
+        // A gzip payload is allocated whole only when its trailer agrees with the header and the size is plausible for
+        // the compressed file; otherwise the buffer grows with the data actually decompressed.
+        byte[] payload = source is GZipStream && hint != expected ? ReadGrowing(source, path, (int)expected) : new byte[expected];
+        int read = source is GZipStream && hint != expected ? payload.Length : ReadFully(source, payload, path);
+        if (read < expected)
+        {
+            throw Truncated(path, what, expected, read);
+        }
+
+        CheckEnd(source, path, what);
+        return payload;
+    }
+
+    /// <summary>Refuses a header whose claim no IDX file, or not this file, can hold, before anything is allocated on its word.</summary>
+    private static void CheckClaim(string path, long expected, long bound, string what)
+    {
         if (expected > Array.MaxLength)
         {
             throw new InvalidDataException($"{path}: header claims {what} ({expected} bytes), more than any IDX file holds; the file is corrupt.");
@@ -168,23 +243,19 @@ public static class IdxReader
         {
             throw new InvalidDataException($"{path}: header claims {what} ({expected} bytes) but the file is far too small to hold them; it is truncated or corrupt.");
         }
+    }
 
-        // A gzip payload is allocated whole only when its trailer agrees with the header and the size is plausible for
-        // the compressed file; otherwise the buffer grows with the data actually decompressed.
-        byte[] payload = source is GZipStream && hint != expected ? ReadGrowing(source, path, (int)expected) : new byte[expected];
-        int read = source is GZipStream && hint != expected ? payload.Length : ReadFully(source, payload, path);
-        if (read < expected)
-        {
-            throw new InvalidDataException($"{path}: truncated: header claims {what} ({expected} bytes) but only {read} follow. Delete the file and download it again.");
-        }
+    internal static InvalidDataException Truncated(string path, string what, long expected, long read) =>
+        new($"{path}: truncated: header claims {what} ({expected} bytes) but only {read} follow. Delete the file and download it again.");
 
+    /// <summary>Checks that nothing follows the payload the header announced.</summary>
+    internal static void CheckEnd(Stream source, string path, string what)
+    {
         Span<byte> probe = stackalloc byte[1];
         if (ReadFully(source, probe, path) != 0)
         {
             throw new InvalidDataException($"{path}: more bytes than its header's {what}; the file is corrupt or not an IDX file.");
         }
-
-        return payload;
     }
 
     /// <summary>Real compressed files shrink MNIST about 5 times; a trailer claiming far more is not trusted for sizing.</summary>
@@ -233,7 +304,7 @@ public static class IdxReader
         return buffer;
     }
 
-    private static int ReadFully(Stream source, Span<byte> buffer, string path)
+    internal static int ReadFully(Stream source, Span<byte> buffer, string path)
     {
         try
         {

@@ -40,8 +40,46 @@ public static class Mnist
         IProgress<DownloadProgress>? progress = null)
     {
         store ??= DataStore.Resolve();
-        var paths = store.Ensure([Catalog.Images(kind, split), Catalog.Labels(kind, split)], progress);
+        var paths = store.Ensure(Files(kind, split), progress);
         return Read(paths[0], paths[1]);
+    }
+
+    /// <summary>
+    /// One split for reading a batch at a time (see <see cref="MnistReader"/>): the files are found or downloaded, and
+    /// only their headers are read here.
+    /// </summary>
+    /// <exception cref="DataUnavailableException">The files are missing and could not be downloaded.</exception>
+    /// <exception cref="InvalidDataException">A header is malformed, or images and labels disagree in number.</exception>
+    public static MnistReader Open(
+        DatasetSplit split, DataStore? store = null, DatasetKind kind = DatasetKind.Mnist,
+        IProgress<DownloadProgress>? progress = null)
+    {
+        store ??= DataStore.Resolve();
+        var paths = store.Ensure(Files(kind, split), progress);
+        return MnistReader.Open(paths[0], paths[1]);
+    }
+
+    /// <summary>The two files of a split, images then labels, for <see cref="DataStore.Ensure(IReadOnlyList{DatasetFile}, IProgress{DownloadProgress})"/>.</summary>
+    public static IReadOnlyList<DatasetFile> Files(DatasetKind kind, DatasetSplit split) =>
+        [Catalog.Images(kind, split), Catalog.Labels(kind, split)];
+
+    /// <summary>
+    /// One image's pixels as a flat float32 tensor (rows·columns,), divided by 255 into [0, 1] when
+    /// <paramref name="normalize"/> (as <c>load_mnist(normalize=True)</c>), else kept as 0-255.
+    /// </summary>
+    public static Tensor ImageTensor(ReadOnlySpan<byte> pixels, bool normalize = true)
+    {
+        var data = new float[pixels.Length];
+        if (normalize)
+        {
+            Kernels.PixelScaling.Normalize(pixels, data);
+        }
+        else
+        {
+            System.Numerics.Tensors.TensorPrimitives.ConvertChecked(pixels, data.AsSpan());
+        }
+
+        return new Tensor(data, data.Length);
     }
 
     /// <summary>Reads an image file and a label file that belong together.</summary>

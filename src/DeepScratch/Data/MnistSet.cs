@@ -25,12 +25,7 @@ public sealed record MnistSet(IdxImages Images, byte[] Labels)
 
     /// <summary>Image <paramref name="index"/> as a flat (rows·columns,) tensor, normalised to [0, 1] or kept as 0-255.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The index is outside the set.</exception>
-    public Tensor ImageTensor(int index, bool normalize = true)
-    {
-        var data = new float[Images.ImageSize];
-        Convert(Images.Image(index), data, normalize);
-        return new Tensor(data, Images.ImageSize);
-    }
+    public Tensor ImageTensor(int index, bool normalize = true) => Mnist.ImageTensor(Images.Image(index), normalize);
 
     private static void Convert(ReadOnlySpan<byte> pixels, Span<float> destination, bool normalize)
     {

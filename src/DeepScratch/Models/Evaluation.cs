@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
+using DeepScratch.Data;
+using DeepScratch.Kernels;
 
 namespace DeepScratch.Models;
 
@@ -19,9 +22,122 @@ public sealed record EvaluationResult(int Correct, int[] Predicted, Tensor Proba
     public double ImagesPerSecond => Elapsed.TotalSeconds > 0 ? Total / Elapsed.TotalSeconds : double.PositiveInfinity;
 }
 
+/// <summary>The outcome of a streaming evaluation: counts only, since the examples were never all held at once.</summary>
+/// <param name="Correct">How many predictions matched the label.</param>
+/// <param name="Total">How many examples were scored.</param>
+/// <param name="Elapsed">Time spent in inference (reading the data excluded).</param>
+public sealed record EvaluationSummary(int Correct, int Total, TimeSpan Elapsed)
+{
+    /// <summary>The fraction predicted correctly (the book's <c>accuracy_cnt / len(x)</c>).</summary>
+    public double Accuracy => Total == 0 ? 0 : (double)Correct / Total;
+
+    /// <summary>Examples per second of inference.</summary>
+    public double ImagesPerSecond => Elapsed.TotalSeconds > 0 ? Total / Elapsed.TotalSeconds : double.PositiveInfinity;
+}
+
+/// <summary>Receives one scored example during a streaming evaluation.</summary>
+/// <param name="index">The example's position in the set.</param>
+/// <param name="label">Its true class.</param>
+/// <param name="predicted">The predicted class (the first of equal maxima, as numpy's <c>argmax</c>).</param>
+/// <param name="probabilities">Its class probabilities; valid only during the call.</param>
+public delegate void ExampleScored(int index, int label, int predicted, ReadOnlySpan<float> probabilities);
+
 /// <summary>Accuracy of a classifier, one example at a time or in batches (the book's two loops in chapter 3).</summary>
 public static class Evaluation
 {
+    /// <summary>
+    /// The most class probabilities a streaming evaluation holds at once (16 MB): a batch of a network with very many
+    /// classes is scored in smaller pieces, which gives the same classes since every example is computed on its own.
+    /// </summary>
+    public const int MaxProbabilitiesHeld = 1 << 22;
+
+    /// <summary>
+    /// Scores a test set as it is read, <paramref name="batchSize"/> examples at a time (the book's batch loop), or
+    /// one image at a time without a batch axis when <paramref name="perImage"/> (its first loop). The image size is
+    /// checked against the model before any pixel is read; memory is bounded by the batch x classes plus the model,
+    /// never by the size of the set. A <see cref="ThreeLayerNet"/> goes through its fused predictor on raw pixels.
+    /// </summary>
+    /// <param name="model">The classifier.</param>
+    /// <param name="data">The set, positioned at its first example.</param>
+    /// <param name="batchSize">Examples per batch (ignored when <paramref name="perImage"/>).</param>
+    /// <param name="perImage">Predict one image at a time, each without a batch axis.</param>
+    /// <param name="onExample">Called for every example in order, e.g. to write a predictions file row by row.</param>
+    /// <param name="progress">Receives the number of examples done after each batch.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
+    /// <exception cref="InvalidDataException">The images do not have the model's input size, or a data file is broken.</exception>
+    public static EvaluationSummary Evaluate(
+        IClassifier model, MnistReader data, int batchSize, bool perImage = false,
+        ExampleScored? onExample = null, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        if (batchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be at least 1; got {batchSize}.");
+        }
+
+        int inputs = model.InputShape.Aggregate(1, (a, b) => a * b);
+        if (inputs != data.ImageSize)
+        {
+            throw new InvalidDataException(
+                $"the network takes {inputs} inputs but the images of {data.ImagesPath} have {data.ImageSize} pixels ({data.Rows}x{data.Columns}).");
+        }
+
+        int classes = model is ThreeLayerNet three ? three.Classes : Math.Max(1, OutputClasses(model));
+        int chunk = perImage ? 1 : Math.Clamp(Math.Min(batchSize, MaxProbabilitiesHeld / Math.Max(classes, 1)), 1, Math.Max(data.Count - data.Position, 1));
+        var pixels = new byte[chunk * inputs];
+        var labels = new byte[chunk];
+        var x = model is ThreeLayerNet ? null : new float[chunk * inputs];
+        var predictor = (model as ThreeLayerNet)?.CreatePredictor(chunk);
+        var probabilities = predictor is null ? null : new float[chunk * classes];
+        int correct = 0, total = 0;
+        long ticks = 0;
+        int count;
+        while ((count = data.Read(pixels, labels)) > 0)
+        {
+            long start = Stopwatch.GetTimestamp();
+            ReadOnlySpan<float> y;
+            int width;
+            if (predictor is not null)
+            {
+                predictor.PredictPixels(pixels.AsSpan(0, count * inputs), count, probabilities.AsSpan(0, count * classes));
+                y = probabilities.AsSpan(0, count * classes);
+                width = classes;
+            }
+            else
+            {
+                PixelScaling.Normalize(pixels.AsSpan(0, count * inputs), x.AsSpan(0, count * inputs));
+                var output = perImage
+                    ? model.Predict(new Tensor(x!.AsSpan(0, inputs).ToArray(), [.. model.InputShape]))
+                    : model.Predict(new Tensor(x!.AsSpan(0, count * inputs).ToArray(), [count, .. model.InputShape]));
+                y = output.Span;
+                width = y.Length / count;
+            }
+
+            ticks += Stopwatch.GetTimestamp() - start;
+            for (int i = 0; i < count; i++)
+            {
+                var row = y.Slice(i * width, width);
+                int predicted = TensorPrimitives.IndexOfMax(row);
+                correct += predicted == labels[i] ? 1 : 0;
+                onExample?.Invoke(total + i, labels[i], predicted, row);
+            }
+
+            total += count;
+            progress?.Report(total);
+        }
+
+        return new EvaluationSummary(correct, total, Stopwatch.GetElapsedTime(0, ticks));
+    }
+
+    /// <summary>
+    /// The classes of a layered network (its last bias's length) when known without running it, else 0; used only to
+    /// size the streaming batch.
+    /// </summary>
+    private static int OutputClasses(IClassifier model) => model is INetwork network
+        ? network.Parameters.LastOrDefault(p => p.Value.Rank == 1)?.Value.Dim(0) ?? 0
+        : 0;
+
     /// <summary>
     /// The book's batch loop: predicts <paramref name="x"/> (N, ...) <paramref name="batchSize"/> rows at a time and
     /// compares with <paramref name="labels"/>.
@@ -31,6 +147,10 @@ public static class Evaluation
     /// <param name="labels">The true class of each example.</param>
     /// <param name="batchSize">Examples per call to <see cref="IClassifier.Predict"/>.</param>
     /// <param name="progress">Receives the number of examples done after each batch.</param>
+    /// <remarks>
+    /// Returns every example's probabilities, so it holds N x classes floats; to score a set of any size in memory
+    /// bounded by the batch, stream it with <see cref="Evaluate(IClassifier, MnistReader, int, bool, ExampleScored?, IProgress{int}?)"/>.
+    /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
     /// <exception cref="ArgumentException">The number of labels differs from the number of examples.</exception>
     public static EvaluationResult Evaluate(IClassifier model, Tensor x, ReadOnlySpan<byte> labels, int batchSize, IProgress<int>? progress = null) =>
@@ -44,6 +164,7 @@ public static class Evaluation
     /// The fast path: scores raw pixels (<see cref="FusedPredictor.InputSize"/> bytes per image) in batches of
     /// <paramref name="batchSize"/> through a fused predictor; batch size 1 is the one-image loop.
     /// </summary>
+    /// <remarks>Holds N x classes probabilities, as the other in-memory overload; the streaming overload does not.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
     public static EvaluationResult Evaluate(ThreeLayerNet network, ReadOnlySpan<byte> pixels, ReadOnlySpan<byte> labels, int batchSize)
     {

@@ -164,6 +164,29 @@ public static class ModelFile
         return SafeTensors.Load(path).Metadata.TryGetValue("dataset", out string? dataset) ? dataset : null;
     }
 
+    /// <summary>
+    /// The one rule every command uses to pick its images: <paramref name="requested"/> (the user's <c>--dataset</c>)
+    /// when given; else the dataset the model in <paramref name="modelPath"/> was trained on, as its metadata records;
+    /// else MNIST (the book's pickles, and <paramref name="modelPath"/> null for the book's own network).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The model records a dataset DeepScratch does not know.</exception>
+    public static Data.DatasetKind DatasetFor(string? modelPath, Data.DatasetKind? requested)
+    {
+        if (requested is { } kind)
+        {
+            return kind;
+        }
+
+        string? trainedOn = modelPath is null ? null : TrainedOn(modelPath);
+        if (trainedOn is null)
+        {
+            return Data.DatasetKind.Mnist;
+        }
+
+        return Data.Catalog.ParseName(trainedOn) ?? throw new InvalidDataException(
+            $"{modelPath} was trained on \"{trainedOn}\", a dataset DeepScratch does not have; choose one with --dataset mnist or fashion-mnist.");
+    }
+
     /// <summary>Saves a trained network's parameters, buffers (BatchNorm's running statistics) and architecture (plus <paramref name="extra"/> metadata), atomically.</summary>
     public static void Save(string path, INetwork network, IReadOnlyDictionary<string, string>? extra = null)
     {

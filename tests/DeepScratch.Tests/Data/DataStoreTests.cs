@@ -67,7 +67,8 @@ public sealed class DataStoreTests : IDisposable
     public void Find_returns_null_when_the_file_is_absent()
     {
         _temp.Write("mnist/t10k-labels-idx1-ubyte.gz", [1]); // a different file
-        _temp.Write("t10k-images-idx3-ubyte.gz", [1]); // the right name in the wrong folder
+        _temp.Write("fashion-mnist/t10k-images-idx3-ubyte.gz", [1]); // the right name in the wrong dataset's folder
+        _temp.Write("weights/t10k-images-idx3-ubyte.gz", [1]); // and in the weights folder
 
         Assert.Null(new DataStore(_temp.Path, null).Find(TestImages));
         Assert.Null(new DataStore(_temp.File("does-not-exist"), null).Find(TestImages));
