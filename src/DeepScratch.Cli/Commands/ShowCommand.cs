@@ -18,7 +18,7 @@ internal static class ShowCommand
         var set = CommonOptions.Set();
         var output = new Option<string?>("--out") { Description = "PNG file to write (default digit-INDEX.png for MNIST, fashion-mnist-SET-INDEX.png for Fashion-MNIST).", HelpName = "FILE.png" };
         var data = CommonOptions.Data();
-        var dataset = CommonOptions.Dataset();
+        var dataset = CommonOptions.Dataset(modelDefault: false);
         var command = new Command("show", "Show an image: its label, its shapes (784 flat, then 28x28), the digit in the terminal and as an enlarged PNG.")
         {
             index, set, output, data, dataset,

@@ -288,6 +288,17 @@ public sealed class ParserCliTests : IDisposable
     }
 
     [Fact]
+    public void Show_help_gives_mnist_as_its_default_dataset()
+    {
+        // show reads no model, so the model's dataset cannot be its default.
+        var r = CliRunner.Run(_dir, "show", "--help");
+        Assert.Equal(0, r.ExitCode);
+        string help = System.Text.RegularExpressions.Regex.Replace(r.Stdout, @"\s+", " ");
+        Assert.Contains("--dataset <mnist|fashion-mnist> Which images: mnist or fashion-mnist. [default: mnist]", help);
+        Assert.DoesNotContain("the model was trained on", help);
+    }
+
+    [Fact]
     public void Train_help_gives_its_real_defaults()
     {
         var r = CliRunner.Run(_dir, "train", "--help");

@@ -49,7 +49,7 @@ public sealed class ReaderCliTests : IDisposable
         var named = CliRunner.Run(_dir, "inspect", "names.pkl");
 
         Assert.Equal(3, missing.ExitCode);
-        Assert.Equal("deepscratch: error: weights file not found: a\\x1b[2Jb.pkl", Assert.Single(missing.StderrLines));
+        Assert.Equal("deepscratch: error: FILE: file not found: a\\x1b[2Jb.pkl", Assert.Single(missing.StderrLines));
         Assert.Equal(3, named.ExitCode);
         Assert.Contains(@"'W\x1b[31m1' is None, not a numpy array", Assert.Single(named.StderrLines));
         Assert.DoesNotContain('\u001b', named.Stderr + missing.Stderr);
@@ -106,7 +106,7 @@ public sealed class ReaderCliTests : IDisposable
         var r = CliRunner.Run(_dir, "inspect", _dir);
 
         Assert.Equal(3, r.ExitCode);
-        Assert.Equal($"deepscratch: error: {_dir} is a folder, not a weights file: give the file's path.", Assert.Single(r.StderrLines));
+        Assert.Equal($"deepscratch: error: FILE: {_dir} is a folder, not a file.", Assert.Single(r.StderrLines));
     }
 
     [Fact]
