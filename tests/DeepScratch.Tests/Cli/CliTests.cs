@@ -331,9 +331,14 @@ public sealed class CliTests : IDisposable
     {
         var r = CliRunner.Run(_dir, "--help");
         Assert.Equal(0, r.ExitCode);
-        foreach (string command in new[] { "eval", "show", "predict", "inspect", "gates" })
+
+        // Each command as the first word of a line of the Commands section, not merely somewhere in the text; the
+        // list is the README's command table, so a command missing from either the help or the table fails.
+        var table = DeepScratch.Tests.Docs.Readme.CommandTable();
+        Assert.Equal(["convert", "eval", "gates", "inspect", "predict", "show", "train"], table.Order());
+        foreach (string command in table)
         {
-            Assert.Contains(command, r.Stdout);
+            Assert.Matches(new Regex($@"^  {command}\b", RegexOptions.Multiline), r.Stdout.Replace("\r", ""));
         }
     }
 

@@ -63,6 +63,32 @@ public class ActivationTests
         Assert.Equal(Softmax(batch.Row(1)).ToArray(), y.Row(1).ToArray());
     }
 
+    [Theory]
+    [InlineData(3, 0f)]
+    [InlineData(16, 0f)]
+    [InlineData(17, 0f)]
+    [InlineData(40, 0f)]
+    [InlineData(100, 0f)]
+    [InlineData(17, 1000f)]
+    [InlineData(100, -1000f)]
+    public void Softmax_of_rows_short_and_long_matches_a_double_precision_reference(int width, float offset)
+    {
+        // Rows up to 16 wide and longer ones take different code paths; both are held to the double formula, and
+        // an offset of ±1000 overflows any exp that does not subtract the row's maximum first.
+        var random = new Random(width);
+        var rows = new float[3][];
+        for (int r = 0; r < rows.Length; r++)
+        {
+            rows[r] = Enumerable.Range(0, width).Select(_ => offset + (float)(random.NextDouble() * 20 - 10)).ToArray();
+        }
+
+        var x = Tensor.FromRows(rows);
+        var y = Softmax(x);
+
+        DeepScratch.Tests.Kernels.ReferenceActivations.AssertActivationOf(
+            x.Span, y.Span, rows.Length, width, width, DeepScratch.Kernels.Activation.Softmax, 4, $"width {width}, offset {offset}");
+    }
+
     [Fact]
     public void Softmax_of_an_empty_axis_is_refused()
     {

@@ -48,6 +48,11 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
                 Run(KernelSet.Avx2, m, n, k, alpha, a, lda, transA, b, n, Transpose.No, beta, c2, ldc, bias, activation);
                 Run(KernelSet.Avx512, m, n, k, alpha, a, lda, transA, b, n, Transpose.No, beta, c512, ldc, bias, activation);
                 AssertBitIdentical(c2, c512, $"{m}x{n}x{k} {transA} alpha {alpha} beta {beta} {activation}: AVX2 vs AVX-512");
+
+                // The two kernel sets share the activation code, so agreeing proves nothing about it: hold them to the
+                // double-precision reference of the whole layer, activation(alpha·op(A)·B + beta·C + bias).
+                AssertLayerMatchesReference(m, n, k, alpha, a, lda, transA, b, beta, c, ldc, bias, activation, c2,
+                    $"{m}x{n}x{k} {transA} alpha {alpha} beta {beta} {activation}");
                 Assert.DoesNotContain(c2, float.IsNaN);
             }
         }
@@ -247,5 +252,49 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
         }
 
         Assert.True(failures.IsEmpty, string.Join(Environment.NewLine, failures.Take(10)));
+    }
+
+    /// <summary>
+    /// Compares <paramref name="actual"/> with activation(alpha·op(A)·B + beta·C + bias) computed in double: the
+    /// pre-activations within the GEMM tolerance of <see cref="KernelTestSupport.AssertMatchesReference"/>, the activation
+    /// within the error that tolerance allows after it (sigmoid's slope is at most 1/4, ReLU's 1, softmax's 1/2 per input).
+    /// </summary>
+    private static void AssertLayerMatchesReference(int m, int n, int k, float alpha, float[] a, int lda, Transpose transA,
+        float[] b, float beta, float[] c, int ldc, float[] paddedBias, Activation activation, float[] actual, string what)
+    {
+        float tolerance = 1e-5f * MathF.Sqrt(k) + 1e-6f;
+        for (int i = 0; i < m; i++)
+        {
+            var z = new double[n];
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    sum += (double)(transA == Transpose.No ? a[i * lda + p] : a[p * lda + i]) * b[p * n + j];
+                }
+
+                z[j] = alpha * sum + (beta == 0 ? 0 : beta * (double)c[i * ldc + j]) + paddedBias[j];
+            }
+
+            double max = z.Max();
+            double denominator = z.Sum(v => Math.Exp(v - max));
+            for (int j = 0; j < n; j++)
+            {
+                double expected = activation switch
+                {
+                    Activation.Sigmoid => ReferenceActivations.Sigmoid(z[j]),
+                    Activation.Relu => Math.Max(0, z[j]),
+                    Activation.Softmax => Math.Exp(z[j] - max) / denominator,
+                    _ => z[j],
+                };
+                float got = actual[i * ldc + j];
+                double allowed = tolerance * Math.Max(1, Math.Abs(z[j]));
+                if (!(Math.Abs(expected - got) <= allowed))
+                {
+                    Assert.Fail($"{what}: element ({i}, {j}), z = {z[j]:R}: expected {expected:R}, got {got:R} (tolerance {allowed:G3})");
+                }
+            }
+        }
     }
 }

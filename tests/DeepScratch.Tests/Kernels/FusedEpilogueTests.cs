@@ -11,6 +11,9 @@ namespace DeepScratch.Tests.Kernels;
 /// </summary>
 public unsafe class FusedEpilogueTests(ITestOutputHelper output)
 {
+    /// <summary>Sigmoid is within 3 ulp of the double formula (VectorMathTests); softmax adds a sum and a division.</summary>
+    private const long MaxActivationUlp = 4;
+
     public static TheoryData<int, int, int, Activation, string> Cases()
     {
         var data = new TheoryData<int, int, int, Activation, string>();
@@ -89,6 +92,11 @@ public unsafe class FusedEpilogueTests(ITestOutputHelper output)
             }
 
             AssertBitIdentical(unfused.Span, fusedRows, $"{set} {m}x{n}x{k} alpha {alpha} beta {beta} {activation}");
+
+            // Both sides above share VectorMath: hold the fused result to the double-precision formulas applied to
+            // the unfused pre-activations (GEMM + bias, no activation code), so a wrong sigmoid or softmax fails here.
+            ReferenceActivations.AssertActivationOf(affine.Span, fusedRows, m, n, n, activation, MaxActivationUlp,
+                $"{set} {m}x{n}x{k} alpha {alpha} beta {beta}");
         }
     }
 

@@ -36,6 +36,18 @@ public class BatchNormalizationTests
     }
 
     [Fact]
+    public void Training_output_is_the_books_formula_with_epsilon_in_the_square_root()
+    {
+        // By hand, the book's (x − μ) / sqrt(σ² + 10e-7): column 0 is [1, 3] (μ 2, σ² 1) → ±1/sqrt(1.000001)
+        // = ±0.9999995, one float apart from ±1; column 1 is constant (σ² 0) → 0 / sqrt(1e-6) = 0, not 0/0.
+        var y = Make(2).Forward(Tensor.FromRows([1f, 5f], [3f, 5f]), train: true);
+
+        float expected = (float)(1 / Math.Sqrt(1 + 10e-7));
+        Assert.Equal([-expected, 0f, expected, 0f], y.ToArray(), (a, b) => MathF.Abs(a - b) <= 1.2e-7f);
+        Assert.True(1f - expected > 4e-7f); // the tolerance still tells epsilon's effect from none
+    }
+
+    [Fact]
     public void Running_statistics_move_by_momentum_towards_each_training_batch()
     {
         var bn = Make(2);

@@ -17,8 +17,27 @@ public class LossLayerTests
 
         double loss = layer.Forward(Scores, t);
 
-        Assert.Equal(Losses.CrossEntropyError(Activations.Softmax(Scores), t), loss, 6);
-        Assert.Equal(Activations.Softmax(Scores).ToArray(), layer.Y!.ToArray());
+        // Independent oracle: the softmax and the book's cross-entropy (-sum t log(y + 1e-7) / N) in plain double.
+        var y = ReferenceSoftmax(Scores);
+        double expectedLoss = -(Math.Log(y[0][2] + 1e-7) + Math.Log(y[1][0] + 1e-7)) / 2;
+        Assert.Equal(expectedLoss, loss, 6);
+        AssertWithinUlps(y.SelectMany(r => r).ToArray(), layer.Y!.ToArray(), 4);
+    }
+
+    [Fact]
+    public void Softmax_with_loss_matches_a_float64_reference_on_scores_large_enough_to_overflow_a_naive_exp()
+    {
+        // Computed in plain Python (float64), independently of the layer:
+        //   X = [[1000., 1001., 1002.], [-5., 90., 89.]]; t = [1, 2]
+        //   Y = [[math.exp(v - max(r)) / sum(math.exp(w - max(r)) for w in r) for v in r] for r in X]
+        //   -(math.log(Y[0][1] + 1e-7) + math.log(Y[1][2] + 1e-7)) / 2  ->  1.360433435759223
+        //   Y -> [[0.09003057, 0.24472847, 0.66524096], [4.04e-42 (0 in float32), 0.73105858, 0.26894142]]
+        var layer = new SoftmaxWithLoss();
+        double loss = layer.Forward(Tensor.FromRows([1000f, 1001f, 1002f], [-5f, 90f, 89f]), Tensor.FromValues(1, 2));
+
+        Assert.Equal(1.360433435759223, loss, 5);
+        float[] expected = [0.09003057f, 0.24472847f, 0.66524096f, 0f, 0.73105858f, 0.26894142f];
+        Assert.Equal(expected, layer.Y!.ToArray(), (a, b) => Math.Abs(a - b) < 1e-6f);
     }
 
     [Fact]
@@ -29,11 +48,11 @@ public class LossLayerTests
         double lossOneHot = oneHot.Forward(Scores, Tensor.FromRows([0, 0, 1], [1, 0, 0]));
         double lossIndex = index.Forward(Scores, Tensor.FromValues(2, 0));
 
-        var y = Activations.Softmax(Scores).ToArray();
-        float[] expected = [y[0] / 2, y[1] / 2, (y[2] - 1) / 2, (y[3] - 1) / 2, y[4] / 2, y[5] / 2];
+        var y = ReferenceSoftmax(Scores).SelectMany(r => r).ToArray();
+        float[] expected = [(float)(y[0] / 2), (float)(y[1] / 2), (float)((y[2] - 1) / 2), (float)((y[3] - 1) / 2), (float)(y[4] / 2), (float)(y[5] / 2)];
         Assert.Equal(lossOneHot, lossIndex, 12);
-        Assert.Equal(expected, oneHot.Backward().ToArray());
-        Assert.Equal(expected, index.Backward().ToArray());
+        Assert.Equal(expected, oneHot.Backward().ToArray(), (a, b) => Math.Abs(a - b) < 1e-7f);
+        Assert.Equal(expected, index.Backward().ToArray(), (a, b) => Math.Abs(a - b) < 1e-7f);
     }
 
     [Theory]
@@ -75,7 +94,7 @@ public class LossLayerTests
         double loss = layer.Forward(y, t);
         var dx = layer.Backward();
 
-        Assert.Equal(Losses.SumSquaredError(y, t) / 3, loss, 12);
+        Assert.Equal(27.5 / 3, loss, 12); // 0.5·(0² + 1² + 2² + 3² + 4² + 5²) = 27.5 over 3 examples, by hand
         Assert.Equal([0f, 1 / 3f, 2 / 3f, 1f, 4 / 3f, 5 / 3f], dx.ToArray(), (a, b) => Math.Abs(a - b) < 1e-6f);
         Assert.Same(y, layer.Y);
 
@@ -127,6 +146,49 @@ public class LossLayerTests
         Assert.Equal(2.0, affine.W.Value[0, 0], 1);
         Assert.Equal(-3.0, affine.W.Value[1, 0], 1);
         Assert.Equal(1.0, affine.B.Value[0], 1);
+    }
+
+    /// <summary>The softmax of each row in plain double precision (max subtracted first): the oracle, not the code under test.</summary>
+    internal static double[][] ReferenceSoftmax(Tensor x)
+    {
+        int cols = x.Dim(-1);
+        var values = x.ToArray();
+        var rows = new double[values.Length / cols][];
+        for (int r = 0; r < rows.Length; r++)
+        {
+            double max = double.NegativeInfinity;
+            for (int j = 0; j < cols; j++)
+            {
+                max = Math.Max(max, values[r * cols + j]);
+            }
+
+            var row = new double[cols];
+            double sum = 0;
+            for (int j = 0; j < cols; j++)
+            {
+                row[j] = Math.Exp(values[r * cols + j] - max);
+                sum += row[j];
+            }
+
+            for (int j = 0; j < cols; j++)
+            {
+                row[j] /= sum;
+            }
+
+            rows[r] = row;
+        }
+
+        return rows;
+    }
+
+    private static void AssertWithinUlps(double[] expected, float[] actual, long ulps)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            long distance = Kernels.KernelTestSupport.UlpDistance((float)expected[i], actual[i]);
+            Assert.True(distance <= ulps, $"element {i}: expected {expected[i]:R}, got {actual[i]:R} ({distance} ulp, allowed {ulps})");
+        }
     }
 
     internal static Tensor OneHot(int[] labels, int classes)
