@@ -3,6 +3,7 @@ using DeepScratch.Data;
 using DeepScratch.Kernels;
 using DeepScratch.Models;
 using DeepScratch.Training;
+using DeepScratch.Training.Optimizers;
 
 namespace DeepScratch.Bench;
 

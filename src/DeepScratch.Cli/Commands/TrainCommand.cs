@@ -7,6 +7,7 @@ using DeepScratch.Data;
 using DeepScratch.Models;
 using DeepScratch.Serialization;
 using DeepScratch.Training;
+using DeepScratch.Training.Optimizers;
 
 namespace DeepScratch.Cli.Commands;
 

@@ -1,25 +1,5 @@
 namespace DeepScratch.Data;
 
-/// <summary>Which of the two 28x28 digit-style datasets.</summary>
-public enum DatasetKind
-{
-    /// <summary>Handwritten digits (LeCun et al.).</summary>
-    Mnist,
-
-    /// <summary>Zalando's clothing images, a drop-in replacement for MNIST with the same format.</summary>
-    FashionMnist,
-}
-
-/// <summary>The training or the test part of a dataset.</summary>
-public enum DatasetSplit
-{
-    /// <summary>60,000 training images.</summary>
-    Train,
-
-    /// <summary>10,000 test images.</summary>
-    Test,
-}
-
 /// <summary>
 /// Every file DeepScratch can fetch, with its mirrors and official checksums. The checksums are the published ones;
 /// where a decompressed-content digest is listed it was measured on the official data.

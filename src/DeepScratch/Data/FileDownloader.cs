@@ -3,12 +3,6 @@ using System.Security.Cryptography;
 
 namespace DeepScratch.Data;
 
-/// <summary>Progress of one download, reported as bytes arrive.</summary>
-/// <param name="FileName">The file being fetched.</param>
-/// <param name="BytesReceived">Bytes received so far.</param>
-/// <param name="TotalBytes">The server's announced size, when it gave one.</param>
-public readonly record struct DownloadProgress(string FileName, long BytesReceived, long? TotalBytes);
-
 /// <summary>
 /// Fetches a <see cref="DatasetFile"/> from its mirrors, checks it against the published checksums and only then
 /// moves it into place (temporary file, then rename), so an interrupted or corrupted download never leaves a bad file.

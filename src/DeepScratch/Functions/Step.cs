@@ -2,7 +2,6 @@ using DeepScratch.Tensors;
 
 namespace DeepScratch.Functions;
 
-/// <summary>The activation functions of the book's chapters 2-3, one per file.</summary>
 public static partial class Activations
 {
     /// <summary>The step function: 1 where x &gt; 0, else 0 (the perceptron's activation).</summary>
@@ -16,15 +15,4 @@ public static partial class Activations
 
     /// <summary>The step function of one value.</summary>
     public static float Step(float x) => x > 0f ? 1f : 0f;
-
-    /// <summary>Runs a span kernel into a new tensor of the same shape.</summary>
-    private static Tensor Apply(Tensor x, SpanKernel kernel)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        var y = new Tensor(x.Shape.ToArray());
-        kernel(x.Span, y.Span);
-        return y;
-    }
-
-    private delegate void SpanKernel(ReadOnlySpan<float> source, Span<float> destination);
 }

@@ -4,29 +4,6 @@ using System.Runtime.Intrinsics;
 
 namespace DeepScratch.Kernels;
 
-/// <summary>Whether a GEMM operand is used as stored or transposed.</summary>
-public enum Transpose
-{
-    /// <summary>Use the matrix as stored.</summary>
-    No,
-
-    /// <summary>Use the transpose of the stored matrix (so backward passes need no explicit copies).</summary>
-    Yes,
-}
-
-/// <summary>The micro-kernel families, from the widest the processor runs down to the portable fallback.</summary>
-internal enum KernelSet
-{
-    /// <summary>TensorPrimitives row loops: any processor.</summary>
-    Portable,
-
-    /// <summary>6 x 16 tiles on 256-bit FMA.</summary>
-    Avx2,
-
-    /// <summary>6 x 32 tiles on 512-bit FMA.</summary>
-    Avx512,
-}
-
 /// <summary>
 /// The single entry point for every matrix product in DeepScratch:
 /// <c>C = alpha * op(A) * op(B) + beta * C</c>, float32, row-major.

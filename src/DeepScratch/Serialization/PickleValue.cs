@@ -3,8 +3,14 @@ using System.Text;
 
 namespace DeepScratch.Serialization;
 
+// How Python values look on the reader's stack. Plain values use plain C# types:
+//   None -> null, bool -> bool, int -> long, float -> double, str -> string,
+//   bytes / bytearray / Python 2 str -> byte[], tuple -> object?[], list -> List<object?>,
+//   an allowed global -> AllowedGlobal.
+// PickleDict, PickledArray and PickledDType are the only mutable objects a pickle can build.
+
 /// <summary>
-/// Reading typed values out of stack values (see <c>PickleObjects.cs</c> for how Python values are represented)
+/// Reading typed values out of stack values (see the comment above for how Python values are represented)
 /// and describing them in error messages. Every check throws <see cref="PickleException"/>, never a cast exception.
 /// </summary>
 internal static class PickleValue

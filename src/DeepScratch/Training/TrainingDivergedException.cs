@@ -1,34 +1,5 @@
 namespace DeepScratch.Training;
 
-/// <summary>Which rule of <see cref="DivergenceDetector"/> stopped a run.</summary>
-public enum DivergenceSign
-{
-    /// <summary>The loss became NaN or infinite.</summary>
-    NonFiniteLoss,
-
-    /// <summary>The loss stayed at the cross-entropy's cap, -ln(1e-7) = 16.118, for a window of iterations.</summary>
-    LossAtCap,
-
-    /// <summary>The mean loss over a window of iterations was far above ln(classes), the loss of a uniform guess.</summary>
-    LossFarAboveStart,
-
-    /// <summary>A parameter became NaN or infinite.</summary>
-    NonFiniteParameter,
-
-    /// <summary>A parameter's magnitude exceeded <see cref="DivergenceDetector.MaxParameter"/>.</summary>
-    HugeParameter,
-}
-
-/// <summary>What most likely made a run diverge, so the advice can name the setting to change.</summary>
-public enum DivergenceCause
-{
-    /// <summary>The run started sensibly and the updates blew it up: the learning rate is too large.</summary>
-    LearningRate,
-
-    /// <summary>The untrained network was already broken (loss far above ln(classes), or huge weights): the initial weights are too large.</summary>
-    InitialWeights,
-}
-
 /// <summary>
 /// Training diverged (see <see cref="DivergenceDetector"/> for the rule): the network is worthless and must not be
 /// saved. <see cref="Exception.Message"/> says what was seen and what to try; the properties let a front end name

@@ -1,6 +1,7 @@
 using DeepScratch.Layers;
 using DeepScratch.Models;
 using DeepScratch.Training;
+using DeepScratch.Training.Optimizers;
 
 namespace DeepScratch.Tests.Training;
 

@@ -1,5 +1,6 @@
 using DeepScratch.Layers;
 using DeepScratch.Training;
+using DeepScratch.Training.Optimizers;
 
 namespace DeepScratch.Tests.Training;
 

@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using DeepScratch.Layers;
 
-namespace DeepScratch.Training;
+namespace DeepScratch.Training.Optimizers;
 
 /// <summary>
 /// The book's <c>AdaGrad</c>: each element's step shrinks with the sum of its squared gradients,

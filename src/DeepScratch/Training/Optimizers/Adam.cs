@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using DeepScratch.Layers;
 
-namespace DeepScratch.Training;
+namespace DeepScratch.Training.Optimizers;
 
 /// <summary>
 /// The book's <c>Adam</c>: momentum (a decaying mean <c>m</c> of the gradient) combined with RMSprop's scaling (a

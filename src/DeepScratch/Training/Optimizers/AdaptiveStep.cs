@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace DeepScratch.Training;
+namespace DeepScratch.Training.Optimizers;
 
 /// <summary>
 /// The step AdaGrad, RMSprop and Adam share: <c>param -= lr * numerator / (sqrt(h) + 1e-7)</c>, one vectorised

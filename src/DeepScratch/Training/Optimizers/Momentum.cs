@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using DeepScratch.Layers;
 
-namespace DeepScratch.Training;
+namespace DeepScratch.Training.Optimizers;
 
 /// <summary>
 /// The book's <c>Momentum</c>: a velocity per parameter that keeps a fraction of its previous value,

@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using DeepScratch.Layers;
 
-namespace DeepScratch.Training;
+namespace DeepScratch.Training.Optimizers;
 
 /// <summary>
 /// The book's <c>Nesterov</c> (Nesterov's accelerated gradient in the form of arXiv:1212.0901), which looks ahead

@@ -1,7 +1,7 @@
 using System.Globalization;
 using DeepScratch.Layers;
 
-namespace DeepScratch.Training;
+namespace DeepScratch.Training.Optimizers;
 
 /// <summary>
 /// Checks shared by the chapter 6 optimizers: hyperparameters are refused when built (a bad learning rate would

@@ -1,6 +1,6 @@
 using System.Collections.ObjectModel;
 
-namespace DeepScratch.Training;
+namespace DeepScratch.Training.Optimizers;
 
 /// <summary>
 /// Builds a chapter 6 optimizer from its name, for command lines and configuration files where the choice is text.

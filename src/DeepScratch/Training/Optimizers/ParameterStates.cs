@@ -1,6 +1,6 @@
 using DeepScratch.Layers;
 
-namespace DeepScratch.Training;
+namespace DeepScratch.Training.Optimizers;
 
 /// <summary>
 /// An optimizer's per-parameter state (the book's <c>self.v[key]</c>, <c>self.h[key]</c>, <c>self.m[key]</c>):

@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using DeepScratch.Layers;
 
-namespace DeepScratch.Training;
+namespace DeepScratch.Training.Optimizers;
 
 /// <summary>
 /// The book's <c>RMSprop</c>: AdaGrad with an exponentially decaying average instead of a sum, so old gradients are

@@ -1,4 +1,4 @@
-namespace DeepScratch.Training;
+namespace DeepScratch.Training.Optimizers;
 
 /// <summary>
 /// Working space for the intermediate <c>g / (sqrt(h) + 1e-7)</c> of the adaptive optimizers, grown to the longest

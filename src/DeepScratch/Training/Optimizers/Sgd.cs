@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using DeepScratch.Layers;
 
-namespace DeepScratch.Training;
+namespace DeepScratch.Training.Optimizers;
 
 /// <summary>
 /// Stochastic gradient descent, the book's <c>SGD</c>: <c>param -= lr * grad</c>. Stateless, so it is the
