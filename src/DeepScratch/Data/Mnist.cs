@@ -69,17 +69,7 @@ public static class Mnist
     /// </summary>
     public static Tensor ImageTensor(ReadOnlySpan<byte> pixels, bool normalize = true)
     {
-        var data = new float[pixels.Length];
-        if (normalize)
-        {
-            Kernels.PixelScaling.Normalize(pixels, data);
-        }
-        else
-        {
-            System.Numerics.Tensors.TensorPrimitives.ConvertChecked(pixels, data.AsSpan());
-        }
-
-        return new Tensor(data, data.Length);
+        return Tensor.FromPixels(pixels, normalize, pixels.Length);
     }
 
     /// <summary>Reads an image file and a label file that belong together.</summary>

@@ -1,5 +1,3 @@
-using DeepScratch.Kernels;
-
 namespace DeepScratch.Data;
 
 /// <summary>One split of MNIST or Fashion-MNIST as stored: images and their labels, as bytes.</summary>
@@ -16,28 +14,14 @@ public sealed record MnistSet(IdxImages Images, byte[] Labels)
     /// </summary>
     public Tensor ImageTensor(bool normalize = true, bool flatten = true)
     {
-        var data = new float[Images.Pixels.Length];
-        Convert(Images.Pixels, data, normalize);
         return flatten
-            ? new Tensor(data, Images.Count, Images.ImageSize)
-            : new Tensor(data, Images.Count, 1, Images.Rows, Images.Columns);
+            ? Tensor.FromPixels(Images.Pixels, normalize, Images.Count, Images.ImageSize)
+            : Tensor.FromPixels(Images.Pixels, normalize, Images.Count, 1, Images.Rows, Images.Columns);
     }
 
     /// <summary>Image <paramref name="index"/> as a flat (rows·columns,) tensor, normalised to [0, 1] or kept as 0-255.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The index is outside the set.</exception>
     public Tensor ImageTensor(int index, bool normalize = true) => Mnist.ImageTensor(Images.Image(index), normalize);
-
-    private static void Convert(ReadOnlySpan<byte> pixels, Span<float> destination, bool normalize)
-    {
-        if (normalize)
-        {
-            PixelScaling.Normalize(pixels, destination);
-        }
-        else
-        {
-            System.Numerics.Tensors.TensorPrimitives.ConvertChecked(pixels, destination);
-        }
-    }
 
     /// <summary>
     /// The labels as a tensor: (N,) class indices, or (N, 10) one-hot rows when <paramref name="oneHot"/> is true.

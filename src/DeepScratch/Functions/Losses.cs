@@ -80,7 +80,7 @@ public static class Losses
         var s = scores.Span;
         var ts = t.Span;
         int classes = labels.Classes;
-        Span<double> y = classes <= 256 ? stackalloc double[classes] : new double[classes];
+        var y = new double[classes];
         double sum = 0;
         for (int row = 0; row < labels.BatchSize; row++)
         {

@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics;
-
 namespace DeepScratch.Kernels;
 
 /// <summary>One fast-path GEMM call: C = epilogue(alpha · op(A) · B + beta · C), B already packed.</summary>

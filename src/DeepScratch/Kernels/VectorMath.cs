@@ -58,7 +58,7 @@ internal static unsafe class VectorMath
     /// <summary>
     /// Softmax of one row of at most 16 values held in two vectors (lanes from <paramref name="width"/> on are
     /// ignored): the max, then exp and sum together, then the division. Both the fused GEMM epilogue and
-    /// <c>Activations.Softmax</c> use it for short rows, so the two paths agree bit for bit.
+    /// <see cref="SoftmaxKernel"/> use it for short rows, so the two paths agree bit for bit.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Softmax16(ref Vector256<float> lo, ref Vector256<float> hi, int width)

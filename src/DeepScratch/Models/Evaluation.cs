@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using DeepScratch.Data;
-using DeepScratch.Kernels;
 
 namespace DeepScratch.Models;
 
@@ -76,7 +75,7 @@ public static class Evaluation
             }
             else
             {
-                PixelScaling.Normalize(pixels.AsSpan(0, count * inputs), x.AsSpan(0, count * inputs));
+                Tensor.ConvertPixels(pixels.AsSpan(0, count * inputs), x.AsSpan(0, count * inputs), normalize: true);
                 var output = perImage
                     ? model.Predict(new Tensor(x!.AsSpan(0, inputs).ToArray(), [.. model.InputShape]))
                     : model.Predict(new Tensor(x!.AsSpan(0, count * inputs).ToArray(), [count, .. model.InputShape]));
