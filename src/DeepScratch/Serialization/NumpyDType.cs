@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using System.Runtime.InteropServices;
 
 namespace DeepScratch.Serialization;
 
@@ -52,48 +50,25 @@ internal readonly record struct NumpyDType(char ByteOrder, char Kind, int ItemSi
     /// Converts <c>destination.Length</c> elements from <paramref name="raw"/> to float32, in storage order.
     /// float64 and 64-bit ints are narrowed (rounded to nearest) exactly as numpy's <c>astype(np.float32)</c> does.
     /// </summary>
-    public void ToFloat32(ReadOnlySpan<byte> raw, Span<float> destination)
-    {
-        bool little = ByteOrder != '>';
-        if (Kind == 'f' && ItemSize == 4 && little == BitConverter.IsLittleEndian)
-        {
-            // The weights' own layout: a plain copy.
-            MemoryMarshal.Cast<byte, float>(raw[..(destination.Length * 4)]).CopyTo(destination);
-            return;
-        }
+    public void ToFloat32(ReadOnlySpan<byte> raw, Span<float> destination) =>
+        ElementConverter.ToFloat32(ElementKind, ItemSize, ByteOrder != '>', raw, destination);
 
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = ReadElement(raw.Slice(i * ItemSize, ItemSize), little);
-        }
-    }
+    /// <summary>The shared element kind; <see cref="Parse"/> has refused every letter without one.</summary>
+    private ElementKind ElementKind => KindOf(Kind) ?? throw new InvalidOperationException($"dtype {Str} was not refused when parsed.");
 
-    private float ReadElement(ReadOnlySpan<byte> b, bool little) => (Kind, ItemSize) switch
+    /// <summary>numpy's kind letter as the shared element kind, or null for kinds that are not converted.</summary>
+    private static ElementKind? KindOf(char kind) => kind switch
     {
-        ('b', 1) => b[0] != 0 ? 1f : 0f,
-        ('u', 1) => b[0],
-        ('i', 1) => (sbyte)b[0],
-        ('u', 2) => little ? BinaryPrimitives.ReadUInt16LittleEndian(b) : BinaryPrimitives.ReadUInt16BigEndian(b),
-        ('i', 2) => little ? BinaryPrimitives.ReadInt16LittleEndian(b) : BinaryPrimitives.ReadInt16BigEndian(b),
-        ('u', 4) => little ? BinaryPrimitives.ReadUInt32LittleEndian(b) : BinaryPrimitives.ReadUInt32BigEndian(b),
-        ('i', 4) => little ? BinaryPrimitives.ReadInt32LittleEndian(b) : BinaryPrimitives.ReadInt32BigEndian(b),
-        ('u', 8) => little ? BinaryPrimitives.ReadUInt64LittleEndian(b) : BinaryPrimitives.ReadUInt64BigEndian(b),
-        ('i', 8) => little ? BinaryPrimitives.ReadInt64LittleEndian(b) : BinaryPrimitives.ReadInt64BigEndian(b),
-        ('f', 2) => (float)(little ? BinaryPrimitives.ReadHalfLittleEndian(b) : BinaryPrimitives.ReadHalfBigEndian(b)),
-        ('f', 4) => little ? BinaryPrimitives.ReadSingleLittleEndian(b) : BinaryPrimitives.ReadSingleBigEndian(b),
-        _ => (float)(little ? BinaryPrimitives.ReadDoubleLittleEndian(b) : BinaryPrimitives.ReadDoubleBigEndian(b)),
+        'b' => ElementKind.Bool,
+        'i' => ElementKind.Signed,
+        'u' => ElementKind.Unsigned,
+        'f' => ElementKind.Float,
+        _ => null,
     };
 
     private static void RequireSupported(char kind, int size, string code)
     {
-        bool supported = kind switch
-        {
-            'b' => size == 1,
-            'i' or 'u' => size is 1 or 2 or 4 or 8,
-            'f' => size is 2 or 4 or 8,
-            _ => false,
-        };
-        if (supported)
+        if (KindOf(kind) is { } elementKind && ElementConverter.Supports(elementKind, size))
         {
             return;
         }

@@ -13,34 +13,13 @@ namespace DeepScratch.Serialization;
 /// </remarks>
 public static class NumpyPickle
 {
-    /// <summary>Largest file accepted: the whole file is read into one array.</summary>
-    internal const long MaxFileBytes = 0x7FFF_FFC7; // Array.MaxLength, just under 2 GiB.
-
     /// <summary>Reads the arrays in the pickle file at <paramref name="path"/>, in file order.</summary>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/> (or it is a folder).</exception>
     /// <exception cref="InvalidDataException">The file is not a readable pickle of numpy arrays, or is refused.</exception>
     public static IReadOnlyList<NumpyArray> Load(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var file = new FileInfo(path);
-        if (Directory.Exists(path))
-        {
-            throw new FileNotFoundException($"{path} is a folder, not a pickle file: give the path of the file.", path);
-        }
-
-        if (!file.Exists)
-        {
-            throw new FileNotFoundException($"Pickle file '{path}' not found (looked at {file.FullName}).", path);
-        }
-
-        if (file.Length > MaxFileBytes)
-        {
-            throw new InvalidDataException(
-                $"{path}: the file is {file.Length} bytes; pickles over 2 GiB are refused: save the arrays in several files.");
-        }
-
-        return Load(File.ReadAllBytes(path), path);
+        return Load(WholeFile.Read(path, "pickle", "pickles over 2 GiB are refused: save the arrays in several files"), path);
     }
 
     /// <summary>Reads the arrays in an in-memory pickle; <paramref name="sourceName"/> names it in error messages.</summary>

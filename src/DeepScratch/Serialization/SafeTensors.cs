@@ -20,9 +20,6 @@ public static class SafeTensors
     /// <summary>The longest header accepted, as in the reference implementation (100 MB).</summary>
     internal const long MaxHeaderBytes = 100_000_000;
 
-    /// <summary>Largest file accepted: the whole file is read into one array.</summary>
-    internal const long MaxFileBytes = 0x7FFF_FFC7; // Array.MaxLength, just under 2 GiB.
-
     private const int LengthPrefixBytes = 8;
     private const int MaxQuotedLength = 60;
 
@@ -71,25 +68,7 @@ public static class SafeTensors
     /// </exception>
     public static SafeTensorsFile Load(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var file = new FileInfo(path);
-        if (Directory.Exists(path))
-        {
-            throw new FileNotFoundException($"{path} is a folder, not a safetensors file: give the path of the file.", path);
-        }
-
-        if (!file.Exists)
-        {
-            throw new FileNotFoundException($"Safetensors file '{path}' not found (looked at {file.FullName}).", path);
-        }
-
-        if (file.Length > MaxFileBytes)
-        {
-            throw new InvalidDataException(
-                $"{path}: the file is {file.Length} bytes; files over 2 GiB are refused: save the tensors in several files.");
-        }
-
-        return Load(File.ReadAllBytes(path), path);
+        return Load(WholeFile.Read(path, "safetensors", "files over 2 GiB are refused: save the tensors in several files"), path);
     }
 
     /// <summary>

@@ -329,7 +329,7 @@ public class HostilePickleTests
         {
             using (var file = File.Create(path))
             {
-                file.SetLength(NumpyPickle.MaxFileBytes + 1); // sparse: no disk space is used
+                file.SetLength(WholeFile.MaxBytes + 1); // sparse: no disk space is used
             }
 
             var e = Assert.Throws<InvalidDataException>(() => NumpyPickle.Load(path));

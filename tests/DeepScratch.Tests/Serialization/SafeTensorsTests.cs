@@ -842,4 +842,26 @@ public sealed class SafeTensorsTests : IDisposable
 
     private static readonly Fixture[] AllFixtures = [ReferenceF32, AllDtypes, ForeignStyle];
     // </generated>
+
+    [Fact]
+    public void A_safetensors_file_over_2_GiB_is_refused_without_being_read()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"deepscratch-huge-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using (var file = File.Create(path))
+            {
+                file.SetLength(WholeFile.MaxBytes + 1); // sparse: no disk space is used
+            }
+
+            var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Load(path));
+
+            Assert.StartsWith(path + ": ", e.Message);
+            Assert.EndsWith("; files over 2 GiB are refused: save the tensors in several files.", e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
