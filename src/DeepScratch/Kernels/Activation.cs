@@ -9,9 +9,6 @@ public enum Activation
     /// <summary>1 / (1 + exp(-x)).</summary>
     Sigmoid,
 
-    /// <summary>max(0, x).</summary>
-    Relu,
-
     /// <summary>Softmax over each row; fused only when a row fits one 16-column panel (n ≤ 16, as the book's 10 classes).</summary>
     Softmax,
 }

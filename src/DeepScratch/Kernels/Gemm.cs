@@ -7,9 +7,9 @@ namespace DeepScratch.Kernels;
 /// <summary>
 /// The single entry point for every matrix product in DeepScratch:
 /// <c>C = alpha * op(A) * op(B) + beta * C</c>, float32, row-major.
-/// On AVX2 + FMA processors B is packed into 16-column panels and 6 x 16 register tiles are computed by the
-/// micro-kernels, over row blocks spread across the cores; elsewhere a portable path runs. Results are bit-identical
-/// whatever the thread count.
+/// B is packed into 16-column panels and register tiles are computed by the micro-kernels, over row blocks spread
+/// across the cores: 6 x 32 tiles on AVX-512 + FMA processors, 6 x 16 tiles on AVX2 + FMA, and TensorPrimitives row
+/// loops elsewhere (see <see cref="KernelName"/>). Results are bit-identical whatever the thread count.
 /// </summary>
 public static unsafe class Gemm
 {

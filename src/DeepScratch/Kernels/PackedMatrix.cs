@@ -24,9 +24,6 @@ internal sealed unsafe class PackedMatrix
     /// <summary>n: the columns of op(B).</summary>
     public int Columns { get; }
 
-    /// <summary>Number of column panels.</summary>
-    public int Panels => (Columns + PanelWidth - 1) / PanelWidth;
-
     /// <summary>Panel q holds element (p, j) at <c>q·k·16 + p·16 + (j − 16q)</c>.</summary>
     public float[] Data { get; }
 

@@ -17,11 +17,9 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
     {
         { 1, 1000, 100, Activation.None },
         { 5, 7, 13, Activation.Sigmoid },
-        { 7, 13, 385, Activation.Relu },
         { 13, 50, 784, Activation.Sigmoid },
         { 50, 100, 50, Activation.None },
         { 100, 10, 100, Activation.Sigmoid },
-        { 12, 48, 800, Activation.Relu },
         { 7, 1000, 1025, Activation.None },
         { 600, 50, 784, Activation.Sigmoid },
     };
@@ -94,7 +92,7 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
             var b = RandomArray(random, k * n);
             var bias = PackedMatrix.PadBias(RandomArray(random, n));
             var initial = RandomArray(random, m * n);
-            foreach (var (alpha, beta, activation) in new[] { (1f, 0f, Activation.Sigmoid), (0.5f, 1f, Activation.None), (-1f, 0.25f, Activation.Relu) })
+            foreach (var (alpha, beta, activation) in new[] { (1f, 0f, Activation.Sigmoid), (0.5f, 1f, Activation.None), (-1f, 0.25f, Activation.None) })
             {
                 var batch = (float[])initial.Clone();
                 Run(set, m, n, k, alpha, a, k, Transpose.No, b, n, Transpose.No, beta, batch, n, bias, activation);
@@ -284,7 +282,6 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
                 double expected = activation switch
                 {
                     Activation.Sigmoid => ReferenceActivations.Sigmoid(z[j]),
-                    Activation.Relu => Math.Max(0, z[j]),
                     Activation.Softmax => Math.Exp(z[j] - max) / denominator,
                     _ => z[j],
                 };

@@ -58,7 +58,6 @@ internal static class ReferenceActivations
                 double expected = activation switch
                 {
                     Activation.Sigmoid => Sigmoid(row[j]),
-                    Activation.Relu => Math.Max(0.0, row[j]),
                     Activation.Softmax => softmax![j],
                     _ => row[j],
                 };
