@@ -8,48 +8,6 @@ using DeepScratch.Tests.Data;
 namespace DeepScratch.Tests.Serialization;
 
 /// <summary>
-/// Runs only where <c>/usr/bin/python3</c> with numpy is installed (Debian: python3-numpy); elsewhere the test is
-/// reported as skipped. The suite never needs Python otherwise: the reference files are embedded below.
-/// </summary>
-public sealed class PythonNumpyFactAttribute : FactAttribute
-{
-    /// <summary>The interpreter the reference scripts are written for.</summary>
-    public const string Python = "/usr/bin/python3";
-
-    private static readonly Lazy<bool> Available = new(() =>
-    {
-        if (!File.Exists(Python))
-        {
-            return false;
-        }
-
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo(Python, ["-c", "import numpy"])
-            {
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-            })!;
-            process.WaitForExit(30_000);
-            return process.HasExited && process.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    });
-
-    /// <summary>Skips the test when Python or numpy is missing, except in CI (.ci/run installs them), where it runs and fails.</summary>
-    public PythonNumpyFactAttribute()
-    {
-        if (!Available.Value && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            Skip = $"{Python} with numpy is not installed (apt-get install -y python3-numpy).";
-        }
-    }
-}
-
-/// <summary>
 /// <see cref="SafeTensors"/>: round trips, the exact byte layout, files written by an independent implementation of
 /// the specification (bench/reference/make_safetensors_fixtures.py, since Debian has no safetensors package), hostile
 /// and damaged files (only ever <see cref="InvalidDataException"/>), and atomic saving.
