@@ -324,23 +324,12 @@ public class HostilePickleTests
     [Fact]
     public void A_file_over_2_GiB_is_refused_without_being_read()
     {
-        string path = Path.Combine(Path.GetTempPath(), $"deepscratch-huge-{Guid.NewGuid():N}.pkl");
-        try
-        {
-            using (var file = File.Create(path))
-            {
-                file.SetLength(WholeFile.MaxBytes + 1); // sparse: no disk space is used
-            }
+        using var file = new SparseFile(".pkl", WholeFile.MaxBytes + 1);
 
-            var e = Assert.Throws<InvalidDataException>(() => NumpyPickle.Load(path));
+        var e = Assert.Throws<InvalidDataException>(() => NumpyPickle.Load(file.Path));
 
-            Assert.StartsWith(path + ": ", e.Message);
-            Assert.Contains("over 2 GiB are refused", e.Message);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.StartsWith(file.Path + ": ", e.Message);
+        Assert.Contains("over 2 GiB are refused", e.Message);
     }
 
     [Fact]

@@ -804,22 +804,11 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void A_safetensors_file_over_2_GiB_is_refused_without_being_read()
     {
-        string path = Path.Combine(Path.GetTempPath(), $"deepscratch-huge-{Guid.NewGuid():N}.safetensors");
-        try
-        {
-            using (var file = File.Create(path))
-            {
-                file.SetLength(WholeFile.MaxBytes + 1); // sparse: no disk space is used
-            }
+        using var file = new SparseFile(".safetensors", WholeFile.MaxBytes + 1);
 
-            var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Load(path));
+        var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Load(file.Path));
 
-            Assert.StartsWith(path + ": ", e.Message);
-            Assert.EndsWith("; files over 2 GiB are refused: save the tensors in several files.", e.Message);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.StartsWith(file.Path + ": ", e.Message);
+        Assert.EndsWith("; files over 2 GiB are refused: save the tensors in several files.", e.Message);
     }
 }
