@@ -2,7 +2,7 @@ using DeepScratch.Layers;
 using DeepScratch.Models;
 using DeepScratch.Tests.Layers;
 
-namespace DeepScratch.Tests.Networks;
+namespace DeepScratch.Tests.Models;
 
 /// <summary>The chapter 5-6 networks: seeded initialisation, naming, prediction, accuracy, rebuilding and loading.</summary>
 public class NetworkTests

@@ -1,6 +1,7 @@
 using DeepScratch.Kernels;
+using DeepScratch.Tests.Layers;
 
-namespace DeepScratch.Tests.Layers;
+namespace DeepScratch.Tests.Tensors;
 
 /// <summary>MatMul with transposes (what the backward passes use) and the axis-0 helpers, against naive loops.</summary>
 public class TensorMatMulTests

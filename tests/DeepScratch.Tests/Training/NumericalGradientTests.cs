@@ -1,6 +1,6 @@
 using DeepScratch.Training;
 
-namespace DeepScratch.Tests.Layers;
+namespace DeepScratch.Tests.Training;
 
 /// <summary>The chapter 4 numerical gradient on the book's function f(x0, x1) = x0² + x1².</summary>
 public class NumericalGradientTests

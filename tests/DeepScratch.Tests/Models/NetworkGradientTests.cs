@@ -2,7 +2,7 @@ using DeepScratch.Models;
 using DeepScratch.Tests.Layers;
 using DeepScratch.Training;
 
-namespace DeepScratch.Tests.Networks;
+namespace DeepScratch.Tests.Models;
 
 /// <summary>
 /// The book's gradient check (chapter 5) on whole networks: for every parameter, the backpropagated gradient against

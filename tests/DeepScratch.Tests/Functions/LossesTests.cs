@@ -1,6 +1,6 @@
 using DeepScratch.Functions;
 
-namespace DeepScratch.Tests.Layers;
+namespace DeepScratch.Tests.Functions;
 
 /// <summary>The chapter 4 loss functions, with the book's worked numbers (inputs are float32, so 6 decimals agree).</summary>
 public class LossesTests

@@ -2,7 +2,7 @@ using DeepScratch.Layers;
 using DeepScratch.Training;
 using DeepScratch.Training.Optimizers;
 
-namespace DeepScratch.Tests.Training;
+namespace DeepScratch.Tests.Training.Optimizers;
 
 public class OptimizerTests
 {
