@@ -14,4 +14,11 @@ public interface ILayer
 
     /// <summary>dLoss/dx from dLoss/dy, filling each parameter's <see cref="Parameter.Grad"/>; call after <see cref="Forward"/>.</summary>
     Tensor Backward(Tensor dout);
+
+    /// <summary>
+    /// Only the parameter half of <see cref="Backward"/>: fills each <see cref="Parameter.Grad"/> without dLoss/dx, for
+    /// the first layer, whose input (the images) needs no gradient. By default the full <see cref="Backward"/>; a
+    /// layer whose dx costs work of its own (Affine's dout·Wᵀ, a convolution's) overrides it to skip that work.
+    /// </summary>
+    void BackwardParameters(Tensor dout) => Backward(dout);
 }

@@ -62,19 +62,14 @@ public static class Evaluation
     /// <param name="batchSize">Examples per batch (ignored when <paramref name="perImage"/>).</param>
     /// <param name="perImage">Predict one image at a time, each without a batch axis.</param>
     /// <param name="onExample">Called for every example in order, e.g. to write a predictions file row by row.</param>
-    /// <param name="progress">Receives the number of examples done after each batch.</param>
     /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
     /// <exception cref="InvalidDataException">The images do not have the model's input size, or a data file is broken.</exception>
     public static EvaluationSummary Evaluate(
-        IClassifier model, MnistReader data, int batchSize, bool perImage = false,
-        ExampleScored? onExample = null, IProgress<int>? progress = null)
+        IClassifier model, MnistReader data, int batchSize, bool perImage = false, ExampleScored? onExample = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
-        if (batchSize < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be at least 1; got {batchSize}.");
-        }
+        CheckBatchSize(batchSize);
 
         int inputs = model.InputShape.Aggregate(1, (a, b) => a * b);
         if (inputs != data.ImageSize)
@@ -124,7 +119,6 @@ public static class Evaluation
             }
 
             total += count;
-            progress?.Report(total);
         }
 
         return new EvaluationSummary(correct, total, Stopwatch.GetElapsedTime(0, ticks));
@@ -146,19 +140,18 @@ public static class Evaluation
     /// <param name="x">The inputs, first axis the examples.</param>
     /// <param name="labels">The true class of each example.</param>
     /// <param name="batchSize">Examples per call to <see cref="IClassifier.Predict"/>.</param>
-    /// <param name="progress">Receives the number of examples done after each batch.</param>
     /// <remarks>
     /// Returns every example's probabilities, so it holds N x classes floats; to score a set of any size in memory
-    /// bounded by the batch, stream it with <see cref="Evaluate(IClassifier, MnistReader, int, bool, ExampleScored?, IProgress{int}?)"/>.
+    /// bounded by the batch, stream it with <see cref="Evaluate(IClassifier, MnistReader, int, bool, ExampleScored?)"/>.
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
     /// <exception cref="ArgumentException">The number of labels differs from the number of examples.</exception>
-    public static EvaluationResult Evaluate(IClassifier model, Tensor x, ReadOnlySpan<byte> labels, int batchSize, IProgress<int>? progress = null) =>
-        Run(model, x, labels, batchSize, singleInputs: false, progress);
+    public static EvaluationResult Evaluate(IClassifier model, Tensor x, ReadOnlySpan<byte> labels, int batchSize) =>
+        Run(model, x, labels, batchSize, singleInputs: false);
 
     /// <summary>The book's first loop: predicts one image at a time, each without a batch axis, as <c>predict(network, x[i])</c>.</summary>
-    public static EvaluationResult EvaluatePerImage(IClassifier model, Tensor x, ReadOnlySpan<byte> labels, IProgress<int>? progress = null) =>
-        Run(model, x, labels, 1, singleInputs: true, progress);
+    public static EvaluationResult EvaluatePerImage(IClassifier model, Tensor x, ReadOnlySpan<byte> labels) =>
+        Run(model, x, labels, 1, singleInputs: true);
 
     /// <summary>
     /// The fast path: scores raw pixels (<see cref="FusedPredictor.InputSize"/> bytes per image) in batches of
@@ -169,10 +162,7 @@ public static class Evaluation
     public static EvaluationResult Evaluate(ThreeLayerNet network, ReadOnlySpan<byte> pixels, ReadOnlySpan<byte> labels, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(network);
-        if (batchSize < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be at least 1; got {batchSize}.");
-        }
+        CheckBatchSize(batchSize);
 
         int n = labels.Length;
         var predictor = network.CreatePredictor(Math.Min(batchSize, Math.Max(n, 1)));
@@ -202,42 +192,77 @@ public static class Evaluation
         return new EvaluationResult(correct, predicted, probabilities, clock.Elapsed);
     }
 
-    private static EvaluationResult Run(IClassifier model, Tensor x, ReadOnlySpan<byte> labels, int batchSize, bool singleInputs, IProgress<int>? progress)
+    private static EvaluationResult Run(IClassifier model, Tensor x, ReadOnlySpan<byte> labels, int batchSize, bool singleInputs)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(x);
-        if (batchSize < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be at least 1; got {batchSize}.");
-        }
-
+        CheckBatchSize(batchSize);
         int n = x.Dim(0);
         if (labels.Length != n)
         {
             throw new ArgumentException($"{n} examples but {labels.Length} labels.", nameof(labels));
         }
 
+        var expected = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            expected[i] = labels[i];
+        }
+
         Tensor? probabilities = null;
         var predicted = new int[n];
-        int correct = 0;
         var clock = Stopwatch.StartNew();
+        int correct = CountCorrect(x, batchSize, singleInputs, model.Predict, (y, start) => expected.AsSpan(start, y.Dim(0)), (start, y, classes) =>
+        {
+            probabilities ??= new Tensor(n, y.Dim(-1));
+            y.Span.CopyTo(probabilities.Span.Slice(start * y.Dim(-1)));
+            classes.CopyTo(predicted, start);
+        });
+        clock.Stop();
+        return new EvaluationResult(correct, predicted, probabilities ?? new Tensor(0, 0), clock.Elapsed);
+    }
+
+    /// <summary>The true classes of the examples of one batch, given its outputs (N, classes) and its first example's index.</summary>
+    internal delegate ReadOnlySpan<int> BatchLabels(Tensor outputs, int start);
+
+    /// <summary>
+    /// The one accuracy loop (the book's batch loop of chapter 3, its <c>accuracy</c> of chapters 4-6): runs
+    /// <paramref name="predict"/> on <paramref name="batchSize"/> rows of <paramref name="x"/> at a time (one row
+    /// without its batch axis when <paramref name="singleInputs"/>), takes each output row's argmax (the first of equal
+    /// maxima, as numpy) and counts those equal to <paramref name="labels"/>; <paramref name="onBatch"/> sees each
+    /// batch's outputs (N, classes) and predicted classes.
+    /// </summary>
+    /// <returns>How many examples were predicted correctly.</returns>
+    internal static int CountCorrect(Tensor x, int batchSize, bool singleInputs, Func<Tensor, Tensor> predict, BatchLabels labels,
+        Action<int, Tensor, int[]>? onBatch = null)
+    {
+        CheckBatchSize(batchSize);
+        int n = x.Dim(0);
+        int correct = 0;
         for (int start = 0; start < n; start += batchSize)
         {
             int count = Math.Min(batchSize, n - start);
-            var y = singleInputs ? model.Predict(x.Row(start)).Reshape(1, -1) : model.Predict(x.Rows(start, count));
-            probabilities ??= new Tensor(n, y.Dim(-1));
-            y.Span.CopyTo(probabilities.Span.Slice(start * y.Dim(-1)));
-            var classes = y.ArgMaxLastAxis();
+            var y = singleInputs ? predict(x.Row(start)).Reshape(1, -1) : predict(x.Rows(start, count));
+            var predicted = y.ArgMaxLastAxis();
+            var expected = labels(y, start);
             for (int i = 0; i < count; i++)
             {
-                predicted[start + i] = classes[i];
-                correct += classes[i] == labels[start + i] ? 1 : 0;
+                correct += predicted[i] == expected[i] ? 1 : 0;
             }
 
-            progress?.Report(start + count);
+            onBatch?.Invoke(start, y, predicted);
         }
 
-        clock.Stop();
-        return new EvaluationResult(correct, predicted, probabilities ?? new Tensor(0, 0), clock.Elapsed);
+        return correct;
+    }
+
+    /// <summary>The batch-size rule every evaluation and accuracy shares.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
+    internal static void CheckBatchSize(int batchSize)
+    {
+        if (batchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be at least 1; got {batchSize}.");
+        }
     }
 }
