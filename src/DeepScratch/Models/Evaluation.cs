@@ -55,7 +55,7 @@ public static class Evaluation
     /// Scores a test set as it is read, <paramref name="batchSize"/> examples at a time (the book's batch loop), or
     /// one image at a time without a batch axis when <paramref name="perImage"/> (its first loop). The image size is
     /// checked against the model before any pixel is read; memory is bounded by the batch x classes plus the model,
-    /// never by the size of the set. A <see cref="ThreeLayerNet"/> goes through its fused predictor on raw pixels.
+    /// never by the size of the set. A network with a fused predictor (<see cref="IClassifier.CreatePredictor"/>) gets raw pixels.
     /// </summary>
     /// <param name="model">The classifier.</param>
     /// <param name="data">The set, positioned at its first example.</param>
@@ -78,12 +78,12 @@ public static class Evaluation
                 $"the network takes {inputs} inputs but the images of {data.ImagesPath} have {data.ImageSize} pixels ({data.Rows}x{data.Columns}).");
         }
 
-        int classes = model is ThreeLayerNet three ? three.Classes : Math.Max(1, OutputClasses(model));
-        int chunk = perImage ? 1 : Math.Clamp(Math.Min(batchSize, MaxProbabilitiesHeld / Math.Max(classes, 1)), 1, Math.Max(data.Count - data.Position, 1));
+        int classes = Math.Max(1, model.Classes);
+        int chunk = perImage ? 1 : Math.Clamp(Math.Min(batchSize, MaxProbabilitiesHeld / classes), 1, Math.Max(data.Count - data.Position, 1));
         var pixels = new byte[chunk * inputs];
         var labels = new byte[chunk];
-        var x = model is ThreeLayerNet ? null : new float[chunk * inputs];
-        var predictor = (model as ThreeLayerNet)?.CreatePredictor(chunk);
+        var predictor = model.CreatePredictor(chunk);
+        var x = predictor is null ? new float[chunk * inputs] : null;
         var probabilities = predictor is null ? null : new float[chunk * classes];
         int correct = 0, total = 0;
         long ticks = 0;
@@ -123,14 +123,6 @@ public static class Evaluation
 
         return new EvaluationSummary(correct, total, Stopwatch.GetElapsedTime(0, ticks));
     }
-
-    /// <summary>
-    /// The classes of a layered network (its last bias's length) when known without running it, else 0; used only to
-    /// size the streaming batch.
-    /// </summary>
-    private static int OutputClasses(IClassifier model) => model is INetwork network
-        ? network.Parameters.LastOrDefault(p => p.Value.Rank == 1)?.Value.Dim(0) ?? 0
-        : 0;
 
     /// <summary>
     /// The book's batch loop: predicts <paramref name="x"/> (N, ...) <paramref name="batchSize"/> rows at a time and

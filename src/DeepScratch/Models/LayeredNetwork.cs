@@ -33,6 +33,37 @@ public abstract class LayeredNetwork : INetwork
     public IReadOnlyList<int> InputShape { get; private set; } = [];
 
     /// <inheritdoc/>
+    /// <remarks>Found by one inference forward of a zero example when the layers are set, whatever the layers are.</remarks>
+    public int Classes { get; private set; }
+
+    /// <summary>A short description from the <see cref="Architecture"/>, e.g. "multi-layer 784-100-100-10 (relu, batchnorm)".</summary>
+    public string Description
+    {
+        get
+        {
+            string Get(string key) => Architecture.TryGetValue(key, out var v) ? v : "";
+            string layers = $"{Get("input")}-{Get("hidden").Replace(',', '-')}-{Get("output")}";
+            var extras = new List<string>();
+            if (Get("activation") is { Length: > 0 } act)
+            {
+                extras.Add(act);
+            }
+
+            if (Get("batchnorm") == "true")
+            {
+                extras.Add("batchnorm");
+            }
+
+            if (Get("dropout") is { Length: > 0 } d && d is not ("0" or "none"))
+            {
+                extras.Add($"dropout {d}");
+            }
+
+            return $"{Get("model")} {layers}" + (extras.Count > 0 ? $" ({string.Join(", ", extras)})" : "");
+        }
+    }
+
+    /// <inheritdoc/>
     public IReadOnlyList<Parameter> Parameters => _parameters;
 
     /// <inheritdoc/>
@@ -89,6 +120,7 @@ public abstract class LayeredNetwork : INetwork
         _parameters = parameters;
         _decayed = parameters.Where(p => p.WeightDecay).ToArray();
         Buffers = buffers;
+        Classes = Forward(new Tensor([1, .. InputShape]), train: false).Dim(-1);
     }
 
     /// <summary>

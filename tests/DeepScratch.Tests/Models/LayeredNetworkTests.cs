@@ -179,6 +179,20 @@ public class LayeredNetworkTests
         Assert.StartsWith("Batch size must be at least 1; got 0.", e.Message);
     }
 
+    [Fact]
+    public void Classes_and_description_come_from_the_network_itself()
+    {
+        var two = new TwoLayerNet(6, 5, 3, seed: 2);
+        var plain = new MultiLayerNet(12, [8, 6], 4, "sigmoid", "xavier", weightDecayLambda: 0.01);
+        var extend = new MultiLayerNetExtend(12, [8], 7, useDropout: true, dropoutRatio: 0.2, useBatchnorm: true);
+        var custom = new Stacked(3, [new Relu()], lambda: 0);
+        Assert.Equal([3, 4, 7, 3], new IClassifier[] { two, plain, extend, custom }.Select(n => n.Classes));
+        Assert.Equal("two-layer 6-5-3", two.Description);
+        Assert.Equal("multi-layer 12-8-6-4 (sigmoid)", plain.Description);
+        Assert.Equal("multi-layer-extend 12-8-7 (relu, batchnorm, dropout 0.2)", extend.Description);
+        Assert.Null(((IClassifier)two).CreatePredictor(10)); // no fused path: streaming evaluation normalises and calls Predict
+    }
+
     private static void AssertClose(double[] expected, Tensor actual)
     {
         Assert.Equal(expected.Length, actual.Length);
