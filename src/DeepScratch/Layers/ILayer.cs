@@ -9,6 +9,12 @@ public interface ILayer
     /// <summary>The layer's learnable parameters (empty for activations).</summary>
     IReadOnlyList<Parameter> Parameters { get; }
 
+    /// <summary>
+    /// State tensors that hold variances, which a loaded model must not make negative (their square root would be NaN):
+    /// BatchNorm's running variance; empty by default.
+    /// </summary>
+    IReadOnlyList<Tensor> Variances => [];
+
     /// <summary>The output for input <paramref name="x"/>; <paramref name="train"/> switches Dropout and BatchNorm to training behaviour.</summary>
     Tensor Forward(Tensor x, bool train);
 

@@ -226,8 +226,8 @@ public abstract class LayeredNetwork : INetwork
     /// </summary>
     /// <exception cref="ArgumentException">
     /// A name is missing or unknown, or a shape differs (a (1, n) row vector is accepted for an (n,) vector, as numpy
-    /// broadcasts it alike); the message lists them. Or a tensor holds NaN or ±∞, or a BatchNorm running variance is
-    /// negative (the message names it and counts the values).
+    /// broadcasts it alike); the message lists them. Or a tensor holds NaN or ±∞, or one of a layer's
+    /// <see cref="ILayer.Variances"/> (BatchNorm's running variance) is negative (the message names it and counts the values).
     /// </exception>
     public void LoadParameters(IReadOnlyDictionary<string, Tensor> parameters)
     {
@@ -264,7 +264,7 @@ public abstract class LayeredNetwork : INetwork
         }
 
         // The non-finite rule, checked before anything is overwritten; a negative variance would make √var NaN too.
-        var variances = _layers.OfType<BatchNormalization>().Select(bn => bn.RunningVar).ToArray();
+        var variances = _layers.SelectMany(l => l.Variances).ToArray();
         foreach (var (name, value) in targets)
         {
             FiniteParameters.ThrowIfNotFinite(null, name, tensors[name]);

@@ -51,12 +51,24 @@ public class LayeredNetworkTests
 
     private sealed class Stacked : LayeredNetwork
     {
-        public Stacked(int inputs, IReadOnlyList<ILayer> layers, double lambda)
+        public Stacked(int inputs, IReadOnlyList<ILayer> layers, double lambda, IReadOnlyDictionary<string, Tensor>? buffers = null)
         {
-            SetLayers([inputs], layers, new SoftmaxWithLoss(), lambda);
+            SetLayers([inputs], layers, new SoftmaxWithLoss(), lambda, buffers);
         }
 
         public void SetAgain() => SetLayers([1], [new Relu()], new SoftmaxWithLoss());
+    }
+
+    /// <summary>An identity layer that keeps a variance as state, as BatchNorm does, without being one.</summary>
+    private sealed class KeepsVariance(Tensor variance) : ILayer
+    {
+        public IReadOnlyList<Parameter> Parameters { get; } = [];
+
+        public IReadOnlyList<Tensor> Variances { get; } = [variance];
+
+        public Tensor Forward(Tensor x, bool train) => x;
+
+        public Tensor Backward(Tensor dout) => dout;
     }
 
     private sealed class Empty : LayeredNetwork
@@ -191,6 +203,27 @@ public class LayeredNetworkTests
         Assert.Equal("multi-layer 12-8-6-4 (sigmoid)", plain.Description);
         Assert.Equal("multi-layer-extend 12-8-7 (relu, batchnorm, dropout 0.2)", extend.Description);
         Assert.Null(((IClassifier)two).CreatePredictor(10)); // no fused path: streaming evaluation normalises and calls Predict
+    }
+
+    [Fact]
+    public void Loading_refuses_a_negative_value_in_any_layer_s_variances_and_changes_nothing()
+    {
+        var variance = new Tensor([1f, 2f], 2);
+        var scale = new Parameter("s1", new Tensor([1f, 1f], 2));
+        var net = new Stacked(2, [new Scale(scale), new KeepsVariance(variance)], 0, new Dictionary<string, Tensor> { ["var1"] = variance });
+
+        var e = Assert.Throws<ArgumentException>(() => net.LoadParameters(new Dictionary<string, Tensor>
+        {
+            ["s1"] = new Tensor([3f, 4f], 2),
+            ["var1"] = new Tensor([-0.5f, -1f], 2),
+        }));
+        Assert.StartsWith("var1 holds 2 negative values (of 2): a variance cannot be negative (its square root would be NaN).", e.Message);
+        Assert.Equal([1f, 1f], scale.Value.ToArray());
+        Assert.Equal([1f, 2f], variance.ToArray());
+
+        net.LoadParameters(new Dictionary<string, Tensor> { ["s1"] = new Tensor([3f, 4f], 2), ["var1"] = new Tensor([0f, 5f], 2) });
+        Assert.Equal([3f, 4f], scale.Value.ToArray());
+        Assert.Equal([0f, 5f], variance.ToArray());
     }
 
     private static void AssertClose(double[] expected, Tensor actual)
