@@ -98,7 +98,7 @@ internal static class TrainCommand
         string length = s.Iterations is int it
             ? $"{Plural(it.ToString(inv), "iteration")} ({Plural(((double)it / perEpoch).ToString("0.##", inv), "epoch")} of {perEpoch})"
             : $"{Plural(s.Epochs.ToString(inv), "epoch")} of {Plural(perEpoch.ToString(inv), "iteration")} ({Plural(total.ToString(inv), "iteration")})";
-        System.Console.WriteLine($"Training {Describe(network)} on {Catalog.DisplayName(s.Dataset)} ({examples} train, {xTest.Dim(0)} test images), "
+        System.Console.WriteLine($"Training {network.Description} on {Catalog.DisplayName(s.Dataset)} ({examples} train, {xTest.Dim(0)} test images), "
             + string.Create(inv, $"{s.Optimizer} lr {optimizer.LearningRate:R}") + (s.LearningRate is null ? $" ({s.Optimizer} default)" : "")
             + $", init {InitText(s)}, batch {Math.Min(s.BatchSize, examples)}, {length}"
             + (s.WeightDecay > 0 ? string.Create(inv, $", weight decay {s.WeightDecay:R}") : "") + $", seed {s.Seed}");
@@ -152,7 +152,7 @@ internal static class TrainCommand
         System.Console.WriteLine($"Saved {s.Output}");
         if (s.Plot is not null)
         {
-            AtomicFile.Write(s.Plot, stream => LearningCurve.Write(stream, history, $"{Describe(network)} on {Catalog.DisplayName(s.Dataset)}"));
+            AtomicFile.Write(s.Plot, stream => LearningCurve.Write(stream, history, $"{network.Description} on {Catalog.DisplayName(s.Dataset)}"));
             System.Console.WriteLine($"Wrote {s.Plot}");
         }
 
@@ -308,31 +308,6 @@ internal static class TrainCommand
         return s.BatchNorm || s.Dropout > 0
             ? new MultiLayerNetExtend(inputs, sizes, Mnist.Classes, s.Activation, init, s.WeightDecay, useDropout: s.Dropout > 0, dropoutRatio: s.Dropout, useBatchnorm: s.BatchNorm, seed: s.Seed)
             : new MultiLayerNet(inputs, sizes, Mnist.Classes, s.Activation, init, s.WeightDecay, s.Seed);
-    }
-
-    /// <summary>A short description from the architecture, e.g. "multi-layer 784-100-100-10 relu, batchnorm".</summary>
-    public static string Describe(INetwork network)
-    {
-        var a = network.Architecture;
-        string Get(string key) => a.TryGetValue(key, out var v) ? v : "";
-        string layers = $"{Get("input")}-{Get("hidden").Replace(',', '-')}-{Get("output")}";
-        var extras = new List<string>();
-        if (Get("activation") is { Length: > 0 } act)
-        {
-            extras.Add(act);
-        }
-
-        if (Get("batchnorm") == "true")
-        {
-            extras.Add("batchnorm");
-        }
-
-        if (Get("dropout") is { Length: > 0 } d && d is not ("0" or "none"))
-        {
-            extras.Add($"dropout {d}");
-        }
-
-        return $"{Get("model")} {layers}" + (extras.Count > 0 ? $" ({string.Join(", ", extras)})" : "");
     }
 
     /// <summary>Progress on stderr: a live line on a terminal; one line per epoch on stdout either way.</summary>

@@ -12,7 +12,10 @@ public sealed class Affine : ILayer
     private int[]? _inputShape;
     private Tensor? _x;
 
-    /// <summary>Wraps weights (D, M) and bias (M,), named by the owning network (W1, b1, ...).</summary>
+    /// <summary>
+    /// Wraps weights (D, M) and bias (M,), named by the owning network (W1, b1, ...). The network's weight decay covers
+    /// the weights when they are created with <c>weightDecay: true</c>, as the book's networks create them.
+    /// </summary>
     /// <exception cref="ArgumentException">W is not a matrix, has a zero dimension, or b does not have one value per column of W.</exception>
     public Affine(Parameter w, Parameter b)
     {
@@ -68,6 +71,7 @@ public sealed class Affine : ILayer
     /// The parameter half of <see cref="Backward"/>: dW = xᵀ·dout and db = Σ dout, without dx — for the first layer,
     /// whose input (the images) needs no gradient, which saves a third of its work.
     /// </summary>
+    /// <exception cref="InvalidOperationException">No Forward came before.</exception>
     public void BackwardParameters(Tensor dout)
     {
         ArgumentNullException.ThrowIfNull(dout);

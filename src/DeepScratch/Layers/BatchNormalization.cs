@@ -67,6 +67,9 @@ public sealed class BatchNormalization : ILayer
     /// <inheritdoc/>
     public IReadOnlyList<Parameter> Parameters { get; }
 
+    /// <inheritdoc/>
+    public IReadOnlyList<Tensor> Variances => [RunningVar];
+
     /// <summary>
     /// Training: xn = (x - mu) / sqrt(var + eps) with the batch's mean and variance, which also move the running
     /// statistics; inference: the same with the running statistics. Returns gamma·xn + beta in x's shape.

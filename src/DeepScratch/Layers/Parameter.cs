@@ -7,12 +7,19 @@ namespace DeepScratch.Layers;
 public sealed class Parameter
 {
     /// <summary>Wraps <paramref name="value"/> (not copied) under <paramref name="name"/>, with a zero gradient.</summary>
-    public Parameter(string name, Tensor value)
+    /// <param name="name">The book's name, e.g. W1.</param>
+    /// <param name="value">The tensor, any shape.</param>
+    /// <param name="weightDecay">
+    /// Whether the L2 weight decay covers it: true for weights (Affine's W, a convolution's filters), false for biases
+    /// and BatchNorm's gamma and beta, as the book's <c>multi_layer_net.py</c> decays only the W's.
+    /// </param>
+    public Parameter(string name, Tensor value, bool weightDecay = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(value);
         Name = name;
         Value = value;
+        WeightDecay = weightDecay;
         Grad = new Tensor(value.Shape.ToArray());
     }
 
@@ -21,6 +28,9 @@ public sealed class Parameter
 
     /// <summary>The current value, updated in place by optimizers.</summary>
     public Tensor Value { get; }
+
+    /// <summary>Whether the network's weight decay adds 0.5·λ·ΣValue² to the loss and λ·Value to <see cref="Grad"/>.</summary>
+    public bool WeightDecay { get; }
 
     /// <summary>dLoss/dValue from the last backward pass, same shape as <see cref="Value"/>.</summary>
     public Tensor Grad { get; }

@@ -24,26 +24,21 @@ public static class Evaluation
     /// Scores a test set as it is read, <paramref name="batchSize"/> examples at a time (the book's batch loop), or
     /// one image at a time without a batch axis when <paramref name="perImage"/> (its first loop). The image size is
     /// checked against the model before any pixel is read; memory is bounded by the batch x classes plus the model,
-    /// never by the size of the set. A <see cref="ThreeLayerNet"/> goes through its fused predictor on raw pixels.
+    /// never by the size of the set. A network with a fused predictor (<see cref="IClassifier.CreatePredictor"/>) gets raw pixels.
     /// </summary>
     /// <param name="model">The classifier.</param>
     /// <param name="data">The set, positioned at its first example.</param>
     /// <param name="batchSize">Examples per batch (ignored when <paramref name="perImage"/>).</param>
     /// <param name="perImage">Predict one image at a time, each without a batch axis.</param>
     /// <param name="onExample">Called for every example in order, e.g. to write a predictions file row by row.</param>
-    /// <param name="progress">Receives the number of examples done after each batch.</param>
     /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
     /// <exception cref="InvalidDataException">The images do not have the model's input size, or a data file is broken.</exception>
     public static EvaluationSummary Evaluate(
-        IClassifier model, MnistReader data, int batchSize, bool perImage = false,
-        ExampleScored? onExample = null, IProgress<int>? progress = null)
+        IClassifier model, MnistReader data, int batchSize, bool perImage = false, ExampleScored? onExample = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
-        if (batchSize < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be at least 1; got {batchSize}.");
-        }
+        CheckBatchSize(batchSize);
 
         int inputs = model.InputShape.Aggregate(1, (a, b) => a * b);
         if (inputs != data.ImageSize)
@@ -52,12 +47,12 @@ public static class Evaluation
                 $"the network takes {inputs} inputs but the images of {data.ImagesPath} have {data.ImageSize} pixels ({data.Rows}x{data.Columns}).");
         }
 
-        int classes = model is ThreeLayerNet three ? three.Classes : Math.Max(1, OutputClasses(model));
-        int chunk = perImage ? 1 : Math.Clamp(Math.Min(batchSize, MaxProbabilitiesHeld / Math.Max(classes, 1)), 1, Math.Max(data.Count - data.Position, 1));
+        int classes = Math.Max(1, model.Classes);
+        int chunk = perImage ? 1 : Math.Clamp(Math.Min(batchSize, MaxProbabilitiesHeld / classes), 1, Math.Max(data.Count - data.Position, 1));
         var pixels = new byte[chunk * inputs];
         var labels = new byte[chunk];
-        var x = model is ThreeLayerNet ? null : new float[chunk * inputs];
-        var predictor = (model as ThreeLayerNet)?.CreatePredictor(chunk);
+        var predictor = model.CreatePredictor(chunk);
+        var x = predictor is null ? new float[chunk * inputs] : null;
         var probabilities = predictor is null ? null : new float[chunk * classes];
         int correct = 0, total = 0;
         long ticks = 0;
@@ -93,19 +88,10 @@ public static class Evaluation
             }
 
             total += count;
-            progress?.Report(total);
         }
 
         return new EvaluationSummary(correct, total, Stopwatch.GetElapsedTime(0, ticks));
     }
-
-    /// <summary>
-    /// The classes of a layered network (its last bias's length) when known without running it, else 0; used only to
-    /// size the streaming batch.
-    /// </summary>
-    private static int OutputClasses(IClassifier model) => model is INetwork network
-        ? network.Parameters.LastOrDefault(p => p.Value.Rank == 1)?.Value.Dim(0) ?? 0
-        : 0;
 
     /// <summary>
     /// The book's batch loop: predicts <paramref name="x"/> (N, ...) <paramref name="batchSize"/> rows at a time and
@@ -115,19 +101,18 @@ public static class Evaluation
     /// <param name="x">The inputs, first axis the examples.</param>
     /// <param name="labels">The true class of each example.</param>
     /// <param name="batchSize">Examples per call to <see cref="IClassifier.Predict"/>.</param>
-    /// <param name="progress">Receives the number of examples done after each batch.</param>
     /// <remarks>
     /// Returns every example's probabilities, so it holds N x classes floats; to score a set of any size in memory
-    /// bounded by the batch, stream it with <see cref="Evaluate(IClassifier, MnistReader, int, bool, ExampleScored?, IProgress{int}?)"/>.
+    /// bounded by the batch, stream it with <see cref="Evaluate(IClassifier, MnistReader, int, bool, ExampleScored?)"/>.
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
     /// <exception cref="ArgumentException">The number of labels differs from the number of examples.</exception>
-    public static EvaluationResult Evaluate(IClassifier model, Tensor x, ReadOnlySpan<byte> labels, int batchSize, IProgress<int>? progress = null) =>
-        Run(model, x, labels, batchSize, singleInputs: false, progress);
+    public static EvaluationResult Evaluate(IClassifier model, Tensor x, ReadOnlySpan<byte> labels, int batchSize) =>
+        Run(model, x, labels, batchSize, singleInputs: false);
 
     /// <summary>The book's first loop: predicts one image at a time, each without a batch axis, as <c>predict(network, x[i])</c>.</summary>
-    public static EvaluationResult EvaluatePerImage(IClassifier model, Tensor x, ReadOnlySpan<byte> labels, IProgress<int>? progress = null) =>
-        Run(model, x, labels, 1, singleInputs: true, progress);
+    public static EvaluationResult EvaluatePerImage(IClassifier model, Tensor x, ReadOnlySpan<byte> labels) =>
+        Run(model, x, labels, 1, singleInputs: true);
 
     /// <summary>
     /// The fast path: scores raw pixels (<see cref="FusedPredictor.InputSize"/> bytes per image) in batches of
@@ -138,10 +123,7 @@ public static class Evaluation
     public static EvaluationResult Evaluate(ThreeLayerNet network, ReadOnlySpan<byte> pixels, ReadOnlySpan<byte> labels, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(network);
-        if (batchSize < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be at least 1; got {batchSize}.");
-        }
+        CheckBatchSize(batchSize);
 
         int n = labels.Length;
         var predictor = network.CreatePredictor(Math.Min(batchSize, Math.Max(n, 1)));
@@ -171,42 +153,77 @@ public static class Evaluation
         return new EvaluationResult(correct, predicted, probabilities, clock.Elapsed);
     }
 
-    private static EvaluationResult Run(IClassifier model, Tensor x, ReadOnlySpan<byte> labels, int batchSize, bool singleInputs, IProgress<int>? progress)
+    private static EvaluationResult Run(IClassifier model, Tensor x, ReadOnlySpan<byte> labels, int batchSize, bool singleInputs)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(x);
-        if (batchSize < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be at least 1; got {batchSize}.");
-        }
-
+        CheckBatchSize(batchSize);
         int n = x.Dim(0);
         if (labels.Length != n)
         {
             throw new ArgumentException($"{n} examples but {labels.Length} labels.", nameof(labels));
         }
 
+        var expected = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            expected[i] = labels[i];
+        }
+
         Tensor? probabilities = null;
         var predicted = new int[n];
-        int correct = 0;
         var clock = Stopwatch.StartNew();
+        int correct = CountCorrect(x, batchSize, singleInputs, model.Predict, (y, start) => expected.AsSpan(start, y.Dim(0)), (start, y, classes) =>
+        {
+            probabilities ??= new Tensor(n, y.Dim(-1));
+            y.Span.CopyTo(probabilities.Span.Slice(start * y.Dim(-1)));
+            classes.CopyTo(predicted, start);
+        });
+        clock.Stop();
+        return new EvaluationResult(correct, predicted, probabilities ?? new Tensor(0, 0), clock.Elapsed);
+    }
+
+    /// <summary>The true classes of the examples of one batch, given its outputs (N, classes) and its first example's index.</summary>
+    internal delegate ReadOnlySpan<int> BatchLabels(Tensor outputs, int start);
+
+    /// <summary>
+    /// The one accuracy loop (the book's batch loop of chapter 3, its <c>accuracy</c> of chapters 4-6): runs
+    /// <paramref name="predict"/> on <paramref name="batchSize"/> rows of <paramref name="x"/> at a time (one row
+    /// without its batch axis when <paramref name="singleInputs"/>), takes each output row's argmax (the first of equal
+    /// maxima, as numpy) and counts those equal to <paramref name="labels"/>; <paramref name="onBatch"/> sees each
+    /// batch's outputs (N, classes) and predicted classes.
+    /// </summary>
+    /// <returns>How many examples were predicted correctly.</returns>
+    internal static int CountCorrect(Tensor x, int batchSize, bool singleInputs, Func<Tensor, Tensor> predict, BatchLabels labels,
+        Action<int, Tensor, int[]>? onBatch = null)
+    {
+        CheckBatchSize(batchSize);
+        int n = x.Dim(0);
+        int correct = 0;
         for (int start = 0; start < n; start += batchSize)
         {
             int count = Math.Min(batchSize, n - start);
-            var y = singleInputs ? model.Predict(x.Row(start)).Reshape(1, -1) : model.Predict(x.Rows(start, count));
-            probabilities ??= new Tensor(n, y.Dim(-1));
-            y.Span.CopyTo(probabilities.Span.Slice(start * y.Dim(-1)));
-            var classes = y.ArgMaxLastAxis();
+            var y = singleInputs ? predict(x.Row(start)).Reshape(1, -1) : predict(x.Rows(start, count));
+            var predicted = y.ArgMaxLastAxis();
+            var expected = labels(y, start);
             for (int i = 0; i < count; i++)
             {
-                predicted[start + i] = classes[i];
-                correct += classes[i] == labels[start + i] ? 1 : 0;
+                correct += predicted[i] == expected[i] ? 1 : 0;
             }
 
-            progress?.Report(start + count);
+            onBatch?.Invoke(start, y, predicted);
         }
 
-        clock.Stop();
-        return new EvaluationResult(correct, predicted, probabilities ?? new Tensor(0, 0), clock.Elapsed);
+        return correct;
+    }
+
+    /// <summary>The batch-size rule every evaluation and accuracy shares.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
+    internal static void CheckBatchSize(int batchSize)
+    {
+        if (batchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batchSize), $"Batch size must be at least 1; got {batchSize}.");
+        }
     }
 }

@@ -6,6 +6,23 @@ public interface IClassifier
     /// <summary>The shape of one input, without the batch axis, e.g. (784) or (1, 28, 28).</summary>
     IReadOnlyList<int> InputShape { get; }
 
+    /// <summary>The number of output classes: the length of each row <see cref="Predict"/> gives.</summary>
+    int Classes { get; }
+
+    /// <summary>
+    /// One line about the network for output headers, e.g. "784-50-100-10, sigmoid, sigmoid, softmax" or
+    /// "multi-layer 784-100-100-10 (relu, batchnorm)".
+    /// </summary>
+    string Description { get; }
+
     /// <summary>Class probabilities: one input gives (classes,), a batch (N, ...) gives (N, classes).</summary>
     Tensor Predict(Tensor x);
+
+    /// <summary>
+    /// A predictor on raw pixels for batches of up to <paramref name="maxBatch"/> examples that gives the same classes
+    /// as <see cref="Predict"/> through fused kernels, or null (the default) when the network has none; the streaming
+    /// evaluation then normalises the pixels and calls <see cref="Predict"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBatch"/> is not positive.</exception>
+    FusedPredictor? CreatePredictor(int maxBatch) => null;
 }

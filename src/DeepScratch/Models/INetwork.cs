@@ -29,6 +29,13 @@ public interface INetwork : IClassifier
     /// </summary>
     double Loss(Tensor x, Tensor t, bool train);
 
+    /// <summary>
+    /// The loss at the last <see cref="Loss"/> or <see cref="Gradient"/> call without the weight-decay term (NaN
+    /// before the first): what divergence detection compares with ln(classes), since 0.5·λ·ΣW² alone can exceed the
+    /// cross-entropy's cap in the book's own weight-decay recipe.
+    /// </summary>
+    double LastDataLoss { get; }
+
     /// <summary>A training-mode forward and the backward pass: fills every <see cref="Parameter.Grad"/> and returns the loss.</summary>
     double Gradient(Tensor x, Tensor t);
 

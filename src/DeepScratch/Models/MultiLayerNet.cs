@@ -24,7 +24,7 @@ public sealed class MultiLayerNet : LayeredNetwork
     {
         var random = new Random(seed);
         var (layers, _) = BuildLayers(inputSize, hiddenSizes, outputSize, activation, weightInit, useBatchnorm: false, dropoutRatio: null, random);
-        Net = new LayerStack([inputSize], layers, new SoftmaxWithLoss(), weightDecayLambda);
+        SetLayers([inputSize], layers, new SoftmaxWithLoss(), weightDecayLambda);
         Architecture = DescribeArchitecture(NetworkFactory.MultiLayer, inputSize, hiddenSizes, outputSize, activation, weightInit, weightDecayLambda).AsReadOnly();
     }
 
@@ -54,7 +54,7 @@ public sealed class MultiLayerNet : LayeredNetwork
         for (int i = 1; i < sizes.Length; i++)
         {
             var w = WeightInit.Normal(random, WeightInit.Std(weightInit, sizes[i - 1]), sizes[i - 1], sizes[i]);
-            layers.Add(new Affine(new Parameter($"W{i}", w), new Parameter($"b{i}", new Tensor(sizes[i]))));
+            layers.Add(new Affine(new Parameter($"W{i}", w, weightDecay: true), new Parameter($"b{i}", new Tensor(sizes[i]))));
             if (i == sizes.Length - 1)
             {
                 break;

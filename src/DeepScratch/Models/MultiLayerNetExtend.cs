@@ -37,7 +37,7 @@ public sealed class MultiLayerNetExtend : LayeredNetwork
         var random = new Random(seed);
         var (layers, buffers) = MultiLayerNet.BuildLayers(
             inputSize, hiddenSizes, outputSize, activation, weightInit, useBatchnorm, useDropout ? dropoutRatio : null, random);
-        Net = new LayerStack([inputSize], layers, new SoftmaxWithLoss(), weightDecayLambda, buffers.AsReadOnly());
+        SetLayers([inputSize], layers, new SoftmaxWithLoss(), weightDecayLambda, buffers.AsReadOnly());
         var architecture = MultiLayerNet.DescribeArchitecture(
             NetworkFactory.MultiLayerExtend, inputSize, hiddenSizes, outputSize, activation, weightInit, weightDecayLambda);
         architecture["batchnorm"] = useBatchnorm ? "true" : "false";

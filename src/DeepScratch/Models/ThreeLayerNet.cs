@@ -60,8 +60,11 @@ public sealed class ThreeLayerNet : IClassifier
     /// <inheritdoc/>
     public IReadOnlyList<int> InputShape { get; }
 
-    /// <summary>Number of output classes.</summary>
+    /// <inheritdoc/>
     public int Classes => W3.Dim(1);
+
+    /// <inheritdoc/>
+    public string Description => $"{InputShape[0]}-{W1.Dim(1)}-{W2.Dim(1)}-{Classes}, sigmoid, sigmoid, softmax";
 
     /// <summary>
     /// Builds the network from named weights, as loaded from a weights file, checking them from the input on:

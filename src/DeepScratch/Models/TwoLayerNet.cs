@@ -23,12 +23,12 @@ public sealed class TwoLayerNet : LayeredNetwork
 
         var random = new Random(seed);
         var affine1 = new Affine(
-            new Parameter("W1", WeightInit.Normal(random, weightInitStd, inputSize, hiddenSize)),
+            new Parameter("W1", WeightInit.Normal(random, weightInitStd, inputSize, hiddenSize), weightDecay: true),
             new Parameter("b1", new Tensor(hiddenSize)));
         var affine2 = new Affine(
-            new Parameter("W2", WeightInit.Normal(random, weightInitStd, hiddenSize, outputSize)),
+            new Parameter("W2", WeightInit.Normal(random, weightInitStd, hiddenSize, outputSize), weightDecay: true),
             new Parameter("b2", new Tensor(outputSize)));
-        Net = new LayerStack([inputSize], [affine1, new Relu(), affine2], new SoftmaxWithLoss());
+        SetLayers([inputSize], [affine1, new Relu(), affine2], new SoftmaxWithLoss());
         Architecture = new Dictionary<string, string>
         {
             ["model"] = NetworkFactory.TwoLayer,

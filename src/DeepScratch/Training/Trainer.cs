@@ -81,7 +81,7 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
             cursor += batch;
             double loss = network.Gradient(xBatch, tBatch);
             // Judged on the data loss: the weight-decay term alone can exceed the cross-entropy's cap.
-            double dataLoss = network is LayeredNetwork layered && double.IsFinite(loss) ? layered.LastDataLoss : loss;
+            double dataLoss = double.IsFinite(loss) ? network.LastDataLoss : loss;
             detector.ObserveLoss(iteration, dataLoss);
             optimizer.Update(network.Parameters);
             detector.CheckParameters(iteration, network.Parameters);
