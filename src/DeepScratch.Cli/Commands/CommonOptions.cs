@@ -172,14 +172,6 @@ internal static class CommonOptions
         ? label.ToString(System.Globalization.CultureInfo.InvariantCulture)
         : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{label} {Catalog.ClassName(kind, label)}");
 
-    /// <summary>One line about a model for output headers.</summary>
-    public static string Describe(IClassifier model) => model switch
-    {
-        ThreeLayerNet n => $"{n.InputShape[0]}-{n.W1.Dim(1)}-{n.W2.Dim(1)}-{n.Classes}, sigmoid, sigmoid, softmax",
-        INetwork n => TrainCommand.Describe(n),
-        _ => model.GetType().Name,
-    };
-
     /// <summary>The weights file the user named (which must exist), else the book's network from the data folder.</summary>
     public static string ResolveWeights(string? weights, DataStore store)
     {

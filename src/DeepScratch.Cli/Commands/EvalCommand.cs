@@ -93,7 +93,7 @@ internal static class EvalCommand
 
         total.Stop();
         var inv = CultureInfo.InvariantCulture;
-        System.Console.WriteLine($"Network:  {path} ({CommonOptions.Describe(model)})");
+        System.Console.WriteLine($"Network:  {path} ({NetworkDescription.Describe(model)})");
         System.Console.WriteLine($"Data:     {Catalog.DisplayName(kind)} test set, {result.Total} images");
         System.Console.WriteLine(string.Create(inv, $"Accuracy: {result.Accuracy:0.0000}"));
         System.Console.WriteLine($"Correct:  {result.Correct} / {result.Total}");

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using DeepScratch.Cli.Console;
 using DeepScratch.Cli.Rendering;
 using DeepScratch.Data;
+using DeepScratch.Layers;
 using DeepScratch.Models;
 using DeepScratch.Serialization;
 using DeepScratch.Training;
@@ -17,10 +18,18 @@ internal static class TrainCommand
     {
         var model = new Option<string>("--model") { Description = "two-layer (the book's TwoLayerNet) or multi-layer (MultiLayerNet / MultiLayerNetExtend).", DefaultValueFactory = _ => "two-layer" }
             .AcceptOnly(NetworkFactory.TwoLayer, NetworkFactory.MultiLayer);
-        var hidden = new Option<string?>("--hidden") { Description = "Hidden layer sizes, comma-separated (default 50 for two-layer, 100,100,100 for multi-layer).", HelpName = "N,N,..." };
-        var activation = new Option<string>("--activation") { Description = "Hidden activation of multi-layer nets.", DefaultValueFactory = _ => "relu" }
-            .AcceptOnly("relu", "sigmoid");
-        var init = new Option<string?>("--init") { Description = "Weight init: he, xavier or a standard deviation (default 0.01 for two-layer, he for multi-layer).", HelpName = "he|xavier|STD" };
+        var hidden = new Option<string?>("--hidden")
+        {
+            Description = $"Hidden layer sizes, comma-separated (default {NetworkFactory.DefaultHidden(NetworkFactory.TwoLayer)} for two-layer, {NetworkFactory.DefaultHidden(NetworkFactory.MultiLayer)} for multi-layer).",
+            HelpName = "N,N,...",
+        };
+        var activation = new Option<string>("--activation") { Description = "Hidden activation of multi-layer nets.", DefaultValueFactory = _ => NetworkFactory.DefaultActivation }
+            .AcceptOnly([.. MultiLayerNet.Activations]);
+        var init = new Option<string?>("--init")
+        {
+            Description = $"Weight init: {WeightInit.Choices} (default {NetworkFactory.DefaultInit(NetworkFactory.TwoLayer)} for two-layer, {NetworkFactory.DefaultInit(NetworkFactory.MultiLayer)} for multi-layer; two-layer takes only a standard deviation).",
+            HelpName = "he|xavier|STD",
+        };
         var batchnorm = new Option<bool>("--batchnorm") { Description = "Batch normalization after each hidden affine layer (multi-layer)." };
         var dropout = new Option<double>("--dropout") { Description = "Dropout ratio after each hidden activation, 0 for none (multi-layer).", DefaultValueFactory = _ => 0, HelpName = "RATIO" };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay lambda (multi-layer).", DefaultValueFactory = _ => 0, HelpName = "L" };
@@ -61,15 +70,7 @@ internal static class TrainCommand
         Validate(s);
         CommonOptions.CheckOutput(s.Output, "--out");
         CommonOptions.CheckOutput(s.Plot, "--plot");
-        IOptimizer optimizer;
-        try
-        {
-            optimizer = OptimizerFactory.Create(s.Optimizer, s.LearningRate);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UserError(e.Message);
-        }
+        var optimizer = UserError.Check("--optimizer", () => OptimizerFactory.Create(s.Optimizer, s.LearningRate));
 
         using var interrupt = new Interrupt();
         var store = CommonOptions.Store(s.DataDir);
@@ -97,7 +98,7 @@ internal static class TrainCommand
         string length = s.Iterations is int it
             ? $"{Plural(it.ToString(inv), "iteration")} ({Plural(((double)it / perEpoch).ToString("0.##", inv), "epoch")} of {perEpoch})"
             : $"{Plural(s.Epochs.ToString(inv), "epoch")} of {Plural(perEpoch.ToString(inv), "iteration")} ({Plural(total.ToString(inv), "iteration")})";
-        System.Console.WriteLine($"Training {Describe(network)} on {Catalog.DisplayName(s.Dataset)} ({examples} train, {xTest.Dim(0)} test images), "
+        System.Console.WriteLine($"Training {NetworkDescription.Describe(network)} on {Catalog.DisplayName(s.Dataset)} ({examples} train, {xTest.Dim(0)} test images), "
             + string.Create(inv, $"{s.Optimizer} lr {optimizer.LearningRate:R}") + (s.LearningRate is null ? $" ({s.Optimizer} default)" : "")
             + $", init {InitText(s)}, batch {Math.Min(s.BatchSize, examples)}, {length}"
             + (s.WeightDecay > 0 ? string.Create(inv, $", weight decay {s.WeightDecay:R}") : "") + $", seed {s.Seed}");
@@ -151,7 +152,7 @@ internal static class TrainCommand
         System.Console.WriteLine($"Saved {s.Output}");
         if (s.Plot is not null)
         {
-            AtomicFile.Write(s.Plot, stream => LearningCurve.Write(stream, history, $"{Describe(network)} on {Catalog.DisplayName(s.Dataset)}"));
+            AtomicFile.Write(s.Plot, stream => LearningCurve.Write(stream, history, $"{NetworkDescription.Describe(network)} on {Catalog.DisplayName(s.Dataset)}"));
             System.Console.WriteLine($"Wrote {s.Plot}");
         }
 
@@ -165,7 +166,7 @@ internal static class TrainCommand
         string lr = optimizer.LearningRate.ToString("R", inv);
         return e.Cause == DivergenceCause.InitialWeights
             ? $"The initial weights are too large ({(s.Init is null ? InitText(s) : $"--init {s.Init}")}): use a smaller --init, such as "
-              + (s.Model == "two-layer" ? "0.01 (the book's)" : "he or xavier") + "."
+              + (s.Model == NetworkFactory.TwoLayer ? $"{NetworkFactory.DefaultInit(NetworkFactory.TwoLayer)} (the book's)" : "he or xavier") + "."
             : $"The learning rate is too large (--lr {lr}" + (s.LearningRate is null ? $", the {s.Optimizer} default" : "")
               + string.Create(inv, $"): lower it, e.g. --lr {optimizer.LearningRate / 10:G3}.");
     }
@@ -173,13 +174,9 @@ internal static class TrainCommand
     /// <summary>The weight initialisation as the run uses it, e.g. "std 0.01 (two-layer default)" or "he".</summary>
     private static string InitText(Settings s)
     {
-        if (s.Model == "two-layer")
-        {
-            return s.Init is null ? "std 0.01 (two-layer default)" : $"std {s.Init}";
-        }
-
-        return s.Init is null ? "he (multi-layer default)"
-            : s.Init is "he" or "xavier" ? s.Init : $"std {s.Init}";
+        string init = s.Init ?? NetworkFactory.DefaultInit(s.Model);
+        string text = WeightInit.FixedStd(init) is null ? init : $"std {init}";
+        return s.Init is null ? $"{text} ({s.Model} default)" : text;
     }
 
     /// <summary>--iterations replaces --epochs: both given would silently ignore one, so that is refused.</summary>
@@ -226,17 +223,14 @@ internal static class TrainCommand
             throw new UserError($"--lr must be a positive number; got {lr.ToString(CultureInfo.InvariantCulture)}.");
         }
 
-        if (!(s.Dropout >= 0 && s.Dropout < 1))
-        {
-            throw new UserError($"--dropout must be at least 0 and below 1; got {s.Dropout.ToString(CultureInfo.InvariantCulture)}.");
-        }
+        UserError.Check("--dropout", () => Dropout.CheckRatio(s.Dropout));
 
         if (!(s.WeightDecay >= 0 && double.IsFinite(s.WeightDecay)))
         {
             throw new UserError($"--weight-decay must be 0 or more; got {s.WeightDecay.ToString(CultureInfo.InvariantCulture)}.");
         }
 
-        if (s.Model == "two-layer" && (s.BatchNorm || s.Dropout > 0 || s.WeightDecay > 0 || s.Activation != "relu"))
+        if (s.Model == NetworkFactory.TwoLayer && (s.BatchNorm || s.Dropout > 0 || s.WeightDecay > 0 || s.Activation != "relu"))
         {
             throw new UserError("--batchnorm, --dropout, --weight-decay and --activation need --model multi-layer (TwoLayerNet is the book's plain Affine-ReLU-Affine).");
         }
@@ -257,26 +251,21 @@ internal static class TrainCommand
             throw new UserError($"--out and --plot name the same file ({s.Output}): the picture would replace the model.");
         }
 
-        if (s.Model == "two-layer" && sizes.Length != 1)
+        if (s.Model == NetworkFactory.TwoLayer && sizes.Length != 1)
         {
             throw new UserError($"--model two-layer has one hidden layer; got {sizes.Length} sizes in --hidden.");
         }
 
-        // Checked before the data loads, like every other option.
-        if (s.Model == "two-layer" && s.Init is ("he" or "xavier"))
+        // Checked before the data loads, like every other option, by the library's one parser of init specs.
+        if (s.Init is not null && UserError.Check("--init", () => WeightInit.FixedStd(s.Init)) is null && s.Model == NetworkFactory.TwoLayer)
         {
-            throw new UserError("--model two-layer takes a standard deviation for --init (the book's weight_init_std), not he or xavier.");
-        }
-
-        if (s.Init is not null && s.Init is not ("he" or "xavier") && !(TryParsePositive(s.Init, out _)))
-        {
-            throw new UserError($"--init must be he, xavier or a positive standard deviation; got '{s.Init}'.");
+            throw new UserError($"--model two-layer takes a standard deviation for --init (the book's weight_init_std), not the scheme '{s.Init}'.");
         }
     }
 
     private static int[] HiddenSizes(Settings s)
     {
-        string text = s.Hidden ?? (s.Model == "two-layer" ? "50" : "100,100,100");
+        string text = s.Hidden ?? NetworkFactory.DefaultHidden(s.Model);
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         var sizes = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
@@ -290,48 +279,39 @@ internal static class TrainCommand
         return sizes;
     }
 
-    private static bool TryParsePositive(string text, out double value) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && value > 0 && double.IsFinite(value);
-
+    /// <summary>
+    /// The network the options describe, built by the library's one factory from an architecture (the same text a
+    /// model file stores): "multi-layer" with --batchnorm or --dropout is the book's MultiLayerNetExtend.
+    /// </summary>
     private static INetwork Build(Settings s, int inputs)
     {
-        var sizes = HiddenSizes(s);
-        if (s.Model == "two-layer")
+        var inv = CultureInfo.InvariantCulture;
+        bool extend = s.Model == NetworkFactory.MultiLayer && (s.BatchNorm || s.Dropout > 0);
+        var architecture = new Dictionary<string, string>
         {
-            double std = s.Init is not null && TryParsePositive(s.Init, out double v) ? v : 0.01;
-
-            return new TwoLayerNet(inputs, sizes[0], Mnist.Classes, std, s.Seed);
+            ["model"] = extend ? NetworkFactory.MultiLayerExtend : s.Model,
+            ["input"] = inputs.ToString(inv),
+            ["hidden"] = string.Join(",", HiddenSizes(s).Select(h => h.ToString(inv))),
+            ["output"] = Mnist.Classes.ToString(inv),
+        };
+        if (s.Init is not null)
+        {
+            architecture["init"] = s.Init;
         }
 
-        string init = s.Init ?? "he";
-        return s.BatchNorm || s.Dropout > 0
-            ? new MultiLayerNetExtend(inputs, sizes, Mnist.Classes, s.Activation, init, s.WeightDecay, useDropout: s.Dropout > 0, dropoutRatio: s.Dropout, useBatchnorm: s.BatchNorm, seed: s.Seed)
-            : new MultiLayerNet(inputs, sizes, Mnist.Classes, s.Activation, init, s.WeightDecay, s.Seed);
-    }
-
-    /// <summary>A short description from the architecture, e.g. "multi-layer 784-100-100-10 relu, batchnorm".</summary>
-    public static string Describe(INetwork network)
-    {
-        var a = network.Architecture;
-        string Get(string key) => a.TryGetValue(key, out var v) ? v : "";
-        string layers = $"{Get("input")}-{Get("hidden").Replace(',', '-')}-{Get("output")}";
-        var extras = new List<string>();
-        if (Get("activation") is { Length: > 0 } act)
+        if (s.Model == NetworkFactory.MultiLayer)
         {
-            extras.Add(act);
+            architecture["activation"] = s.Activation;
+            architecture["weight_decay"] = s.WeightDecay.ToString("R", inv);
         }
 
-        if (Get("batchnorm") == "true")
+        if (extend)
         {
-            extras.Add("batchnorm");
+            architecture["batchnorm"] = s.BatchNorm ? "true" : "false";
+            architecture["dropout"] = s.Dropout > 0 ? s.Dropout.ToString("R", inv) : "none";
         }
 
-        if (Get("dropout") is { Length: > 0 } d && d is not ("0" or "none"))
-        {
-            extras.Add($"dropout {d}");
-        }
-
-        return $"{Get("model")} {layers}" + (extras.Count > 0 ? $" ({string.Join(", ", extras)})" : "");
+        return NetworkFactory.Create(architecture, s.Seed);
     }
 
     /// <summary>Progress on stderr: a live line on a terminal; one line per epoch on stdout either way.</summary>
