@@ -70,7 +70,8 @@ internal static class TrainCommand
         Validate(s);
         CommonOptions.CheckOutput(s.Output, "--out");
         CommonOptions.CheckOutput(s.Plot, "--plot");
-        var optimizer = UserError.Check("--optimizer", () => OptimizerFactory.Create(s.Optimizer, s.LearningRate));
+        // The parser has checked the name against OptimizerFactory.Names: what the factory can still refuse is the rate.
+        var optimizer = UserError.Check("--lr", () => OptimizerFactory.Create(s.Optimizer, s.LearningRate));
 
         using var interrupt = new Interrupt();
         var store = CommonOptions.Store(s.DataDir);
@@ -217,13 +218,14 @@ internal static class TrainCommand
             throw new UserError($"--iterations must be at least 1; got {s.Iterations}.");
         }
 
-        // Checked as the float the optimizers compute with: 1e39 would become infinity, 1e-50 zero.
+        UserError.Check("--dropout", () => Dropout.CheckRatio(s.Dropout));
+
+        // Checked as the float the optimizers compute with (1e39 would become infinity, 1e-50 zero); the library's
+        // check is on the double, which its tests pin (double.Epsilon is accepted there).
         if (s.LearningRate is double lr && !((float)lr > 0 && float.IsFinite((float)lr)))
         {
             throw new UserError($"--lr must be a positive number; got {lr.ToString(CultureInfo.InvariantCulture)}.");
         }
-
-        UserError.Check("--dropout", () => Dropout.CheckRatio(s.Dropout));
 
         if (!(s.WeightDecay >= 0 && double.IsFinite(s.WeightDecay)))
         {
