@@ -16,7 +16,8 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "two-layer (the book's TwoLayerNet) or multi-layer (MultiLayerNet / MultiLayerNetExtend).", DefaultValueFactory = _ => "two-layer" }
+        var defaults = new TrainerOptions(); // the library's recipe: batch 100, 10 epochs, seed 0
+        var model = new Option<string>("--model") { Description = "two-layer (the book's TwoLayerNet) or multi-layer (MultiLayerNet / MultiLayerNetExtend).", DefaultValueFactory = _ => NetworkFactory.TwoLayer }
             .AcceptOnly(NetworkFactory.TwoLayer, NetworkFactory.MultiLayer);
         var hidden = new Option<string?>("--hidden")
         {
@@ -33,14 +34,14 @@ internal static class TrainCommand
         var batchnorm = new Option<bool>("--batchnorm") { Description = "Batch normalization after each hidden affine layer (multi-layer)." };
         var dropout = new Option<double>("--dropout") { Description = "Dropout ratio after each hidden activation, 0 for none (multi-layer).", DefaultValueFactory = _ => 0, HelpName = "RATIO" };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay lambda (multi-layer).", DefaultValueFactory = _ => 0, HelpName = "L" };
-        var optimizer = new Option<string>("--optimizer") { Description = "Update rule.", DefaultValueFactory = _ => "sgd" }
+        var optimizer = new Option<string>("--optimizer") { Description = "Update rule.", DefaultValueFactory = _ => OptimizerFactory.DefaultName }
             .AcceptOnly([.. OptimizerFactory.Names]);
         var lr = new Option<string?>("--lr") { Description = "Learning rate (default: the optimizer's book default).", HelpName = "X" };
-        var batchSize = new Option<int>("--batch-size") { Description = "Minibatch size.", DefaultValueFactory = _ => 100, HelpName = "N" };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training set (not with --iterations).", DefaultValueFactory = _ => 10, HelpName = "N" };
+        var batchSize = new Option<int>("--batch-size") { Description = "Minibatch size.", DefaultValueFactory = _ => defaults.BatchSize, HelpName = "N" };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training set (not with --iterations).", DefaultValueFactory = _ => defaults.Epochs, HelpName = "N" };
         var iterations = new Option<int?>("--iterations") { Description = "Train for this many minibatches instead of whole epochs (the book's ch.5 recipe: 10000).", HelpName = "N" };
         var dataset = CommonOptions.Dataset(modelDefault: false);
-        var seed = new Option<int>("--seed") { Description = "Seeds weights, shuffling and dropout: the same seed gives the same run.", DefaultValueFactory = _ => 0, HelpName = "N" };
+        var seed = new Option<int>("--seed") { Description = "Seeds weights, shuffling and dropout: the same seed gives the same run.", DefaultValueFactory = _ => defaults.Seed, HelpName = "N" };
         var output = new Option<string>("--out") { Description = "Model file to write (safetensors).", DefaultValueFactory = _ => "model.safetensors", HelpName = "FILE.safetensors" };
         var plot = new Option<string?>("--plot") { Description = "Learning-curve PNG to write.", HelpName = "FILE.png" };
         var data = CommonOptions.Data();
@@ -131,7 +132,7 @@ internal static class TrainCommand
 
         var metadata = new Dictionary<string, string>
         {
-            ["dataset"] = Catalog.FolderName(s.Dataset),
+            [ModelFile.DatasetKey] = Catalog.FolderName(s.Dataset),
             ["optimizer"] = s.Optimizer,
             ["iterations"] = history.Loss.Count.ToString(inv),
             ["learning_rate"] = optimizer.LearningRate.ToString("R", inv),
@@ -232,7 +233,7 @@ internal static class TrainCommand
             throw new UserError($"--weight-decay must be 0 or more; got {s.WeightDecay.ToString(CultureInfo.InvariantCulture)}.");
         }
 
-        if (s.Model == NetworkFactory.TwoLayer && (s.BatchNorm || s.Dropout > 0 || s.WeightDecay > 0 || s.Activation != "relu"))
+        if (s.Model == NetworkFactory.TwoLayer && (s.BatchNorm || s.Dropout > 0 || s.WeightDecay > 0 || s.Activation != NetworkFactory.DefaultActivation))
         {
             throw new UserError("--batchnorm, --dropout, --weight-decay and --activation need --model multi-layer (TwoLayerNet is the book's plain Affine-ReLU-Affine).");
         }
@@ -265,21 +266,8 @@ internal static class TrainCommand
         }
     }
 
-    private static int[] HiddenSizes(Settings s)
-    {
-        string text = s.Hidden ?? NetworkFactory.DefaultHidden(s.Model);
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var sizes = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out sizes[i]) || sizes[i] < 1)
-            {
-                throw new UserError($"--hidden takes positive layer sizes separated by commas, like 100,100; '{parts[i]}' is not one.");
-            }
-        }
-
-        return sizes;
-    }
+    private static int[] HiddenSizes(Settings s) =>
+        UserError.Check("--hidden", () => NetworkFactory.ParseHidden(s.Hidden ?? NetworkFactory.DefaultHidden(s.Model)));
 
     /// <summary>
     /// The network the options describe, built by the library's one factory from an architecture (the same text a

@@ -96,6 +96,32 @@ public static class NetworkFactory
         };
     }
 
+    /// <summary>
+    /// Hidden layer sizes from text such as "100,100" (an architecture's "hidden", a command line's list); empty or
+    /// blank text is no hidden layer. The one parser of the list, so every caller accepts the same text.
+    /// </summary>
+    /// <exception cref="ArgumentException">An entry is not a positive whole number.</exception>
+    public static int[] ParseHidden(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return [];
+        }
+
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var result = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out result[i]) || result[i] < 1)
+            {
+                throw new ArgumentException($"Hidden layer sizes must be positive whole numbers separated by commas, like 100,100; '{parts[i]}' is not one.", nameof(text));
+            }
+        }
+
+        return result;
+    }
+
     private static ArgumentException UnknownModel(string model) => new(
         $"Unknown model \"{model}\" in the architecture: use \"{TwoLayer}\", \"{MultiLayer}\" or \"{MultiLayerExtend}\".", "architecture");
 
@@ -119,22 +145,14 @@ public static class NetworkFactory
         public int[] IntList(string key)
         {
             string text = Required(key);
-            if (text.Length == 0)
+            try
             {
-                return [];
+                return ParseHidden(text);
             }
-
-            var parts = text.Split(',');
-            var result = new int[parts.Length];
-            for (int i = 0; i < parts.Length; i++)
+            catch (ArgumentException)
             {
-                if (!int.TryParse(parts[i].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out result[i]) || result[i] < 1)
-                {
-                    throw Invalid(key, text, "positive whole numbers separated by commas, e.g. \"100,100\"");
-                }
+                throw Invalid(key, text, "positive whole numbers separated by commas, e.g. \"100,100\"");
             }
-
-            return result;
         }
 
         public double Double(string key, double fallback)

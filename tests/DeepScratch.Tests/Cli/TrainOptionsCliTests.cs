@@ -24,6 +24,8 @@ public sealed class TrainOptionsCliTests : IDisposable
         "--model", "multi-layer", "--dropout", "-0.5")]
     [InlineData("--model two-layer takes a standard deviation for --init (the book's weight_init_std), not the scheme 'relu'.",
         "--init", "relu")]
+    [InlineData("--hidden: Hidden layer sizes must be positive whole numbers separated by commas, like 100,100; 'x' is not one.",
+        "--model", "multi-layer", "--hidden", "100,x")]
     [InlineData("--lr must be a positive number; got 1E+39.", "--lr", "1e39")]
     public void A_value_the_library_refuses_is_one_usage_line(string message, params string[] options)
     {

@@ -86,6 +86,24 @@ public class NetworkFactoryTests
         Assert.Contains("must be at least 0 and below 1; got 1", e.Message);
     }
 
+    [Theory]
+    [InlineData("100,100,100", new[] { 100, 100, 100 })]
+    [InlineData(" 30 , 20 ", new[] { 30, 20 })]
+    [InlineData("7", new[] { 7 })]
+    [InlineData("", new int[0])]
+    public void Hidden_sizes_parse_from_one_list(string text, int[] expected) => Assert.Equal(expected, NetworkFactory.ParseHidden(text));
+
+    [Theory]
+    [InlineData("100,x", "x")]
+    [InlineData("0", "0")]
+    [InlineData("50,,50", "")]
+    [InlineData("-3", "-3")]
+    public void Hidden_sizes_that_are_not_positive_numbers_are_refused(string text, string bad)
+    {
+        var e = Assert.Throws<ArgumentException>(() => NetworkFactory.ParseHidden(text));
+        Assert.StartsWith($"Hidden layer sizes must be positive whole numbers separated by commas, like 100,100; '{bad}' is not one.", e.Message);
+    }
+
     [Fact]
     public void The_description_names_the_model_the_sizes_and_the_extras()
     {
