@@ -11,7 +11,8 @@ public static class Program
 {
     /// <summary>
     /// Runs the command line and returns the exit code: 0 success, 2 usage mistake, 3 missing or malformed data or
-    /// weights, 4 training diverged (nothing saved), 70 internal error.
+    /// weights, 4 training diverged (nothing saved), 70 internal error, 130 / 143 train interrupted by SIGINT / SIGTERM
+    /// (nothing saved).
     /// </summary>
     public static int Main(string[] args)
     {

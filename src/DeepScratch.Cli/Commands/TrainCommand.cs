@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using DeepScratch.Cli.Console;
 using DeepScratch.Cli.Rendering;
 using DeepScratch.Data;
+using DeepScratch.Layers;
 using DeepScratch.Models;
 using DeepScratch.Serialization;
 using DeepScratch.Training;
@@ -16,23 +17,32 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "two-layer (the book's TwoLayerNet) or multi-layer (MultiLayerNet / MultiLayerNetExtend).", DefaultValueFactory = _ => "two-layer" }
+        var defaults = new TrainerOptions(); // the library's recipe: batch 100, 10 epochs, seed 0
+        var model = new Option<string>("--model") { Description = "two-layer (the book's TwoLayerNet) or multi-layer (MultiLayerNet / MultiLayerNetExtend).", DefaultValueFactory = _ => NetworkFactory.TwoLayer }
             .AcceptOnly(NetworkFactory.TwoLayer, NetworkFactory.MultiLayer);
-        var hidden = new Option<string?>("--hidden") { Description = "Hidden layer sizes, comma-separated (default 50 for two-layer, 100,100,100 for multi-layer).", HelpName = "N,N,..." };
-        var activation = new Option<string>("--activation") { Description = "Hidden activation of multi-layer nets.", DefaultValueFactory = _ => "relu" }
-            .AcceptOnly("relu", "sigmoid");
-        var init = new Option<string?>("--init") { Description = "Weight init: he, xavier or a standard deviation (default 0.01 for two-layer, he for multi-layer).", HelpName = "he|xavier|STD" };
+        var hidden = new Option<string?>("--hidden")
+        {
+            Description = $"Hidden layer sizes, comma-separated (default {NetworkFactory.DefaultHidden(NetworkFactory.TwoLayer)} for two-layer, {NetworkFactory.DefaultHidden(NetworkFactory.MultiLayer)} for multi-layer).",
+            HelpName = "N,N,...",
+        };
+        var activation = new Option<string>("--activation") { Description = "Hidden activation of multi-layer nets.", DefaultValueFactory = _ => NetworkFactory.DefaultActivation }
+            .AcceptOnly([.. MultiLayerNet.Activations]);
+        var init = new Option<string?>("--init")
+        {
+            Description = $"Weight init: {WeightInit.Choices} (default {NetworkFactory.DefaultInit(NetworkFactory.TwoLayer)} for two-layer, {NetworkFactory.DefaultInit(NetworkFactory.MultiLayer)} for multi-layer; two-layer takes only a standard deviation).",
+            HelpName = "he|xavier|STD",
+        };
         var batchnorm = new Option<bool>("--batchnorm") { Description = "Batch normalization after each hidden affine layer (multi-layer)." };
         var dropout = new Option<double>("--dropout") { Description = "Dropout ratio after each hidden activation, 0 for none (multi-layer).", DefaultValueFactory = _ => 0, HelpName = "RATIO" };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay lambda (multi-layer).", DefaultValueFactory = _ => 0, HelpName = "L" };
-        var optimizer = new Option<string>("--optimizer") { Description = "Update rule.", DefaultValueFactory = _ => "sgd" }
+        var optimizer = new Option<string>("--optimizer") { Description = "Update rule.", DefaultValueFactory = _ => OptimizerFactory.DefaultName }
             .AcceptOnly([.. OptimizerFactory.Names]);
         var lr = new Option<string?>("--lr") { Description = "Learning rate (default: the optimizer's book default).", HelpName = "X" };
-        var batchSize = new Option<int>("--batch-size") { Description = "Minibatch size.", DefaultValueFactory = _ => 100, HelpName = "N" };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training set (not with --iterations).", DefaultValueFactory = _ => 10, HelpName = "N" };
+        var batchSize = new Option<int>("--batch-size") { Description = "Minibatch size.", DefaultValueFactory = _ => defaults.BatchSize, HelpName = "N" };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training set (not with --iterations).", DefaultValueFactory = _ => defaults.Epochs, HelpName = "N" };
         var iterations = new Option<int?>("--iterations") { Description = "Train for this many minibatches instead of whole epochs (the book's ch.5 recipe: 10000).", HelpName = "N" };
         var dataset = CommonOptions.Dataset(modelDefault: false);
-        var seed = new Option<int>("--seed") { Description = "Seeds weights, shuffling and dropout: the same seed gives the same run.", DefaultValueFactory = _ => 0, HelpName = "N" };
+        var seed = new Option<int>("--seed") { Description = "Seeds weights, shuffling and dropout: the same seed gives the same run.", DefaultValueFactory = _ => defaults.Seed, HelpName = "N" };
         var output = new Option<string>("--out") { Description = "Model file to write (safetensors).", DefaultValueFactory = _ => "model.safetensors", HelpName = "FILE.safetensors" };
         var plot = new Option<string?>("--plot") { Description = "Learning-curve PNG to write.", HelpName = "FILE.png" };
         var data = CommonOptions.Data();
@@ -62,15 +72,8 @@ internal static class TrainCommand
         Validate(s);
         CommonOptions.CheckOutput(s.Output, "--out");
         CommonOptions.CheckOutput(s.Plot, "--plot");
-        IOptimizer optimizer;
-        try
-        {
-            optimizer = OptimizerFactory.Create(s.Optimizer, s.LearningRate);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UserError(e.Message);
-        }
+        // The parser has checked the name against OptimizerFactory.Names: what the factory can still refuse is the rate.
+        var optimizer = UserError.Check("--lr", () => OptimizerFactory.Create(s.Optimizer, s.LearningRate));
 
         using var interrupt = new Interrupt();
         var store = CommonOptions.Store(s.DataDir);
@@ -130,7 +133,7 @@ internal static class TrainCommand
 
         var metadata = new Dictionary<string, string>
         {
-            ["dataset"] = Catalog.FolderName(s.Dataset),
+            [ModelFile.DatasetKey] = Catalog.FolderName(s.Dataset),
             ["optimizer"] = s.Optimizer,
             ["iterations"] = history.Loss.Count.ToString(inv),
             ["learning_rate"] = optimizer.LearningRate.ToString("R", inv),
@@ -166,7 +169,7 @@ internal static class TrainCommand
         string lr = optimizer.LearningRate.ToString("R", inv);
         return e.Cause == DivergenceCause.InitialWeights
             ? $"The initial weights are too large ({(s.Init is null ? InitText(s) : $"--init {s.Init}")}): use a smaller --init, such as "
-              + (s.Model == "two-layer" ? "0.01 (the book's)" : "he or xavier") + "."
+              + (s.Model == NetworkFactory.TwoLayer ? $"{NetworkFactory.DefaultInit(NetworkFactory.TwoLayer)} (the book's)" : "he or xavier") + "."
             : $"The learning rate is too large (--lr {lr}" + (s.LearningRate is null ? $", the {s.Optimizer} default" : "")
               + string.Create(inv, $"): lower it, e.g. --lr {optimizer.LearningRate / 10:G3}.");
     }
@@ -174,13 +177,9 @@ internal static class TrainCommand
     /// <summary>The weight initialisation as the run uses it, e.g. "std 0.01 (two-layer default)" or "he".</summary>
     private static string InitText(Settings s)
     {
-        if (s.Model == "two-layer")
-        {
-            return s.Init is null ? "std 0.01 (two-layer default)" : $"std {s.Init}";
-        }
-
-        return s.Init is null ? "he (multi-layer default)"
-            : s.Init is "he" or "xavier" ? s.Init : $"std {s.Init}";
+        string init = s.Init ?? NetworkFactory.DefaultInit(s.Model);
+        string text = WeightInit.FixedStd(init) is null ? init : $"std {init}";
+        return s.Init is null ? $"{text} ({s.Model} default)" : text;
     }
 
     /// <summary>--iterations replaces --epochs: both given would silently ignore one, so that is refused.</summary>
@@ -221,15 +220,13 @@ internal static class TrainCommand
             throw new UserError($"--iterations must be at least 1; got {s.Iterations}.");
         }
 
-        // Checked as the float the optimizers compute with: 1e39 would become infinity, 1e-50 zero.
+        UserError.Check("--dropout", () => Dropout.CheckRatio(s.Dropout));
+
+        // Checked as the float the optimizers compute with (1e39 would become infinity, 1e-50 zero); the library's
+        // check is on the double, which its tests pin (double.Epsilon is accepted there).
         if (s.LearningRate is double lr && !((float)lr > 0 && float.IsFinite((float)lr)))
         {
             throw new UserError($"--lr must be a positive number; got {lr.ToString(CultureInfo.InvariantCulture)}.");
-        }
-
-        if (!(s.Dropout >= 0 && s.Dropout < 1))
-        {
-            throw new UserError($"--dropout must be at least 0 and below 1; got {s.Dropout.ToString(CultureInfo.InvariantCulture)}.");
         }
 
         if (!(s.WeightDecay >= 0 && double.IsFinite(s.WeightDecay)))
@@ -237,7 +234,7 @@ internal static class TrainCommand
             throw new UserError($"--weight-decay must be 0 or more; got {s.WeightDecay.ToString(CultureInfo.InvariantCulture)}.");
         }
 
-        if (s.Model == "two-layer" && (s.BatchNorm || s.Dropout > 0 || s.WeightDecay > 0 || s.Activation != "relu"))
+        if (s.Model == NetworkFactory.TwoLayer && (s.BatchNorm || s.Dropout > 0 || s.WeightDecay > 0 || s.Activation != NetworkFactory.DefaultActivation))
         {
             throw new UserError("--batchnorm, --dropout, --weight-decay and --activation need --model multi-layer (TwoLayerNet is the book's plain Affine-ReLU-Affine).");
         }
@@ -258,56 +255,54 @@ internal static class TrainCommand
             throw new UserError($"--out and --plot name the same file ({s.Output}): the picture would replace the model.");
         }
 
-        if (s.Model == "two-layer" && sizes.Length != 1)
+        if (s.Model == NetworkFactory.TwoLayer && sizes.Length != 1)
         {
             throw new UserError($"--model two-layer has one hidden layer; got {sizes.Length} sizes in --hidden.");
         }
 
-        // Checked before the data loads, like every other option.
-        if (s.Model == "two-layer" && s.Init is ("he" or "xavier"))
+        // Checked before the data loads, like every other option, by the library's one parser of init specs.
+        if (s.Init is not null && UserError.Check("--init", () => WeightInit.FixedStd(s.Init)) is null && s.Model == NetworkFactory.TwoLayer)
         {
-            throw new UserError("--model two-layer takes a standard deviation for --init (the book's weight_init_std), not he or xavier.");
-        }
-
-        if (s.Init is not null && s.Init is not ("he" or "xavier") && !(TryParsePositive(s.Init, out _)))
-        {
-            throw new UserError($"--init must be he, xavier or a positive standard deviation; got '{s.Init}'.");
+            throw new UserError($"--model two-layer takes a standard deviation for --init (the book's weight_init_std), not the scheme '{s.Init}'.");
         }
     }
 
-    private static int[] HiddenSizes(Settings s)
-    {
-        string text = s.Hidden ?? (s.Model == "two-layer" ? "50" : "100,100,100");
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var sizes = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out sizes[i]) || sizes[i] < 1)
-            {
-                throw new UserError($"--hidden takes positive layer sizes separated by commas, like 100,100; '{parts[i]}' is not one.");
-            }
-        }
+    private static int[] HiddenSizes(Settings s) =>
+        UserError.Check("--hidden", () => NetworkFactory.ParseHidden(s.Hidden ?? NetworkFactory.DefaultHidden(s.Model)));
 
-        return sizes;
-    }
-
-    private static bool TryParsePositive(string text, out double value) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && value > 0 && double.IsFinite(value);
-
+    /// <summary>
+    /// The network the options describe, built by the library's one factory from an architecture (the same text a
+    /// model file stores): "multi-layer" with --batchnorm or --dropout is the book's MultiLayerNetExtend.
+    /// </summary>
     private static INetwork Build(Settings s, int inputs)
     {
-        var sizes = HiddenSizes(s);
-        if (s.Model == "two-layer")
+        var inv = CultureInfo.InvariantCulture;
+        bool extend = s.Model == NetworkFactory.MultiLayer && (s.BatchNorm || s.Dropout > 0);
+        var architecture = new Dictionary<string, string>
         {
-            double std = s.Init is not null && TryParsePositive(s.Init, out double v) ? v : 0.01;
-
-            return new TwoLayerNet(inputs, sizes[0], Mnist.Classes, std, s.Seed);
+            ["model"] = extend ? NetworkFactory.MultiLayerExtend : s.Model,
+            ["input"] = inputs.ToString(inv),
+            ["hidden"] = string.Join(",", HiddenSizes(s).Select(h => h.ToString(inv))),
+            ["output"] = Mnist.Classes.ToString(inv),
+        };
+        if (s.Init is not null)
+        {
+            architecture["init"] = s.Init;
         }
 
-        string init = s.Init ?? "he";
-        return s.BatchNorm || s.Dropout > 0
-            ? new MultiLayerNetExtend(inputs, sizes, Mnist.Classes, s.Activation, init, s.WeightDecay, useDropout: s.Dropout > 0, dropoutRatio: s.Dropout, useBatchnorm: s.BatchNorm, seed: s.Seed)
-            : new MultiLayerNet(inputs, sizes, Mnist.Classes, s.Activation, init, s.WeightDecay, s.Seed);
+        if (s.Model == NetworkFactory.MultiLayer)
+        {
+            architecture["activation"] = s.Activation;
+            architecture["weight_decay"] = s.WeightDecay.ToString("R", inv);
+        }
+
+        if (extend)
+        {
+            architecture["batchnorm"] = s.BatchNorm ? "true" : "false";
+            architecture["dropout"] = s.Dropout > 0 ? s.Dropout.ToString("R", inv) : "none";
+        }
+
+        return NetworkFactory.Create(architecture, s.Seed);
     }
 
     /// <summary>Progress on stderr: a live line on a terminal; one line per epoch on stdout either way.</summary>

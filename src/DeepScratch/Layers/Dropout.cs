@@ -14,14 +14,19 @@ public sealed class Dropout : ILayer
     public Dropout(double ratio, Random random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        if (!(ratio >= 0 && ratio < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(ratio), $"The dropout ratio is the fraction of neurons erased and must be in [0, 1); got {ratio}.");
-        }
-
-        Ratio = ratio;
+        Ratio = CheckRatio(ratio);
         _random = random;
     }
+
+    /// <summary>
+    /// Returns <paramref name="ratio"/> when it is a valid dropout ratio, in [0, 1): the one check of the range, for
+    /// callers that take a ratio before any layer is built (a network, a command line).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The ratio is outside [0, 1) or NaN.</exception>
+    public static double CheckRatio(double ratio) => ratio >= 0 && ratio < 1
+        ? ratio
+        : throw new ArgumentOutOfRangeException(nameof(ratio),
+            $"The dropout ratio is the fraction of neurons erased and must be at least 0 and below 1; got {ratio.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
 
     /// <summary>The probability that a neuron is erased in training (the book's <c>dropout_ratio</c>).</summary>
     public double Ratio { get; }

@@ -9,20 +9,38 @@ namespace DeepScratch.Layers;
 public static class WeightInit
 {
     /// <summary>
+    /// What <see cref="Std"/> accepts, for messages and help text: the schemes (with the book's names for them) and a
+    /// fixed standard deviation.
+    /// </summary>
+    public const string Choices = "he (the book's relu), xavier (sigmoid) or a positive standard deviation such as 0.01";
+
+    /// <summary>
     /// The standard deviation for a layer with <paramref name="fanIn"/> inputs: "he" (or the book's "relu") √(2/n),
     /// "xavier" (or "sigmoid") √(1/n), or a number such as "0.01" used as it is.
     /// </summary>
     /// <exception cref="ArgumentException">The name is neither a known scheme nor a positive number.</exception>
     public static double Std(string init, int fanIn)
     {
-        ArgumentNullException.ThrowIfNull(init);
         ArgumentOutOfRangeException.ThrowIfLessThan(fanIn, 1);
-        switch (init.Trim().ToLowerInvariant())
+        if (FixedStd(init) is double std)
         {
-            case "he" or "relu":
-                return Math.Sqrt(2.0 / fanIn);
-            case "xavier" or "sigmoid":
-                return Math.Sqrt(1.0 / fanIn);
+            return std;
+        }
+
+        return init.Trim().ToLowerInvariant() is "he" or "relu" ? Math.Sqrt(2.0 / fanIn) : Math.Sqrt(1.0 / fanIn);
+    }
+
+    /// <summary>
+    /// Checks <paramref name="init"/> (the one parser of init specs) and returns the standard deviation it fixes: the
+    /// number for "0.01", or null for a scheme ("he", "relu", "xavier", "sigmoid") whose deviation depends on the fan-in.
+    /// </summary>
+    /// <exception cref="ArgumentException">The text is neither a known scheme nor a finite positive number.</exception>
+    public static double? FixedStd(string init)
+    {
+        ArgumentNullException.ThrowIfNull(init);
+        if (init.Trim().ToLowerInvariant() is "he" or "relu" or "xavier" or "sigmoid")
+        {
+            return null;
         }
 
         if (double.TryParse(init, NumberStyles.Float, CultureInfo.InvariantCulture, out double std) && std > 0 && double.IsFinite(std))
@@ -30,21 +48,7 @@ public static class WeightInit
             return std;
         }
 
-        throw new ArgumentException($"Unknown weight initialisation \"{init}\": use \"he\", \"xavier\" or a positive standard deviation such as \"0.01\".", nameof(init));
-    }
-
-    /// <summary>Whether <paramref name="init"/> names a scheme or a valid standard deviation (what <see cref="Std"/> accepts).</summary>
-    public static bool IsValid(string init)
-    {
-        try
-        {
-            Std(init, 1);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
+        throw new ArgumentException($"The weight initialisation must be {Choices}; got '{init}'.", nameof(init));
     }
 
     /// <summary>The book's <c>std * np.random.randn(*shape)</c>: a new tensor of independent N(0, std²) values.</summary>

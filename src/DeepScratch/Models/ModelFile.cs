@@ -15,6 +15,12 @@ public static class ModelFile
     /// <summary>This library's model format, written to every saved model.</summary>
     public const string FormatValue = "deepscratch/1";
 
+    /// <summary>
+    /// Metadata key of the dataset a model was trained on (<c>Catalog.FolderName</c>: "mnist", "fashion-mnist"), which
+    /// trainers write and <see cref="TrainedOn"/> reads.
+    /// </summary>
+    public const string DatasetKey = "dataset";
+
     /// <summary>Architecture name of the book's chapter 3 network (W1..b3, sigmoid, sigmoid, softmax).</summary>
     public const string ThreeLayer = "three-layer";
 
@@ -161,7 +167,7 @@ public static class ModelFile
             return null;
         }
 
-        return SafeTensors.Load(path).Metadata.TryGetValue("dataset", out string? dataset) ? dataset : null;
+        return SafeTensors.Load(path).Metadata.TryGetValue(DatasetKey, out string? dataset) ? dataset : null;
     }
 
     /// <summary>

@@ -10,6 +10,9 @@ namespace DeepScratch.Models;
 /// </summary>
 public sealed class MultiLayerNet : LayeredNetwork
 {
+    /// <summary>The hidden activations the multi-layer nets offer, lower case: the book's "relu" and "sigmoid".</summary>
+    public static IReadOnlyList<string> Activations { get; } = Array.AsReadOnly(["relu", "sigmoid"]);
+
     /// <summary>Builds the network with weights drawn from <c>new Random(seed)</c>, layer by layer; biases start at 0.</summary>
     /// <param name="inputSize">Values per example (784 for MNIST).</param>
     /// <param name="hiddenSizes">Neurons of each hidden layer, e.g. [100, 100, 100]; may be empty.</param>
@@ -93,10 +96,7 @@ public sealed class MultiLayerNet : LayeredNetwork
         ["weight_decay"] = weightDecayLambda.ToString("R", CultureInfo.InvariantCulture),
     };
 
-    private static string NormalizeActivation(string activation) => activation.Trim().ToLowerInvariant() switch
-    {
-        "relu" => "relu",
-        "sigmoid" => "sigmoid",
-        _ => throw new ArgumentException($"Unknown activation \"{activation}\": use \"relu\" or \"sigmoid\".", nameof(activation)),
-    };
+    private static string NormalizeActivation(string activation) =>
+        Activations.FirstOrDefault(a => a == activation.Trim().ToLowerInvariant())
+        ?? throw new ArgumentException($"Unknown activation \"{activation}\": use {string.Join(" or ", Activations.Select(a => $"\"{a}\""))}.", nameof(activation));
 }

@@ -29,9 +29,10 @@ public sealed class MultiLayerNetExtend : LayeredNetwork
         string weightInit = "he", double weightDecayLambda = 0, bool useDropout = false, double dropoutRatio = 0.5,
         bool useBatchnorm = false, int seed = 0)
     {
-        if (useDropout && !(dropoutRatio >= 0 && dropoutRatio < 1))
+        if (useDropout)
         {
-            throw new ArgumentOutOfRangeException(nameof(dropoutRatio), $"The dropout ratio is the fraction of neurons erased and must be in [0, 1); got {dropoutRatio}.");
+            // Checked here too: a net without hidden layers builds no Dropout layer that would refuse the ratio.
+            Dropout.CheckRatio(dropoutRatio);
         }
 
         var random = new Random(seed);
@@ -43,12 +44,5 @@ public sealed class MultiLayerNetExtend : LayeredNetwork
         architecture["batchnorm"] = useBatchnorm ? "true" : "false";
         architecture["dropout"] = useDropout ? dropoutRatio.ToString("R", CultureInfo.InvariantCulture) : "none";
         Architecture = architecture.AsReadOnly();
-        (UseBatchnorm, UseDropout) = (useBatchnorm, useDropout);
     }
-
-    /// <summary>Whether hidden layers have BatchNorm.</summary>
-    public bool UseBatchnorm { get; }
-
-    /// <summary>Whether hidden layers have Dropout.</summary>
-    public bool UseDropout { get; }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DeepScratch.Layers;
 
 namespace DeepScratch.Models;
 
@@ -17,6 +18,33 @@ public static class NetworkFactory
     /// <summary>The "model" value of <see cref="MultiLayerNetExtend"/>.</summary>
     public const string MultiLayerExtend = "multi-layer-extend";
 
+    /// <summary>The hidden activation of the multi-layer nets when the architecture names none.</summary>
+    public const string DefaultActivation = "relu";
+
+    /// <summary>
+    /// The weight initialisation <paramref name="model"/> gets when the architecture names none: the book's
+    /// weight_init_std of 0.01 for TwoLayerNet (chapter 5), "he" for the multi-layer nets (chapter 6's advice for ReLU).
+    /// </summary>
+    /// <exception cref="ArgumentException">The model is unknown.</exception>
+    public static string DefaultInit(string model) => model switch
+    {
+        TwoLayer => "0.01",
+        MultiLayer or MultiLayerExtend => "he",
+        _ => throw UnknownModel(model),
+    };
+
+    /// <summary>
+    /// The hidden layer sizes of the training recipes when none are given, as the architecture's "hidden" text: 50 for
+    /// TwoLayerNet (the book's chapter 5 run), three layers of 100 for the multi-layer nets.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model is unknown.</exception>
+    public static string DefaultHidden(string model) => model switch
+    {
+        TwoLayer => "50",
+        MultiLayer or MultiLayerExtend => "100,100,100",
+        _ => throw UnknownModel(model),
+    };
+
     /// <summary>
     /// An untrained network of the described architecture, its weights drawn with <paramref name="seed"/>. Keys other
     /// than the architecture's are ignored (a model file may carry more metadata); optional keys take the constructors'
@@ -32,16 +60,15 @@ public static class NetworkFactory
         {
             return model switch
             {
-                TwoLayer => new TwoLayerNet(a.Int("input"), a.Int("hidden"), a.Int("output"), a.Double("init", 0.01), seed),
+                TwoLayer => new TwoLayerNet(a.Int("input"), a.Int("hidden"), a.Int("output"), a.Std("init", DefaultInit(TwoLayer)), seed),
                 MultiLayer => new MultiLayerNet(
-                    a.Int("input"), a.IntList("hidden"), a.Int("output"), a.Optional("activation") ?? "relu",
-                    a.Optional("init") ?? "he", a.Double("weight_decay", 0), seed),
+                    a.Int("input"), a.IntList("hidden"), a.Int("output"), a.Optional("activation") ?? DefaultActivation,
+                    a.Optional("init") ?? DefaultInit(MultiLayer), a.Double("weight_decay", 0), seed),
                 MultiLayerExtend => new MultiLayerNetExtend(
-                    a.Int("input"), a.IntList("hidden"), a.Int("output"), a.Optional("activation") ?? "relu",
-                    a.Optional("init") ?? "he", a.Double("weight_decay", 0),
+                    a.Int("input"), a.IntList("hidden"), a.Int("output"), a.Optional("activation") ?? DefaultActivation,
+                    a.Optional("init") ?? DefaultInit(MultiLayerExtend), a.Double("weight_decay", 0),
                     useDropout: a.Dropout() is not null, dropoutRatio: a.Dropout() ?? 0.5, useBatchnorm: a.Bool("batchnorm", false), seed: seed),
-                _ => throw new ArgumentException(
-                    $"Unknown model \"{model}\" in the architecture: use \"{TwoLayer}\", \"{MultiLayer}\" or \"{MultiLayerExtend}\".", nameof(architecture)),
+                _ => throw UnknownModel(model),
             };
         }
         catch (ArgumentException e) when (e.ParamName != nameof(architecture))
@@ -65,10 +92,38 @@ public static class NetworkFactory
         {
             TwoLayer => [a.Int("input"), a.Int("hidden"), a.Int("output")],
             MultiLayer or MultiLayerExtend => [a.Int("input"), .. a.IntList("hidden"), a.Int("output")],
-            _ => throw new ArgumentException(
-                $"Unknown model \"{model}\" in the architecture: use \"{TwoLayer}\", \"{MultiLayer}\" or \"{MultiLayerExtend}\".", nameof(architecture)),
+            _ => throw UnknownModel(model),
         };
     }
+
+    /// <summary>
+    /// Hidden layer sizes from text such as "100,100" (an architecture's "hidden", a command line's list); empty or
+    /// blank text is no hidden layer. The one parser of the list, so every caller accepts the same text.
+    /// </summary>
+    /// <exception cref="ArgumentException">An entry is not a positive whole number.</exception>
+    public static int[] ParseHidden(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return [];
+        }
+
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var result = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out result[i]) || result[i] < 1)
+            {
+                throw new ArgumentException($"Hidden layer sizes must be positive whole numbers separated by commas, like 100,100; '{parts[i]}' is not one.", nameof(text));
+            }
+        }
+
+        return result;
+    }
+
+    private static ArgumentException UnknownModel(string model) => new(
+        $"Unknown model \"{model}\" in the architecture: use \"{TwoLayer}\", \"{MultiLayer}\" or \"{MultiLayerExtend}\".", "architecture");
 
     /// <summary>Reads typed values from the architecture with errors that name the key and the text found.</summary>
     private sealed class Reader(IReadOnlyDictionary<string, string> values)
@@ -90,22 +145,14 @@ public static class NetworkFactory
         public int[] IntList(string key)
         {
             string text = Required(key);
-            if (text.Length == 0)
+            try
             {
-                return [];
+                return ParseHidden(text);
             }
-
-            var parts = text.Split(',');
-            var result = new int[parts.Length];
-            for (int i = 0; i < parts.Length; i++)
+            catch (ArgumentException)
             {
-                if (!int.TryParse(parts[i].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out result[i]) || result[i] < 1)
-                {
-                    throw Invalid(key, text, "positive whole numbers separated by commas, e.g. \"100,100\"");
-                }
+                throw Invalid(key, text, "positive whole numbers separated by commas, e.g. \"100,100\"");
             }
-
-            return result;
         }
 
         public double Double(string key, double fallback)
@@ -119,6 +166,20 @@ public static class NetworkFactory
             return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v)
                 ? v
                 : throw Invalid(key, text, "a number");
+        }
+
+        /// <summary>A fixed standard deviation by <see cref="WeightInit.FixedStd"/>; a scheme such as "he" is refused.</summary>
+        public double Std(string key, string fallback)
+        {
+            string text = Optional(key) ?? fallback;
+            try
+            {
+                return WeightInit.FixedStd(text) ?? throw Invalid(key, text, "a standard deviation (the book's weight_init_std), not a scheme");
+            }
+            catch (ArgumentException e) when (e.ParamName != "architecture")
+            {
+                throw Invalid(key, text, "a positive standard deviation such as 0.01");
+            }
         }
 
         public bool Bool(string key, bool fallback) => Optional(key)?.ToLowerInvariant() switch

@@ -69,4 +69,29 @@ public class DropoutTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new Dropout(1.0, new Random(1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Dropout(-0.1, new Random(1)));
     }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(-0.1)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void The_one_ratio_check_refuses_what_is_not_in_zero_to_one(double ratio)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Dropout.CheckRatio(ratio));
+        Assert.StartsWith("The dropout ratio is the fraction of neurons erased and must be at least 0 and below 1; got ", e.Message);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.5)]
+    [InlineData(0.999)]
+    public void The_one_ratio_check_returns_a_valid_ratio(double ratio) => Assert.Equal(ratio, Dropout.CheckRatio(ratio));
+
+    [Fact]
+    public void A_net_without_hidden_layers_still_refuses_a_bad_ratio()
+    {
+        // No Dropout layer is built without hidden layers, so the network must check the ratio itself.
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DeepScratch.Models.MultiLayerNetExtend(4, [], 2, useDropout: true, dropoutRatio: 1.0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DeepScratch.Models.MultiLayerNetExtend(4, [3], 2, useDropout: true, dropoutRatio: -0.5));
+    }
 }

@@ -10,6 +10,9 @@ public static class OptimizerFactory
     private static readonly ReadOnlyCollection<string> ValidNames =
         Array.AsReadOnly(["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]);
 
+    /// <summary>The optimizer of a run that names none: plain SGD, as the book's <c>Trainer</c> (common/trainer.py).</summary>
+    public const string DefaultName = "sgd";
+
     /// <summary>The names <see cref="Create"/> accepts, lower case, in the book's order of presentation.</summary>
     public static IReadOnlyList<string> Names => ValidNames;
 
