@@ -256,10 +256,10 @@ public static class ModelFile
     /// <summary>A file-chosen name for a note, with control characters escaped (it could otherwise drive the terminal).</summary>
     private static string Shown(string name) => DisplayText.Escape(name, 200);
 
-    /// <summary>Names for a note: escaped, and the first few only, so a file of 100,000 arrays gives one readable line.</summary>
+    /// <summary>Names for a note: escaped, and the first 32 only, so a file of 100,000 arrays gives one readable line.</summary>
     private static string ShownList(IEnumerable<string> names)
     {
-        const int MaxShown = 10;
+        const int MaxShown = 32;
         var list = names.ToList();
         string head = string.Join(", ", list.Take(MaxShown).Select(n => DisplayText.Escape(n, 200)));
         return list.Count > MaxShown ? $"{head} and {list.Count - MaxShown} more" : head;

@@ -152,6 +152,25 @@ public sealed class InputProtectionCliTests : IDisposable
     }
 
     [Fact]
+    public void A_convert_note_lists_at_most_32_names()
+    {
+        var builder = new PickleBuilder().Proto(2).Op(PickleOpcode.EMPTY_DICT);
+        for (int i = 0; i < 40; i++)
+        {
+            builder.Str($"a{i}").NdArray([1], "f4", PickleBuilder.Float32Bytes(i)).Op(PickleOpcode.SETITEM);
+        }
+
+        string path = Path.Combine(_dir, "many.pkl");
+        File.WriteAllBytes(path, builder.Stop().ToArray());
+
+        var result = DeepScratch.Models.ModelFile.Convert(path, Path.Combine(_dir, "many.safetensors"));
+
+        string names = string.Join(", ", Enumerable.Range(0, 32).Select(i => $"a{i}"));
+        Assert.Equal($"many.pkl does not hold the chapter 3 network's W1..b3 (it has {names} and 8 more): its arrays are converted, but eval and predict cannot use the result.",
+            Assert.Single(result.Notes));
+    }
+
+    [Fact]
     public void Fashion_images_in_the_data_folder_are_not_scored_against_another_folders_labels()
     {
         string folder = Directory.CreateDirectory(Path.Combine(_dir, "fd", "fashion-mnist")).FullName;
