@@ -211,8 +211,18 @@ public static class ModelFile
     /// The pickle is malformed; an array holds NaN or ±∞; or arrays named W1..b3 do not form the chapter 3 network
     /// (the message says which array is wrong; nothing is written).
     /// </exception>
+    /// <exception cref="ArgumentException">
+    /// A path is empty, or <paramref name="outputPath"/> is the pickle itself (also through a symbolic link).
+    /// </exception>
     public static ConversionResult Convert(string picklePath, string outputPath)
     {
+        ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        ArgumentException.ThrowIfNullOrEmpty(picklePath);
+        if (AtomicFile.IsSameFile(picklePath, outputPath))
+        {
+            throw new ArgumentException($"{outputPath} is the pickle being converted ({picklePath}): writing it would replace the weights.", nameof(outputPath));
+        }
+
         var arrays = NumpyPickle.Load(picklePath);
         string file = Path.GetFileName(picklePath);
         foreach (var array in arrays)

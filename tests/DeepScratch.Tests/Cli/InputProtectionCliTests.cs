@@ -113,6 +113,19 @@ public sealed class InputProtectionCliTests : IDisposable
     }
 
     [Fact]
+    public void The_librarys_convert_refuses_to_write_over_its_pickle()
+    {
+        string w = Weights();
+        byte[] before = File.ReadAllBytes(w);
+        File.CreateSymbolicLink(Path.Combine(_dir, "out.safetensors"), w);
+
+        var e = Assert.Throws<ArgumentException>(() => DeepScratch.Models.ModelFile.Convert(w, Path.Combine(_dir, "out.safetensors")));
+
+        Assert.StartsWith($"{Path.Combine(_dir, "out.safetensors")} is the pickle being converted ({w})", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(w));
+    }
+
+    [Fact]
     public void A_pickle_referencing_one_array_20000_times_is_refused_by_convert_and_inspect_without_writing()
     {
         File.WriteAllBytes(Path.Combine(_dir, "rep_dict.pkl"), SharedArrayCostTests.SharedArrayPickle(references: 20_000));
