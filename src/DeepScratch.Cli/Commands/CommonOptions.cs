@@ -80,8 +80,12 @@ internal static class CommonOptions
 
     public static DatasetSplit ParseSplit(string name) => name == "train" ? DatasetSplit.Train : DatasetSplit.Test;
 
-    /// <summary>An output path given by the user, checked before any work so a long run never ends in a write error.</summary>
-    public static void CheckOutput(string? path, string option)
+    /// <summary>
+    /// An output path given by the user, checked before any work so a long run never ends in a write error, and
+    /// checked against the files the command reads (<paramref name="inputs"/>: the path and the option or role that
+    /// named it), so an output never replaces the model or the data it is made from; symbolic links are followed.
+    /// </summary>
+    public static void CheckOutput(string? path, string option, params ReadOnlySpan<(string? Path, string What)> inputs)
     {
         if (path is null)
         {
@@ -91,6 +95,14 @@ internal static class CommonOptions
         if (string.IsNullOrWhiteSpace(path))
         {
             throw new UserError($"{option} needs a file name.");
+        }
+
+        foreach (var (input, what) in inputs)
+        {
+            if (!string.IsNullOrEmpty(input) && AtomicFile.IsSameFile(path, input))
+            {
+                throw new UserError($"{option} {path} is the same file as {what} ({input}), which this command reads: writing would overwrite it; give another file name.");
+            }
         }
 
         try
@@ -130,14 +142,16 @@ internal static class CommonOptions
         result.GetResult(option) is { Implicit: false } ? ParseDataset(result.GetValue(option)!) : null;
 
     /// <summary>
-    /// The model file and the split's two files for a command that runs a model: the dataset by the one rule
-    /// (<see cref="ModelFile.DatasetFor"/>), and every missing file (the default weights included) fetched or
-    /// reported together in one message.
+    /// The model and the split's two files for a command that runs a model: a model the user named is loaded (so
+    /// identified and checked) before any data is looked for or downloaded; the dataset by the one rule
+    /// (<see cref="ModelFile.DatasetFor"/>); every missing file (the default weights included) fetched or reported
+    /// together in one message.
     /// </summary>
-    public static (string ModelPath, DatasetKind Kind, string ImagesPath, string LabelsPath) ResolveModelAndData(
+    public static (IClassifier Model, string ModelPath, DatasetKind Kind, string ImagesPath, string LabelsPath) ResolveModelAndData(
         string? weights, DataStore store, DatasetKind? requested, DatasetSplit split)
     {
         string? given = weights is null ? null : ResolveWeights(weights, store);
+        var model = given is null ? null : ModelFile.Load(given);
         var kind = ModelFile.DatasetFor(given, requested);
         var files = new List<DatasetFile>();
         if (given is null)
@@ -147,7 +161,8 @@ internal static class CommonOptions
 
         files.AddRange(Mnist.Files(kind, split));
         var paths = store.Ensure(files, new ConsoleProgress());
-        return (given ?? paths[0], kind, paths[^2], paths[^1]);
+        string path = given ?? paths[0];
+        return (model ?? ModelFile.Load(path), path, kind, paths[^2], paths[^1]);
     }
 
     /// <summary>

@@ -25,16 +25,12 @@ internal static class ConvertCommand
                 throw new UserError("OUTPUT needs a file name.");
             }
 
-            if (Path.GetFullPath(from) == Path.GetFullPath(to))
-            {
-                throw new UserError($"INPUT and OUTPUT are the same file ({from}): converting would overwrite the weights.");
-            }
-
-            CommonOptions.CheckOutput(to, "OUTPUT");
+            CommonOptions.CheckOutput(to, "OUTPUT", (from, "INPUT, the weights file"));
             var result = ModelFile.Convert(from, to);
             foreach (string note in result.Notes)
             {
-                System.Console.Error.WriteLine($"deepscratch: note: {note}");
+                // The notes name arrays the file chose; escaped again here as the last line of defence, as errors are.
+                System.Console.Error.WriteLine($"deepscratch: note: {DeepScratch.Serialization.DisplayText.Escape(note.ReplaceLineEndings(" "))}");
             }
 
             System.Console.WriteLine($"Wrote {to}: {result.Arrays} arrays from {from}");

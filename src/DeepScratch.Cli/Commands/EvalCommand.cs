@@ -63,8 +63,8 @@ internal static class EvalCommand
         CommonOptions.CheckOutput(predictionsPath, "--predictions");
 
         var store = CommonOptions.Store(dataDir);
-        var (path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, DatasetSplit.Test);
-        var model = ModelFile.Load(path);
+        var (model, path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, DatasetSplit.Test);
+        CommonOptions.CheckOutput(predictionsPath, "--predictions", (path, "the model file"), (imagesPath, "the images file"), (labelsPath, "the labels file"));
 
         // Only the headers are read here: the image size is checked against the network before any pixel, and the
         // set is then streamed a batch at a time, so memory follows the batch and not the file's claim.
@@ -93,7 +93,7 @@ internal static class EvalCommand
 
         total.Stop();
         var inv = CultureInfo.InvariantCulture;
-        System.Console.WriteLine($"Network:  {path} ({model.Description})");
+        System.Console.WriteLine($"Network:  {path} ({DisplayText.Escape(model.Description)})");
         System.Console.WriteLine($"Data:     {Catalog.DisplayName(kind)} test set, {result.Total} images");
         System.Console.WriteLine(string.Create(inv, $"Accuracy: {result.Accuracy:0.0000}"));
         System.Console.WriteLine($"Correct:  {result.Correct} / {result.Total}");

@@ -35,9 +35,8 @@ internal static class PredictCommand
     private static int Run(int index, string? weightsPath, DatasetSplit split, string? dataDir, DatasetKind? requested)
     {
         var store = CommonOptions.Store(dataDir);
-        var (path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, split);
+        var (model, path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, split);
         var image = CommonOptions.ReadImage(index, imagesPath, labelsPath, kind, split);
-        var model = ModelFile.Load(path);
         CommonOptions.CheckInputSize(model, image.Pixels.Length, path);
         var y = model.Predict(Mnist.ImageTensor(image.Pixels).Reshape([.. model.InputShape]));
         int predicted = y.ArgMax();

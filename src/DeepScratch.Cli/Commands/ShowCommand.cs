@@ -40,6 +40,7 @@ internal static class ShowCommand
         CommonOptions.CheckOutput(png, "--out");
         var store = CommonOptions.Store(dataDir);
         var paths = store.Ensure(Mnist.Files(kind, split), new ConsoleProgress());
+        CommonOptions.CheckOutput(png, "--out", (paths[0], "the images file"), (paths[1], "the labels file"));
         var image = CommonOptions.ReadImage(index, paths[0], paths[1], kind, split);
 
         var flat = Mnist.ImageTensor(image.Pixels, normalize: false);

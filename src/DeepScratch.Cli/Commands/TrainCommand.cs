@@ -82,8 +82,15 @@ internal static class TrainCommand
         DeepScratch.Tensors.Tensor xTrain, tTrain, xTest, tTest;
         try
         {
-            (xTrain, tTrain) = Mnist.Load(DatasetSplit.Train, normalize: true, flatten: true, oneHotLabel: false, store, s.Dataset, progress);
-            (xTest, tTest) = Mnist.Load(DatasetSplit.Test, normalize: true, flatten: true, oneHotLabel: false, store, s.Dataset, progress);
+            // All four files in one call, so an empty folder names every missing one at once.
+            var paths = store.Ensure([.. Mnist.Files(s.Dataset, DatasetSplit.Train), .. Mnist.Files(s.Dataset, DatasetSplit.Test)], progress);
+            (string?, string)[] inputs = [(paths[0], "the train images"), (paths[1], "the train labels"), (paths[2], "the test images"), (paths[3], "the test labels")];
+            CommonOptions.CheckOutput(s.Output, "--out", inputs);
+            CommonOptions.CheckOutput(s.Plot, "--plot", inputs);
+            var train = Mnist.Read(paths[0], paths[1]);
+            var test = Mnist.Read(paths[2], paths[3]);
+            (xTrain, tTrain) = (train.ImageTensor(normalize: true, flatten: true), train.LabelTensor(oneHot: false));
+            (xTest, tTest) = (test.ImageTensor(normalize: true, flatten: true), test.LabelTensor(oneHot: false));
         }
         finally
         {
@@ -250,7 +257,7 @@ internal static class TrainCommand
             throw new UserError($"--epochs must be at most {MaxEpochs}; got {s.Epochs}.");
         }
 
-        if (s.Plot is not null && Path.GetFullPath(s.Plot) == Path.GetFullPath(s.Output))
+        if (s.Plot is not null && AtomicFile.IsSameFile(s.Plot, s.Output))
         {
             throw new UserError($"--out and --plot name the same file ({s.Output}): the picture would replace the model.");
         }

@@ -89,6 +89,36 @@ public sealed class DataStore
         return null;
     }
 
+    /// <summary>The copy of <paramref name="file"/> in <paramref name="folder"/> under any of its candidate names, or null.</summary>
+    private static string? FindIn(DatasetFile file, string folder) =>
+        file.CandidateNames.Select(name => Path.Combine(folder, name)).FirstOrDefault(File.Exists);
+
+    /// <summary>
+    /// Where each of <paramref name="files"/> is ("" when missing). Files of one dataset (the same
+    /// <see cref="DatasetFile.Folder"/>) are taken from one folder: the first, in search order, that holds any of
+    /// them, so images never meet the labels of another copy; a file absent there counts as missing even when another
+    /// folder has it. <paramref name="chosen"/> gets that folder for each dataset.
+    /// </summary>
+    private string[] Locate(IReadOnlyList<DatasetFile> files, Dictionary<string, string> chosen)
+    {
+        var paths = new string[files.Count];
+        foreach (var group in files.Select((file, i) => (File: file, Index: i)).GroupBy(x => x.File.Folder, StringComparer.Ordinal))
+        {
+            string? folder = FoldersOf(group.First().File).FirstOrDefault(d => group.Any(x => FindIn(x.File, d) is not null));
+            if (folder is not null)
+            {
+                chosen[group.Key] = folder;
+            }
+
+            foreach (var (file, i) in group)
+            {
+                paths[i] = folder is null ? "" : FindIn(file, folder) ?? "";
+            }
+        }
+
+        return paths;
+    }
+
     /// <summary>Files where <paramref name="file"/> is looked for whose names resemble it but are not accepted (letter case, '_' for '-').</summary>
     public IReadOnlyList<string> FindMisnamed(DatasetFile file)
     {
@@ -130,16 +160,9 @@ public sealed class DataStore
     public IReadOnlyList<string> Ensure(IReadOnlyList<DatasetFile> files, IProgress<DownloadProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(files);
-        var paths = new string[files.Count];
-        var missing = new List<DatasetFile>();
-        for (int i = 0; i < files.Count; i++)
-        {
-            paths[i] = Find(files[i]) ?? "";
-            if (paths[i].Length == 0)
-            {
-                missing.Add(files[i]);
-            }
-        }
+        var chosen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var paths = Locate(files, chosen);
+        var missing = files.Where((_, i) => paths[i].Length == 0).ToList();
 
         if (missing.Count == 0)
         {
@@ -153,6 +176,21 @@ public sealed class DataStore
         }
 
         string reason = IsOfflineByEnvironment ? $"downloads are off ({OfflineVariable}=1)" : "downloads are off";
+        // A set partly present elsewhere than its sub-folder (loose in the data folder, or a system folder) is completed
+        // only there: a download into the sub-folder would not pair with it, so say where the rest must go instead.
+        var elsewhere = missing.Where(f => chosen.TryGetValue(f.Folder, out string? d) && d != Path.GetDirectoryName(PathOf(f))).ToList();
+        if (elsewhere.Count > 0)
+        {
+            var first = elsewhere[0];
+            string folder = chosen[first.Folder];
+            string others = string.Join(", ", elsewhere.Select(f => Find(f)).Where(p => p is not null));
+            throw new DataUnavailableException(
+                $"missing {string.Join(", ", elsewhere.Select(f => Path.Combine(folder, f.FileName)))}: the rest of the "
+                + $"{first.Folder} set is in {folder} (data folder from {Origin}), and images and labels must come from one folder."
+                + (others.Length > 0 ? $" Not used: {others} (another copy)." : "")
+                + $" Put the missing files beside the others, or remove those so the set is read from {Path.Combine(Root, first.Folder)}.");
+        }
+
         if (missing.Any(f => FindMisnamed(f).Count > 0))
         {
             // The user has the data under a name we do not accept: fetching a second copy beside it would hide that.
@@ -175,16 +213,19 @@ public sealed class DataStore
 
             if (errors.Count == 0)
             {
-                return files.Select(f => Find(f)!).ToArray();
+                return Locate(files, chosen);
             }
 
             reason = string.Join("; ", errors);
         }
 
         string names = string.Join(", ", missing.Select(PathOf));
+        // Another copy of a missing file (say, the system's Fashion-MNIST) does not complete a set found here.
+        string unused = string.Join(", ", missing.Select(f => Find(f)).Where(p => p is not null));
         string renames = string.Concat(missing.SelectMany(f => FindMisnamed(f).Select(p => $" Found {p}: rename it to {f.FileName}.")));
         throw new DataUnavailableException(
-            $"missing {names} (data folder from {Origin}); {reason}.{renames} " +
+            $"missing {names} (data folder from {Origin}); {reason}.{renames}" +
+            (unused.Length > 0 ? $" Not used: {unused} (another copy: images and labels must come from one folder)." : "") + " " +
             $"Put the files there, or point --data or {DataVariable} at a folder that holds {missing[0].RelativePath}.");
     }
 

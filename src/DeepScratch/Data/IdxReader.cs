@@ -290,7 +290,33 @@ public static class IdxReader
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"{path}: broken gzip data ({e.Message}). Delete the file and download it again.", e);
+            throw new InvalidDataException(TextModeDamage(path) is { } advice
+                ? $"{path}: broken gzip data ({e.Message}): {advice}, or delete it and download it again."
+                : $"{path}: broken gzip data ({e.Message}). Delete the file and download it again.", e);
         }
+    }
+
+    /// <summary>
+    /// The advice for a broken gzip file that a text-mode copy damaged (every LF byte became CR LF, or CR LF became LF),
+    /// or null. Compressed data holds an LF byte every 256 or so, so either pattern over the whole file is a clear sign.
+    /// </summary>
+    private static string? TextModeDamage(string path)
+    {
+        const long MaxChecked = 64L << 20; // an MNIST archive is under 10 MB; a bigger file is not checked
+        var info = new FileInfo(path);
+        if (!info.Exists || info.Length > MaxChecked)
+        {
+            return null;
+        }
+
+        byte[] data = File.ReadAllBytes(path);
+        if (FileIdentity.LooksCrLfDamaged(data))
+        {
+            return FileIdentity.CrLfAdvice;
+        }
+
+        // CR LF -> LF: the gzip trailer's size no longer matches, and no CR LF pair is left although ~1 in 65536 byte
+        // pairs of compressed data is one; only said for files big enough for that absence to mean something.
+        return data.Length >= 1 << 20 && data.AsSpan().IndexOf("\r\n"u8) < 0 ? FileIdentity.CrStrippedAdvice : null;
     }
 }

@@ -18,9 +18,12 @@ public static class Mnist
         bool normalize = true, bool flatten = true, bool oneHotLabel = false,
         DataStore? store = null, DatasetKind kind = DatasetKind.Mnist, IProgress<DownloadProgress>? progress = null)
     {
-        var train = Load(DatasetSplit.Train, normalize, flatten, oneHotLabel, store, kind, progress);
-        var test = Load(DatasetSplit.Test, normalize, flatten, oneHotLabel, store, kind, progress);
-        return (train, test);
+        // All four files in one call, so missing ones are fetched or reported together, from one folder.
+        store ??= DataStore.Resolve();
+        var paths = store.Ensure([.. Files(kind, DatasetSplit.Train), .. Files(kind, DatasetSplit.Test)], progress);
+        var train = Read(paths[0], paths[1]);
+        var test = Read(paths[2], paths[3]);
+        return ((train.ImageTensor(normalize, flatten), train.LabelTensor(oneHotLabel)), (test.ImageTensor(normalize, flatten), test.LabelTensor(oneHotLabel)));
     }
 
     /// <summary>One split as tensors: images (N, 784) or (N, 1, 28, 28), labels (N,) or one-hot (N, 10).</summary>

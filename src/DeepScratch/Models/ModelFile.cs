@@ -217,8 +217,18 @@ public static class ModelFile
     /// The pickle is malformed; an array holds NaN or ±∞; or arrays named W1..b3 do not form the chapter 3 network
     /// (the message says which array is wrong; nothing is written).
     /// </exception>
+    /// <exception cref="ArgumentException">
+    /// A path is empty, or <paramref name="outputPath"/> is the pickle itself (also through a symbolic link).
+    /// </exception>
     public static ConversionResult Convert(string picklePath, string outputPath)
     {
+        ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        ArgumentException.ThrowIfNullOrEmpty(picklePath);
+        if (AtomicFile.IsSameFile(picklePath, outputPath))
+        {
+            throw new ArgumentException($"{outputPath} is the pickle being converted ({picklePath}): writing it would replace the weights.", nameof(outputPath));
+        }
+
         var arrays = NumpyPickle.Load(picklePath);
         string file = Path.GetFileName(picklePath);
         foreach (var array in arrays)
@@ -233,7 +243,7 @@ public static class ModelFile
         if (filter is not null)
         {
             metadata["network"] = Convolutional;
-            notes.Add($"{file} holds a convolutional network ({filter.Name} {filter.Tensor.ShapeString} is a convolution filter): " +
+            notes.Add($"{file} holds a convolutional network ({Shown(filter.Name)} {filter.Tensor.ShapeString} is a convolution filter): " +
                 "its arrays are converted, but eval and predict cannot use it yet (they run fully connected networks only).");
         }
         else if (ThreeLayerNet.ParameterNames.All(names.Contains))
@@ -244,19 +254,31 @@ public static class ModelFile
         }
         else
         {
-            notes.Add($"{file} does not hold the chapter 3 network's W1..b3 (it has {string.Join(", ", names)}): " +
+            notes.Add($"{file} does not hold the chapter 3 network's W1..b3 (it has {ShownList(names)}): " +
                 "its arrays are converted, but eval and predict cannot use the result.");
         }
 
         var widened = arrays.Where(a => !a.DType.EndsWith("f4", StringComparison.Ordinal)).GroupBy(a => a.DType[1..]).ToArray();
         foreach (var group in widened)
         {
-            notes.Add($"{group.Count()} {DTypeName(group.Key)} array{(group.Count() == 1 ? " is" : "s are")} stored as float32 " +
-                $"({string.Join(", ", group.Select(a => a.Name))}), the type DeepScratch computes in.");
+            notes.Add($"{group.Count()} {Shown(DTypeName(group.Key))} array{(group.Count() == 1 ? " is" : "s are")} stored as float32 " +
+                $"({ShownList(group.Select(a => a.Name))}), the type DeepScratch computes in.");
         }
 
         SafeTensors.Save(outputPath, arrays.Select(a => KeyValuePair.Create(a.Name, a.Tensor)), metadata);
         return new ConversionResult(arrays.Count, notes);
+    }
+
+    /// <summary>A file-chosen name for a note, with control characters escaped (it could otherwise drive the terminal).</summary>
+    private static string Shown(string name) => DisplayText.Escape(name, 200);
+
+    /// <summary>Names for a note: escaped, and the first 32 only, so a file of 100,000 arrays gives one readable line.</summary>
+    private static string ShownList(IEnumerable<string> names)
+    {
+        const int MaxShown = 32;
+        var list = names.ToList();
+        string head = string.Join(", ", list.Take(MaxShown).Select(n => DisplayText.Escape(n, 200)));
+        return list.Count > MaxShown ? $"{head} and {list.Count - MaxShown} more" : head;
     }
 
     private static string DTypeName(string code) => code switch

@@ -107,6 +107,41 @@ public static partial class AtomicFile
     }
 
     /// <summary>
+    /// Whether <paramref name="first"/> and <paramref name="second"/> name the same file: their full paths after every
+    /// symbolic link on the way is followed (a linked folder as well as a linked file), compared ignoring case on
+    /// Windows and macOS, whose file systems usually do. Hard links to one file are not detected. Neither file needs to
+    /// exist; a path that does not exist is compared as written (made absolute).
+    /// </summary>
+    /// <exception cref="ArgumentException">A path is null or empty.</exception>
+    public static bool IsSameFile(string first, string second)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(first);
+        ArgumentException.ThrowIfNullOrEmpty(second);
+        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        return string.Equals(Canonical(first, 0), Canonical(second, 0), comparison);
+    }
+
+    /// <summary>The absolute path with each symbolic link among its parts replaced by its target (at most 40 deep, as Linux).</summary>
+    private static string Canonical(string path, int depth)
+    {
+        string full = Path.GetFullPath(path);
+        string root = Path.GetPathRoot(full) ?? "";
+        string current = root;
+        foreach (string part in full[root.Length..].Split([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar], StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            FileSystemInfo info = Directory.Exists(current) ? new DirectoryInfo(current) : new FileInfo(current);
+            if (depth < 40 && info.LinkTarget is { } target)
+            {
+                // A relative target is relative to the link's folder, and may itself pass through links.
+                current = Canonical(Path.Combine(Path.GetDirectoryName(current) ?? root, target), depth + 1);
+            }
+        }
+
+        return current;
+    }
+
+    /// <summary>
     /// Checks, before any long work, that <paramref name="path"/> names a file (not a folder) in an existing folder
     /// where a file can be created.
     /// </summary>

@@ -48,6 +48,11 @@ internal static class FileIdentity
             [0x1f, 0x8b, ..] => (FileKind.Gzip, "a gzip-compressed file"),
             [(byte)'P', (byte)'K', 3 or 5 or 7, 4 or 6 or 8, ..] => (FileKind.Zip,
                 "a zip archive (a PyTorch checkpoint, a numpy .npz or a Keras file?)"),
+            [(byte)'B', (byte)'Z', (byte)'h', >= (byte)'1' and <= (byte)'9', ..] => (FileKind.Compressed, "bzip2-compressed"),
+            [0xfd, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0x00, ..] => (FileKind.Compressed, "xz-compressed"),
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => (FileKind.Compressed, "zstd-compressed"),
+            [(byte)'7', (byte)'z', 0xbc, 0xaf, 0x27, 0x1c, ..] => (FileKind.Archive, "a 7-Zip archive"),
+            [(byte)'R', (byte)'a', (byte)'r', (byte)'!', 0x1a, 0x07, ..] => (FileKind.Archive, "a RAR archive"),
             [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', ..] => (FileKind.Npy, "a single numpy array (.npy, from np.save)"),
             [0x89, (byte)'H', (byte)'D', (byte)'F', ..] => (FileKind.Hdf5, "an HDF5 file (Keras .h5 weights?)"),
             [0x89, (byte)'P', (byte)'N', (byte)'G', ..] => (FileKind.Image, "a PNG image"),
@@ -87,9 +92,40 @@ internal static class FileIdentity
             FileKind.TruncatedSafeTensors => Truncated(head, fileLength, source),
             FileKind.Text or FileKind.Json => $"{source}: the file is {name}, not {what} (it reads \"{Snippet(head)}\" at byte 0).",
             FileKind.Gzip => $"{source}: the file is {name}, not {what}: decompress it first (e.g. gunzip).",
+            FileKind.Compressed => $"{source}: the file is {name}, not {what}: decompress it ({DecompressTool(name)}) first.",
+            FileKind.Archive => $"{source}: the file is {name}, not {what}: extract it ({(name.Contains("RAR", StringComparison.Ordinal) ? "unrar x" : "7z x")}) and use the file inside.",
+            // A data file is never a checkpoint: a zip among the MNIST files is the download's archive.
+            FileKind.Zip when expected == FileKind.Idx => $"{source}: the file is a zip archive, not {what}: extract it (unzip) and use the files inside.",
             _ => $"{source}: the file is {name}, not {what}.",
         };
     }
+
+    private static string DecompressTool(string name) => name switch
+    {
+        "bzip2-compressed" => "bunzip2",
+        "xz-compressed" => "unxz",
+        _ => "unzstd",
+    };
+
+    /// <summary>
+    /// Whether <paramref name="data"/> looks like binary data whose CR LF pairs a text-mode copy turned into LF (the
+    /// reverse of <see cref="LooksCrLfDamaged"/>), given that it is <paramref name="missing"/> bytes shorter than its
+    /// own header says: every missing byte can be a CR removed before one of its LF bytes, and not one CR LF pair is
+    /// left, although binary data holds one every 64 KiB or so.
+    /// </summary>
+    public static bool LooksCrStripped(ReadOnlySpan<byte> data, long missing)
+    {
+        if (missing <= 0 || data.IndexOf("\r\n"u8) >= 0)
+        {
+            return false;
+        }
+
+        return data.Count((byte)'\n') >= missing;
+    }
+
+    /// <summary>The advice for a file that <see cref="LooksCrStripped"/>.</summary>
+    public const string CrStrippedAdvice =
+        "the file looks damaged by a text-mode copy (CR LF line endings turned into LF, which removes bytes from binary data): copy it in binary mode";
 
     /// <summary>The message for a safetensors file cut short inside (or right after) its header.</summary>
     public static string Truncated(ReadOnlySpan<byte> head, long fileLength, string source)

@@ -27,6 +27,12 @@ internal enum FileKind
     /// <summary>A zip archive: numpy .npz, a PyTorch (.pt, .pth) checkpoint, a Keras .keras file.</summary>
     Zip,
 
+    /// <summary>Data compressed by a tool other than gzip (bzip2, xz, zstd), which must be decompressed first.</summary>
+    Compressed,
+
+    /// <summary>An archive other than zip (7-Zip, RAR), which must be extracted first.</summary>
+    Archive,
+
     /// <summary>A single numpy array saved by <c>np.save</c>.</summary>
     Npy,
 

@@ -18,18 +18,33 @@ internal sealed class NamedArrays
 
     private const int MaxNameLength = 1024;
 
+    /// <summary>Float32 bytes the named arrays may add up to per byte of the file (uint8 data becomes 4x larger).</summary>
+    private const long DeliveredBytesPerInputByte = 8;
+
     private readonly string _source;
+    private readonly long _deliveredLimit;
+    private long _delivered;
     private readonly List<NumpyArray> _arrays = [];
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private int _entries;
 
-    private NamedArrays(string source) => _source = source;
+    private NamedArrays(string source, long deliveredLimit) => (_source, _deliveredLimit) = (source, deliveredLimit);
 
     /// <summary>The arrays in <paramref name="root"/>, named and in file order.</summary>
-    /// <exception cref="InvalidDataException">The object holds something other than arrays, or two arrays share a name.</exception>
-    public static IReadOnlyList<NumpyArray> Flatten(object? root, string sourceName)
+    /// <param name="root">The unpickled object.</param>
+    /// <param name="sourceName">The file, for messages.</param>
+    /// <param name="inputLength">
+    /// The pickle's size in bytes. One memoized array can be referenced any number of times at a few bytes each, and
+    /// every reference is a full array to the caller (inspect summarises it, convert writes it), so every reference
+    /// is charged its full size and the total is bounded by a small multiple of the file's size.
+    /// </param>
+    /// <exception cref="InvalidDataException">
+    /// The object holds something other than arrays, two arrays share a name, or the arrays add up to far more data
+    /// than the file holds (one stored array referenced many times).
+    /// </exception>
+    public static IReadOnlyList<NumpyArray> Flatten(object? root, string sourceName, long inputLength)
     {
-        var walker = new NamedArrays(sourceName);
+        var walker = new NamedArrays(sourceName, (DeliveredBytesPerInputByte * inputLength) + (1 << 20));
         switch (root)
         {
             case PickledArray:
@@ -100,6 +115,14 @@ internal sealed class NamedArrays
         if (!_names.Add(name))
         {
             throw Error($"two arrays are both named '{PickleValue.Quote(name)}'", "rename one of the dict keys.");
+        }
+
+        _delivered += (long)array.Tensor.Length * sizeof(float);
+        if (_delivered > _deliveredLimit)
+        {
+            throw Error($"its arrays add up to more than {_deliveredLimit} bytes of float32 data at '{PickleValue.Quote(name)}', "
+                + "far more than the file holds (one stored array referenced many times?)",
+                "refused, since the file may be crafted to exhaust memory and disk; save each array once.");
         }
 
         _arrays.Add(array with { Name = name });

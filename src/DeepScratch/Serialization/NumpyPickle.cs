@@ -34,7 +34,7 @@ public static class NumpyPickle
 
 
         object? root = PickleReader.Read(pickle, sourceName);
-        return NamedArrays.Flatten(root, sourceName);
+        return NamedArrays.Flatten(root, sourceName, pickle.Length);
     }
 
     /// <summary>Reads the pickle file at <paramref name="path"/> as a map from array name to tensor.</summary>

@@ -15,7 +15,7 @@ namespace DeepScratch.Serialization;
 /// in it is checked against the bytes actually present before anything is allocated, and every problem is reported
 /// as an <see cref="InvalidDataException"/> whose one-line message starts with the file name.
 /// </remarks>
-public static class SafeTensors
+public static partial class SafeTensors
 {
     /// <summary>The longest header accepted, as in the reference implementation (100 MB).</summary>
     internal const long MaxHeaderBytes = 100_000_000;
@@ -90,7 +90,51 @@ public static class SafeTensors
             // the first mismatch found is only a symptom of that.
             throw new InvalidDataException($"{e.Message.TrimEnd('.')}; {FileIdentity.CrLfAdvice}.", e);
         }
+        catch (InvalidDataException e) when (FileIdentity.LooksCrStripped(bytes, DeclaredLength(bytes) - bytes.Length))
+        {
+            // The opposite copy (CR LF to LF) shortens the data, which otherwise reads as a cut-short download.
+            throw new InvalidDataException($"{e.Message.TrimEnd('.')}; {FileIdentity.CrStrippedAdvice}.", e);
+        }
     }
+
+    /// <summary>
+    /// The file length the header implies (8 + header + the largest data_offsets end), read loosely from the header
+    /// text so it works on a file the strict reader refused; the declared header alone when the header is cut.
+    /// </summary>
+    private static long DeclaredLength(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < LengthPrefixBytes)
+        {
+            return 0;
+        }
+
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        if (headerLength > MaxHeaderBytes)
+        {
+            return 0;
+        }
+
+        long headerEnd = LengthPrefixBytes + (long)headerLength;
+        if (headerEnd > bytes.Length)
+        {
+            return headerEnd;
+        }
+
+        string header = System.Text.Encoding.UTF8.GetString(bytes[LengthPrefixBytes..(int)headerEnd]);
+        long dataEnd = 0;
+        foreach (System.Text.RegularExpressions.Match m in DataOffsets().Matches(header))
+        {
+            if (long.TryParse(m.Groups[1].ValueSpan, System.Globalization.CultureInfo.InvariantCulture, out long end))
+            {
+                dataEnd = Math.Max(dataEnd, end);
+            }
+        }
+
+        return headerEnd + dataEnd;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("\"data_offsets\"\\s*:\\s*\\[\\s*\\d+\\s*,\\s*(\\d{1,18})\\s*\\]")]
+    private static partial System.Text.RegularExpressions.Regex DataOffsets();
 
     private static SafeTensorsFile Read(ReadOnlySpan<byte> bytes, string sourceName)
     {
