@@ -220,11 +220,14 @@ public sealed class TrainCliTests : IDisposable
         var start = CliRunner.StartInfo(_dir, new Dictionary<string, string>(),
             "train", "--batch-size", "1000", "--epochs", "1000", "--dataset", "fashion-mnist", "--out", model);
         using var process = Process.Start(start)!;
+        // The run is 1000 epochs long: whatever happens, it must not outlive the test (nor hang CI).
+        using var cleanup = new ProcessTreeKiller(process);
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = new StringBuilder();
         // Wait for the first progress output (the first epoch's line), then signal as a shell's Ctrl-C or kill would.
+        using var firstEpoch = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         string? line;
-        while ((line = await process.StandardOutput.ReadLineAsync()) is not null)
+        while ((line = await process.StandardOutput.ReadLineAsync(firstEpoch.Token)) is not null)
         {
             stdout.AppendLine(line);
             if (line.StartsWith("epoch ", StringComparison.Ordinal))
@@ -261,6 +264,25 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(3, r.ExitCode);
         Assert.Contains("train-images-idx3-ubyte.gz", r.Stderr);
         Assert.Contains("DEEPSCRATCH_DATA", r.Stderr);
+    }
+
+    /// <summary>Kills a started CLI process and its children when the test ends, passed or failed.</summary>
+    private sealed class ProcessTreeKiller(Process process) : IDisposable
+    {
+        public void Dispose()
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+        }
     }
 
     private static double ReadAccuracy(string stdout, string label)
