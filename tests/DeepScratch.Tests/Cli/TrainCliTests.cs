@@ -219,6 +219,11 @@ public sealed class TrainCliTests : IDisposable
         File.WriteAllBytes(model, old);
         var start = CliRunner.StartInfo(_dir, new Dictionary<string, string>(),
             "train", "--batch-size", "1000", "--epochs", "1000", "--dataset", "fashion-mnist", "--out", model);
+        // A job started in the background by a non-interactive shell inherits SIGINT ignored (POSIX), and the runtime
+        // keeps it ignored, as a background job should; CI may run us that way, so give the CLI the default action back.
+        start.ArgumentList.Insert(0, start.FileName);
+        start.ArgumentList.Insert(0, "--default-signal=INT");
+        start.FileName = "env";
         using var process = Process.Start(start)!;
         // The run is 1000 epochs long: whatever happens, it must not outlive the test (nor hang CI).
         using var cleanup = new ProcessTreeKiller(process);
@@ -246,9 +251,9 @@ public sealed class TrainCliTests : IDisposable
             await kill.WaitForExitAsync();
         }
 
-        stdout.Append(await process.StandardOutput.ReadToEndAsync());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token); // throws if the run did not stop
+        stdout.Append(await process.StandardOutput.ReadToEndAsync(timeout.Token)); // throws if the run did not stop
+        await process.WaitForExitAsync(timeout.Token);
         Assert.Equal(exitCode, process.ExitCode);
         Assert.Equal("interrupted: nothing saved (the file at --out is unchanged)", (await stderr).TrimEnd('\n'));
         Assert.DoesNotContain("Saved", stdout.ToString());
