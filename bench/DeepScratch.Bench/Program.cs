@@ -1,27 +1,47 @@
 using System.Globalization;
-using DeepScratch.Data;
-using DeepScratch.Kernels;
-using DeepScratch.Models;
 
 namespace DeepScratch.Bench;
 
 /// <summary>
-/// The compute-engine benchmark: FMA peak, GEMM shapes, MLP inference over the MNIST test set, whole-process eval,
-/// side by side with numpy and PyTorch when Debian's python3-numpy / python3-torch are installed.
-/// Usage: dotnet run --project bench/DeepScratch.Bench -c Release -- [all|peak|gemm|mlp|train|process] [--data DIR]
+/// The compute-engine benchmark: FMA peak, GEMM shapes, MLP and CNN inference over the MNIST test set, training,
+/// whole-process eval, side by side with ONNX Runtime and, when Debian's python3-numpy / python3-torch are installed,
+/// numpy and PyTorch.
+/// Usage: dotnet run --project bench/DeepScratch.Bench -c Release -- [all|peak|gemm|mlp|cnn|train|process] [--data DIR] [--json FILE]
 /// </summary>
 public static class Program
 {
+    private static readonly string[] Parts = ["all", "peak", "gemm", "mlp", "cnn", "train", "process"];
+
     public static int Main(string[] args)
     {
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        string what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
-        int dataIndex = Array.IndexOf(args, "--data");
-        string data = dataIndex >= 0 && dataIndex + 1 < args.Length ? args[dataIndex + 1]
-            : Environment.GetEnvironmentVariable("DEEPSCRATCH_DATA") ?? "../shared/data";
+        string? what = null, data = null, json = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "--data" or "--json")
+            {
+                if (i + 1 >= args.Length)
+                {
+                    return Usage($"{args[i]} needs a value");
+                }
+
+                (args[i] == "--data" ? ref data : ref json) = args[++i];
+            }
+            else if (what is null && Parts.Contains(args[i]))
+            {
+                what = args[i];
+            }
+            else
+            {
+                return Usage($"unknown argument '{args[i]}'");
+            }
+        }
+
+        what ??= "all";
+        data ??= Environment.GetEnvironmentVariable("DEEPSCRATCH_DATA") ?? "../shared/data";
         var report = new Report(data);
-        if (what is "all" or "peak" or "gemm" or "mlp")
+        if (what is "all" or "peak" or "gemm" or "mlp" or "cnn")
         {
             report.Peak();
         }
@@ -36,6 +56,11 @@ public static class Program
             report.Mlp();
         }
 
+        if (what is "all" or "cnn")
+        {
+            report.Cnn();
+        }
+
         if (what is "all" or "train")
         {
             report.Train();
@@ -46,6 +71,24 @@ public static class Program
             report.Process();
         }
 
+        if (json is not null)
+        {
+            BenchRowJson.Write(json, report.Rows);
+            Console.WriteLine($"{report.Rows.Count} rows written to {json}");
+        }
+
+        if (report.Failed)
+        {
+            Console.Error.WriteLine("Some run gave the wrong accuracy (see WRONG RESULT above).");
+            return 1;
+        }
+
         return 0;
+    }
+
+    private static int Usage(string problem)
+    {
+        Console.Error.WriteLine($"DeepScratch.Bench: {problem}. Usage: [{string.Join('|', Parts)}] [--data DIR] [--json FILE]");
+        return 2;
     }
 }

@@ -7,13 +7,43 @@ using DeepScratch.Training.Optimizers;
 
 namespace DeepScratch.Bench;
 
-/// <summary>Runs each workload here and, where installed, in numpy and PyTorch, and prints one table row per figure.</summary>
+/// <summary>
+/// Runs each workload here and, where installed, in ONNX Runtime, numpy and PyTorch, prints one table row per figure
+/// and keeps every figure as a <see cref="BenchRow"/> for <c>--json</c>.
+/// </summary>
 internal sealed class Report(string data)
 {
     private const string Python = "/usr/bin/python3";
+    private const int TorchThreads = 2; // bench_python.py and bench_train_torch.py call torch.set_num_threads(2)
     private static readonly string Script = Path.Combine(FindRoot(), "bench", "reference", "bench_python.py");
+    private static readonly string TrainScript = Path.Combine(FindRoot(), "bench", "reference", "bench_train_torch.py");
+
+    /// <summary>
+    /// The CNN workloads: the ONNX export, the accuracy every correct implementation gets, the multiply-adds of one
+    /// image, and DeepScratch's predictor — null until the CNNs land; then one line each, e.g.
+    /// <c>data =&gt; new DeepScratchInference(b =&gt; SimpleConvNet.Load(Path.Combine(data, "weights", "params.pkl")).CreatePredictor(b).PredictPixels)</c>.
+    /// Multiply-adds: SimpleConvNet conv 24·24·30·25 + affine 4320·100 + 100·10; DeepConvNet conv 784·16·9, 784·16·144,
+    /// 196·32·144, 256·32·288 (pad 2), 64·64·288, 64·64·576, affine 1024·50 + 50·10.
+    /// </summary>
+    private static readonly (string Workload, string Onnx, double Accuracy, double MultiplyAdds, Func<string, IInference>? DeepScratch)[] Cnns =
+    [
+        ("simple_convnet_inference", "simple_convnet.onnx", 0.9600, 24 * 24 * 30 * 25 + 4320 * 100 + 100 * 10, null),
+        ("deep_convnet_inference", "deep_convnet.onnx", 0.9797,
+            784 * 16 * 9 + 784 * 16 * 144 + 196 * 32 * 144 + 256 * 32 * 288 + 64 * 64 * 288 + 64 * 64 * 576 + 1024 * 50 + 50 * 10, null),
+    ];
+
+    /// <summary>Batch sizes the CNNs are measured at; the table names each implementation's best.</summary>
+    private static readonly int[] CnnBatches = [50, 100, 250, 500, 1000, 2000];
+
     private double _peak1;
     private double _peak2;
+    private bool? _torch;
+
+    /// <summary>Every figure measured so far, in the order printed.</summary>
+    public List<BenchRow> Rows { get; } = [];
+
+    /// <summary>True when a run's accuracy was not the expected one (a wrong feed or a wrong result).</summary>
+    public bool Failed { get; private set; }
 
     public void Peak()
     {
@@ -57,8 +87,8 @@ internal sealed class Report(string data)
             var t = Harness.Measure(() => Kernels.Gemm.Multiply(Transpose.No, Transpose.No, m, n, k, 1f, a, k, b, n, 0f, c, n),
                 runs: (long)m * n * k > 1e9 ? 10 : 30);
             double gflops = 2.0 * m * n * k / (t.BestMs * 1e6);
-            var np = Parse(RunPython("gemm", "numpy", m.ToString(), k.ToString(), n.ToString()));
-            var torch = Parse(RunPython("gemm", "torch", m.ToString(), k.ToString(), n.ToString()));
+            var np = Parse(RunPython("gemm", "numpy", m.ToString(), k.ToString(), n.ToString()))?.Best;
+            var torch = Parse(RunPython("gemm", "torch", m.ToString(), k.ToString(), n.ToString()))?.Best;
             Console.WriteLine($"| {m} x {k} x {n} | {t.BestMs:0.000} | {gflops:0.0} | {100 * gflops / _peak2:0}% | {Fmt(np)} | {Fmt(torch)} | {Ratio(np, t.BestMs)} |");
         }
 
@@ -70,44 +100,116 @@ internal sealed class Report(string data)
         var network = ThreeLayerNet.Load(Path.Combine(data, "weights", "sample_weight.pkl"));
         var set = Mnist.LoadSet(DatasetSplit.Test, new DataStore(data, null));
         const double flops = 2.0 * 10000 * (784 * 50 + 50 * 100 + 100 * 10);
-        Console.WriteLine("| MLP over 10,000 test images | DeepScratch ms | GFLOPS | % of FMA peak | numpy ms | torch ms | vs numpy | vs torch |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        using var ours = new DeepScratchInference(b => network.CreatePredictor(b).PredictPixels);
+        using var ort = OpenOrt("mlp.onnx", 784);
+        if (!HasTorch())
+        {
+            Console.WriteLine("PyTorch MLP rows skipped: python3-torch is not installed (apt-get install -y python3-torch).");
+        }
+
+        Console.WriteLine("| MLP over 10,000 test images | DeepScratch ms | GFLOPS | % of FMA peak | ONNX Runtime ms | numpy ms | torch ms | vs ONNX Runtime | vs numpy | vs torch |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (int batch in new[] { 1, 100, 10000 })
         {
-            var predictor = network.CreatePredictor(batch);
-            var probabilities = new float[10000 * 10];
-            var pixels = set.Images.Pixels;
-            var t = Harness.Measure(() =>
-            {
-                for (int start = 0; start < 10000; start += batch)
-                {
-                    int count = Math.Min(batch, 10000 - start);
-                    predictor.PredictPixels(pixels.AsSpan(start * 784, count * 784), count, probabilities.AsSpan(start * 10, count * 10));
-                }
-            }, runs: batch == 1 ? 10 : 30);
-            long allocated = GC.GetAllocatedBytesForCurrentThread();
-            predictor.PredictPixels(pixels.AsSpan(0, Math.Min(batch, 10000) * 784), batch, probabilities);
-            allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
-            double gflops = flops / (t.BestMs * 1e6);
-            var np = Parse(RunPython("mlp", "numpy", data, batch.ToString()));
-            var torch = batch == 1 ? null : Parse(RunPython("mlp", "torch", data, batch.ToString()));
-            Console.WriteLine($"| batch {batch} (one batch allocates {allocated} B) | {t.BestMs:0.00} | {gflops:0.0} | {100 * gflops / _peak2:0}% | {Fmt(np)} | {Fmt(torch)} | {Ratio(np, t.BestMs)} | {Ratio(torch, t.BestMs)} |");
+            int runs = batch == 1 ? 10 : 30;
+            var (row, allocated) = MeasureInference("mlp_inference", ours, set, batch, 0.9352, runs);
+            double? onnx = ort is null ? null : MeasureInference("mlp_inference", ort, set, batch, 0.9352, runs).Row.BestS * 1000;
+            double gflops = flops / (row.BestS * 1e9);
+            var np = AddPythonRow("mlp_inference", "numpy", Environment.ProcessorCount, batch, RunPython("mlp", "numpy", data, batch.ToString()));
+            var torch = batch == 1 ? null : AddPythonRow("mlp_inference", "PyTorch", TorchThreads, batch, RunPython("mlp", "torch", data, batch.ToString()));
+            double ms = row.BestS * 1000;
+            Console.WriteLine($"| batch {batch} (a pass allocates {allocated} B) | {ms:0.00} | {gflops:0.0} | {100 * gflops / _peak2:0}% | {Fmt(onnx)} | {Fmt(np)} | {Fmt(torch)} | {Ratio(onnx, ms)} | {Ratio(np, ms)} | {Ratio(torch, ms)} |");
         }
 
         Console.WriteLine();
     }
 
-    /// <summary>One training epoch (600 iterations of batch 100 on Fashion-MNIST) of the issue's two networks.</summary>
+    /// <summary>
+    /// SimpleConvNet and DeepConvNet over the 10,000 test images at each of <see cref="CnnBatches"/>: one column per
+    /// implementation, then each one's best batch and, when DeepScratch runs them, its ratio to ONNX Runtime's best.
+    /// </summary>
+    public void Cnn()
+    {
+        var set = Mnist.LoadSet(DatasetSplit.Test, new DataStore(data, null));
+        foreach (var cnn in Cnns)
+        {
+            var implementations = new List<IInference>();
+            if (cnn.DeepScratch is { } create)
+            {
+                implementations.Add(create(data));
+            }
+            else
+            {
+                Console.WriteLine($"{cnn.Workload}: DeepScratch row skipped (the network is not in the library yet).");
+            }
+
+            if (OpenOrt(cnn.Onnx, 1, 28, 28) is { } ort)
+            {
+                implementations.Add(ort);
+            }
+
+            if (implementations.Count == 0)
+            {
+                continue;
+            }
+
+            double flops = 2.0 * set.Count * cnn.MultiplyAdds;
+            Console.WriteLine($"| {cnn.Workload}, 10,000 test images ({flops / 1e9:0.0} GFLOP) | {string.Join(" | ", implementations.Select(i => $"{i.Implementation} ms (GFLOPS)"))} |");
+            Console.WriteLine($"| --- |{string.Concat(implementations.Select(_ => " ---: |"))}");
+            var best = new BenchRow?[implementations.Count];
+            foreach (int batch in CnnBatches)
+            {
+                var cells = new List<string>();
+                for (int i = 0; i < implementations.Count; i++)
+                {
+                    // A DeepConvNet pass takes about a second: fewer repetitions than the MLP's, still a median of 5.
+                    var row = MeasureInference(cnn.Workload, implementations[i], set, batch, cnn.Accuracy, runs: 5, warmup: 1, minSeconds: 0).Row;
+                    cells.Add($"{row.BestS * 1000:0.0} ({flops / (row.BestS * 1e9):0})");
+                    if (best[i] is null || row.BestS < best[i]!.BestS)
+                    {
+                        best[i] = row;
+                    }
+                }
+
+                Console.WriteLine($"| batch {batch} | {string.Join(" | ", cells)} |");
+            }
+
+            for (int i = 0; i < implementations.Count; i++)
+            {
+                Console.WriteLine($"{implementations[i].Implementation} best: {best[i]!.BestS * 1000:0.0} ms at batch {best[i]!.Batch} ({flops / (best[i]!.BestS * 1e9):0} GFLOPS, {100 * flops / (best[i]!.BestS * 1e9) / _peak2:0}% of FMA peak)");
+            }
+
+            int ours = implementations.FindIndex(i => i.Implementation == "DeepScratch");
+            int theirs = implementations.FindIndex(i => i.Implementation == "OnnxRuntime");
+            if (ours >= 0 && theirs >= 0)
+            {
+                Console.WriteLine($"DeepScratch vs ONNX Runtime, each at its best batch: {best[theirs]!.BestS / best[ours]!.BestS:0.00}x");
+            }
+
+            foreach (var implementation in implementations)
+            {
+                implementation.Dispose();
+            }
+
+            Console.WriteLine();
+        }
+    }
+
+    /// <summary>
+    /// Training on Fashion-MNIST: one epoch (600 iterations of batch 100) of the two dense networks, and PyTorch's
+    /// figures for the CNN workloads (100 SimpleConvNet iterations, one DeepConvNet epoch), which DeepScratch joins
+    /// when its CNNs train.
+    /// </summary>
     public void Train()
     {
         var store = new DataStore(data, null);
         var (x, t) = Mnist.Load(DatasetSplit.Train, store: store, kind: DatasetKind.FashionMnist);
         var small = (x.Rows(0, 100), t.Rows(0, 100));
-        Console.WriteLine("| one training epoch, Fashion-MNIST, 600 x batch 100 | DeepScratch ms | torch ms | vs torch |");
+        Console.WriteLine("| training, Fashion-MNIST, batch 100 | DeepScratch ms | torch ms | vs torch |");
         Console.WriteLine("| --- | ---: | ---: | ---: |");
         foreach (string kind in new[] { "two-layer", "multi-layer" })
         {
-            double best = double.MaxValue;
+            var times = new List<double>();
             for (int run = 0; run < 4; run++)
             {
                 INetwork network = kind == "two-layer"
@@ -117,12 +219,27 @@ internal sealed class Report(string data)
                 var history = new Trainer(network, optimizer, new TrainerOptions(100, 1, Seed: run)).Fit(x, t, small.Item1, small.Item2);
                 if (run > 0)
                 {
-                    best = Math.Min(best, history.EpochTimes[0].TotalMilliseconds); // run 0 warms the JIT
+                    times.Add(history.EpochTimes[0].TotalMilliseconds); // run 0 warms the JIT
                 }
             }
 
-            var torch = Parse(RunPython(Path.Combine(FindRoot(), "bench", "reference", "bench_train_torch.py"), kind, Catalog.FashionSystemFolder));
-            Console.WriteLine($"| {(kind == "two-layer" ? "TwoLayerNet 784-50-10, SGD" : "MultiLayerNetExtend 784-100x4-10, BatchNorm, Adam")} | {best:0.0} | {Fmt(torch)} | {Ratio(torch, best)} |");
+            times.Sort();
+            string workload = kind == "two-layer" ? "two_layer_train_epoch" : "multi_layer_extend_train_epoch";
+            Rows.Add(new BenchRow(workload, "DeepScratch", Environment.ProcessorCount, 100, times[0] / 1000, times[times.Count / 2] / 1000, null));
+            var torch = AddPythonRow(workload, "PyTorch", TorchThreads, 100, RunTorchTraining(kind));
+            string name = kind == "two-layer" ? "TwoLayerNet 784-50-10, SGD, one epoch" : "MultiLayerNetExtend 784-100x4-10, BatchNorm, Adam, one epoch";
+            Console.WriteLine($"| {name} | {times[0]:0.0} | {Fmt(torch)} | {Ratio(torch, times[0])} |");
+        }
+
+        // DeepScratch's CNN training rows join here (same shape as the loop above) when the library trains CNNs.
+        foreach (var (kind, workload, name) in new[]
+        {
+            ("simple-cnn", "simple_convnet_train_100it", "SimpleConvNet, Adam, 100 iterations"),
+            ("deep-cnn", "deep_convnet_train_epoch", "DeepConvNet, Adam, Dropout, one epoch"),
+        })
+        {
+            var torch = AddPythonRow(workload, "PyTorch", TorchThreads, 100, RunTorchTraining(kind));
+            Console.WriteLine($"| {name} | - | {Fmt(torch)} | - |");
         }
 
         Console.WriteLine();
@@ -145,6 +262,83 @@ internal sealed class Report(string data)
         Console.WriteLine($"| python3 book script (numpy) | {python.WallMs:0.0} | {python.RssMiB:0.0} |");
         Console.WriteLine($"Ratio: deepscratch takes {ours.WallMs / python.WallMs:0.00} of python's wall time, {ours.RssMiB / python.RssMiB:0.00} of its peak memory.");
     }
+
+    /// <summary>
+    /// Times <paramref name="implementation"/> over the test set at <paramref name="batch"/>, checks the accuracy of
+    /// its scores (argmax against the labels) and records the row; also returns the bytes one further pass allocates.
+    /// </summary>
+    private (BenchRow Row, long Allocated) MeasureInference(
+        string workload, IInference implementation, MnistSet set, int batch, double expected, int runs, int warmup = 3, double minSeconds = 0.5)
+    {
+        using var pass = implementation.Prepare(set, batch);
+        var scores = new float[set.Count * 10];
+        var t = Harness.Measure(() => pass.Run(scores), warmup, runs, minSeconds);
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        pass.Run(scores);
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        int correct = 0;
+        for (int i = 0; i < set.Count; i++)
+        {
+            var row = scores.AsSpan(i * 10, 10);
+            int predicted = 0;
+            for (int j = 1; j < 10; j++)
+            {
+                predicted = row[j] > row[predicted] ? j : predicted;
+            }
+
+            correct += predicted == set.Labels[i] ? 1 : 0;
+        }
+
+        double accuracy = (double)correct / set.Count;
+        if (correct != (int)Math.Round(expected * set.Count))
+        {
+            Console.Error.WriteLine($"WRONG RESULT: {implementation.Implementation} {workload} batch {batch} gets accuracy {accuracy:0.0000}, expected {expected:0.0000}");
+            Failed = true;
+        }
+
+        var result = new BenchRow(workload, implementation.Implementation, implementation.Threads, batch, t.BestMs / 1000, t.MedianMs / 1000, accuracy);
+        Rows.Add(result);
+        return (result, allocated);
+    }
+
+    /// <summary>ONNX Runtime on <c>DATA/onnx/<paramref name="file"/></c>, or null (saying so) when the export is missing.</summary>
+    private OrtInference? OpenOrt(string file, params long[] imageShape)
+    {
+        string path = Path.Combine(data, "onnx", file);
+        if (!File.Exists(path))
+        {
+            Console.WriteLine($"ONNX Runtime row skipped: {path} is missing.");
+            return null;
+        }
+
+        return new OrtInference(path, imageShape);
+    }
+
+    /// <summary>Records a numpy/PyTorch figure ("best_ms median_ms" from the scripts); returns its best ms, or null when it did not run.</summary>
+    private double? AddPythonRow(string workload, string implementation, int threads, int batch, string? output)
+    {
+        if (Parse(output) is not { } figure)
+        {
+            return null;
+        }
+
+        Rows.Add(new BenchRow(workload, implementation, threads, batch, figure.Best / 1000, figure.Median / 1000, null));
+        return figure.Best;
+    }
+
+    /// <summary>bench_train_torch.py's "best_ms median_ms" for one kind, or null (saying why) without PyTorch.</summary>
+    private string? RunTorchTraining(string kind)
+    {
+        if (!HasTorch())
+        {
+            Console.WriteLine($"PyTorch {kind} row skipped: python3-torch is not installed (apt-get install -y python3-torch).");
+            return null;
+        }
+
+        return RunPython(TrainScript, kind, Catalog.FashionSystemFolder);
+    }
+
+    private bool HasTorch() => _torch ??= RunPython("-c", "import torch") is not null;
 
     private static (double WallMs, double RssMiB) TimeProcess(string program, string[] args)
     {
@@ -184,7 +378,7 @@ internal sealed class Report(string data)
         }
 
         var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (!args[0].EndsWith(".py", StringComparison.Ordinal))
+        if (!args[0].EndsWith(".py", StringComparison.Ordinal) && args[0] != "-c")
         {
             start.ArgumentList.Add(Script);
         }
@@ -204,7 +398,16 @@ internal sealed class Report(string data)
         return p.ExitCode == 0 ? output.Trim() : null;
     }
 
-    private static double? Parse(string? line) => line is null ? null : double.Parse(line.Split(' ')[0]);
+    private static (double Best, double Median)? Parse(string? line)
+    {
+        if (string.IsNullOrEmpty(line))
+        {
+            return null;
+        }
+
+        string[] parts = line.Split(' ');
+        return (double.Parse(parts[0]), double.Parse(parts[^1]));
+    }
 
     private static string Fmt(double? ms) => ms is double v ? v.ToString("0.00") : "-";
 
