@@ -17,6 +17,9 @@ public enum DivergenceSign
 
     /// <summary>A parameter's magnitude exceeded <see cref="DivergenceDetector.MaxParameter"/>.</summary>
     HugeParameter,
+
+    /// <summary>The run ended at chance accuracy after its loss had risen far above its start.</summary>
+    EndedAtChance,
 }
 
 /// <summary>What most likely made a run diverge, so the advice can name the setting to change.</summary>
@@ -27,6 +30,9 @@ public enum DivergenceCause
 
     /// <summary>The untrained network was already broken (loss far above ln(classes), or huge weights): the initial weights are too large.</summary>
     InitialWeights,
+
+    /// <summary>The weight-decay term dwarfed the data loss from the start (λ·ΣW²/2 over 1000 times it): λ is too large.</summary>
+    WeightDecay,
 }
 
 /// <summary>
@@ -71,6 +77,7 @@ public sealed class TrainingDivergedException : Exception
     private static string GenericAdvice(DivergenceCause cause) => cause switch
     {
         DivergenceCause.InitialWeights => "The initial weights are too large: start from smaller ones (He or Xavier initialisation, or a standard deviation such as 0.01).",
+        DivergenceCause.WeightDecay => "The weight-decay term dominates the loss: lower the weight decay (the book uses 0.1).",
         _ => "The learning rate is too large: lower it (try 10 times smaller).",
     };
 }
