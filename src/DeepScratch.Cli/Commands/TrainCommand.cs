@@ -174,6 +174,11 @@ internal static class TrainCommand
     {
         var inv = CultureInfo.InvariantCulture;
         string lr = optimizer.LearningRate.ToString("R", inv);
+        if (e.Cause == DivergenceCause.WeightDecay)
+        {
+            return string.Create(inv, $"The weight-decay term dominates the loss (--weight-decay {s.WeightDecay:G3}; λ·ΣW²/2 is over 1000 times the data loss before training): lower it, e.g. --weight-decay 0.1 (the book's).");
+        }
+
         return e.Cause == DivergenceCause.InitialWeights
             ? $"The initial weights are too large ({(s.Init is null ? InitText(s) : $"--init {s.Init}")}): use a smaller --init, such as "
               + (s.Model == NetworkFactory.TwoLayer ? $"{NetworkFactory.DefaultInit(NetworkFactory.TwoLayer)} (the book's)" : "he or xavier") + "."
@@ -233,6 +238,18 @@ internal static class TrainCommand
         // check is on the double, which its tests pin (double.Epsilon is accepted there).
         if (s.LearningRate is double lr && !((float)lr > 0 && float.IsFinite((float)lr)))
         {
+            if (lr > 0 && (float)lr == 0)
+            {
+                throw new UserError(string.Create(CultureInfo.InvariantCulture,
+                    $"--lr {lr:G4} rounds to 0 in float32, the precision training uses (the smallest positive float32 is 1.4e-45): give a larger learning rate, such as 0.01."));
+            }
+
+            if (double.IsFinite(lr) && lr > 0)
+            {
+                throw new UserError(string.Create(CultureInfo.InvariantCulture,
+                    $"--lr {lr:G4} is beyond float32, the precision training uses (the largest is 3.4e+38): give a learning rate such as 0.01."));
+            }
+
             throw new UserError($"--lr must be a positive number; got {lr.ToString(CultureInfo.InvariantCulture)}.");
         }
 

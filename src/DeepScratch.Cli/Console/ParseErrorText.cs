@@ -118,6 +118,12 @@ internal static partial class ParseErrorText
         };
     }
 
+    /// <summary>
+    /// The smallest value the command accepts for a whole-number option: counts start at 1 (the commands refuse less),
+    /// anything else (a seed) may be any int.
+    /// </summary>
+    private static long SmallestAllowed(string name) => name is "--batch-size" or "--epochs" or "--iterations" ? 1 : int.MinValue;
+
     /// <summary>The line for <paramref name="given"/> that is not a value of <paramref name="valueType"/>, else null.</summary>
     private static string? ExplainValue(string name, Type valueType, string given)
     {
@@ -126,7 +132,7 @@ internal static partial class ParseErrorText
         if (type == typeof(int) && !int.TryParse(given, NumberStyles.Integer, inv, out _))
         {
             return BigIntegerLike().IsMatch(given.Trim())
-                ? $"{name} needs a whole number from {int.MinValue} to {int.MaxValue}; got '{given}'"
+                ? $"{name} needs a whole number from {SmallestAllowed(name)} to {int.MaxValue}; got '{given}'"
                 : $"{name} needs a whole number; got '{given}'";
         }
 

@@ -8,4 +8,7 @@ public enum DivergenceCause
 
     /// <summary>The untrained network was already broken (loss far above ln(classes), or huge weights): the initial weights are too large.</summary>
     InitialWeights,
+
+    /// <summary>The weight-decay term dwarfed the data loss from the start (λ·ΣW²/2 over 1000 times it): λ is too large.</summary>
+    WeightDecay,
 }

@@ -14,14 +14,20 @@ namespace DeepScratch.Training;
 /// <item>a loss that is NaN or infinite;</item>
 /// <item>the loss at the cap: the last <see cref="CapWindow"/> losses all at least <see cref="CapFraction"/> × 16.118;</item>
 /// <item>the loss far above its start: the mean of the last <see cref="Window"/> losses above <see cref="RiseFactor"/> × ln C
-/// (ln C is the loss of a uniform guess, where an untrained network starts: 3 × ln 10 = 6.91); a run shorter than the
+/// (ln C is the loss of a uniform guess, where an untrained network starts: 2 × ln 10 = 4.61); a run shorter than the
 /// window is judged on the mean of all its losses when it ends;</item>
 /// <item>a parameter that is NaN, infinite or larger in magnitude than <see cref="MaxParameter"/>, checked before the first
-/// update and after every update.</item>
+/// update and after every update;</item>
+/// <item>a run that ends at chance after its loss rose above its start: the final training accuracy at most
+/// <see cref="ChanceFactor"/> × the share of the commonest class (0.15 for Fashion-MNIST), and some window mean (of
+/// <see cref="Window"/> losses, or all of a shorter run) at least <see cref="PeakRise"/> × ln C above the first loss
+/// (checked by <see cref="Finish(int, double, double)"/>).</item>
 /// </list>
 /// The likely cause is <see cref="DivergenceCause.InitialWeights"/> when the untrained network already breaks the
 /// rule (its first loss, measured before any update, trips rule 1 or is above the thresholds of rules 2 or 3, or
-/// rule 4 fires before the first update), otherwise <see cref="DivergenceCause.LearningRate"/>.
+/// rule 4 fires before the first update), else <see cref="DivergenceCause.WeightDecay"/> when the weight-decay term of
+/// the first loss is over <see cref="DecayDominance"/> times its data loss (the decay step itself overshoots), otherwise
+/// <see cref="DivergenceCause.LearningRate"/>.
 /// </summary>
 /// <remarks>
 /// The thresholds leave a wide margin for healthy runs: the book's recipes start near ln C and fall, a slow start
@@ -34,7 +40,16 @@ public sealed class DivergenceDetector
     public const int Window = 50;
 
     /// <summary>The window mean must exceed this multiple of ln(classes) to count as diverged.</summary>
-    public const double RiseFactor = 3;
+    public const double RiseFactor = 2;
+
+    /// <summary>Rule 5: a window mean this multiple of ln(classes) above the first loss counts as "rose above its start".</summary>
+    public const double PeakRise = 0.5;
+
+    /// <summary>Rule 5: a final training accuracy at most this multiple of the commonest class's share counts as chance.</summary>
+    public const double ChanceFactor = 1.5;
+
+    /// <summary>The weight-decay term is blamed when, before any update, it exceeds the data loss this many times.</summary>
+    public const double DecayDominance = 1000;
 
     /// <summary>Consecutive iterations at the cap that count as diverged.</summary>
     public const int CapWindow = 10;
@@ -52,6 +67,9 @@ public sealed class DivergenceDetector
     private int _count;
     private int _atCap;
     private bool _startBroken;
+    private bool _decayDominates;
+    private double _firstLoss = double.NaN;
+    private double _peakMean = double.NegativeInfinity;
 
     /// <summary>A detector for a classifier with <paramref name="classes"/> outputs.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is below 2.</exception>
@@ -72,11 +90,22 @@ public sealed class DivergenceDetector
     /// Records the loss of iteration <paramref name="iteration"/> (from 1), computed before that iteration's update.
     /// </summary>
     /// <exception cref="TrainingDivergedException">The loss trips rule 1, 2 or 3.</exception>
-    public void ObserveLoss(int iteration, double loss)
+    public void ObserveLoss(int iteration, double loss) => ObserveLoss(iteration, loss, loss);
+
+    /// <summary>
+    /// Records the data loss <paramref name="loss"/> of iteration <paramref name="iteration"/> (from 1) and the loss
+    /// with the weight-decay term, <paramref name="lossWithDecay"/>, whose share of the first loss decides whether
+    /// the advice names the weight decay.
+    /// </summary>
+    /// <exception cref="TrainingDivergedException">The loss trips rule 1, 2 or 3.</exception>
+    public void ObserveLoss(int iteration, double loss, double lossWithDecay)
     {
-        if (_count == 0 && (!double.IsFinite(loss) || loss > RiseThreshold || loss >= CapFraction * LossCap))
+        if (_count == 0)
         {
-            _startBroken = true;
+            _firstLoss = loss;
+            _startBroken = !double.IsFinite(loss) || loss > RiseThreshold || loss >= CapFraction * LossCap;
+            double decay = lossWithDecay - loss;
+            _decayDominates = double.IsFinite(loss) && !(decay <= DecayDominance * loss);
         }
 
         if (!double.IsFinite(loss))
@@ -160,6 +189,25 @@ public sealed class DivergenceDetector
         }
     }
 
+    /// <summary>
+    /// Ends the run as <see cref="Finish(int)"/> does, then applies rule 5: a final training accuracy
+    /// <paramref name="trainAccuracy"/> at chance (at most <see cref="ChanceFactor"/> × <paramref name="commonestShare"/>,
+    /// the share of the commonest class in the training labels) after a window mean rose <see cref="PeakRise"/> × ln C
+    /// above the first loss.
+    /// </summary>
+    /// <exception cref="TrainingDivergedException">Rule 3 or 5 holds.</exception>
+    public void Finish(int iteration, double trainAccuracy, double commonestShare)
+    {
+        Finish(iteration);
+        double rise = _peakMean - _firstLoss;
+        if (trainAccuracy <= ChanceFactor * commonestShare && rise >= PeakRise * Math.Log(Classes))
+        {
+            throw Diverged(DivergenceSign.EndedAtChance, iteration, string.Create(CultureInfo.InvariantCulture,
+                $"training diverged: it ended at chance (training accuracy {trainAccuracy:0.0000}; the commonest class alone gives "
+                + $"{commonestShare:0.0000}) after its mean loss over {Math.Min(_count, Window)} iterations rose to {_peakMean:0.000}, far above its start {_firstLoss:0.000}."));
+        }
+    }
+
     private void CheckMean(int iteration, int n)
     {
         // The last n losses of the ring (n <= Window); summed afresh so no rounding accumulates over a long run.
@@ -170,6 +218,7 @@ public sealed class DivergenceDetector
         }
 
         double mean = sum / n;
+        _peakMean = Math.Max(_peakMean, mean);
         if (mean > RiseThreshold)
         {
             throw Diverged(DivergenceSign.LossFarAboveStart, iteration, string.Create(CultureInfo.InvariantCulture,
@@ -179,7 +228,9 @@ public sealed class DivergenceDetector
     }
 
     private TrainingDivergedException Diverged(DivergenceSign sign, int iteration, string diagnosis) =>
-        new(diagnosis, sign, _startBroken ? DivergenceCause.InitialWeights : DivergenceCause.LearningRate, iteration);
+        new(diagnosis, sign,
+            _startBroken ? DivergenceCause.InitialWeights : _decayDominates ? DivergenceCause.WeightDecay : DivergenceCause.LearningRate,
+            iteration);
 
     private static string Format(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 }

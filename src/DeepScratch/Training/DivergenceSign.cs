@@ -17,4 +17,7 @@ public enum DivergenceSign
 
     /// <summary>A parameter's magnitude exceeded <see cref="DivergenceDetector.MaxParameter"/>.</summary>
     HugeParameter,
+
+    /// <summary>The run ended at chance accuracy after its loss had risen far above its start.</summary>
+    EndedAtChance,
 }

@@ -82,7 +82,7 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
             double loss = network.Gradient(xBatch, tBatch);
             // Judged on the data loss: the weight-decay term alone can exceed the cross-entropy's cap.
             double dataLoss = double.IsFinite(loss) ? network.LastDataLoss : loss;
-            detector.ObserveLoss(iteration, dataLoss);
+            detector.ObserveLoss(iteration, dataLoss, loss);
             optimizer.Update(network.Parameters);
             detector.CheckParameters(iteration, network.Parameters);
             epochClock.Stop();
@@ -95,14 +95,15 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
                 continue;
             }
 
-            if (iteration == total)
-            {
-                detector.Finish(iteration);
-            }
-
             history.EpochTimes.Add(epochClock.Elapsed);
             epochClock.Reset();
             double trainAccuracy = network.Accuracy(xTrain, tTrain);
+            if (iteration == total)
+            {
+                // The last check needs the final accuracy: a run at chance after its loss rose has diverged.
+                detector.Finish(iteration, trainAccuracy, CommonestShare(tTrain));
+            }
+
             double testAccuracy = network.Accuracy(xTest, tTest);
             history.AccuracyIterations.Add(iteration);
             history.TrainAccuracy.Add(trainAccuracy);
@@ -129,6 +130,22 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
 
         float largest = labels.Length == 0 ? 0 : System.Numerics.Tensors.TensorPrimitives.Max(labels.Span);
         return Math.Max((int)largest + 1, 2);
+    }
+
+    /// <summary>The share of the commonest class among <paramref name="labels"/> (class indices (N,) or one-hot (N, C)): the accuracy of always guessing it.</summary>
+    private static double CommonestShare(Tensor labels)
+    {
+        var counts = new Dictionary<int, int>();
+        var span = labels.Span;
+        int n = labels.Dim(0);
+        int width = labels.Rank == 2 ? labels.Dim(1) : 1;
+        for (int i = 0; i < n; i++)
+        {
+            int label = width == 1 ? (int)span[i] : System.Numerics.Tensors.TensorPrimitives.IndexOfMax(span.Slice(i * width, width));
+            counts[label] = counts.GetValueOrDefault(label) + 1;
+        }
+
+        return n == 0 ? 0 : (double)counts.Values.Max() / n;
     }
 
     /// <summary>Copies the rows named by <paramref name="rows"/> into <paramref name="destination"/>'s rows, in order.</summary>

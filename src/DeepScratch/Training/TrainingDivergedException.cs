@@ -42,6 +42,7 @@ public sealed class TrainingDivergedException : Exception
     private static string GenericAdvice(DivergenceCause cause) => cause switch
     {
         DivergenceCause.InitialWeights => "The initial weights are too large: start from smaller ones (He or Xavier initialisation, or a standard deviation such as 0.01).",
+        DivergenceCause.WeightDecay => "The weight-decay term dominates the loss: lower the weight decay (the book uses 0.1).",
         _ => "The learning rate is too large: lower it (try 10 times smaller).",
     };
 }

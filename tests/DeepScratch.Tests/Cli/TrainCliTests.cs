@@ -121,6 +121,19 @@ public sealed class TrainCliTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_dir, "x.safetensors")));
     }
 
+    [Theory]
+    [InlineData("deepscratch: error: --lr 1E-300 rounds to 0 in float32, the precision training uses (the smallest positive float32 is 1.4e-45): give a larger learning rate, such as 0.01.", "--lr", "1e-300")]
+    [InlineData("deepscratch: error: --lr 1E+39 is beyond float32, the precision training uses (the largest is 3.4e+38): give a learning rate such as 0.01.", "--lr", "1e39")]
+    [InlineData("deepscratch: error: --batch-size needs a whole number from 1 to 2147483647; got '99999999999' (see 'deepscratch train --help').", "--batch-size", "99999999999")]
+    [InlineData("deepscratch: error: --iterations needs a whole number from 1 to 2147483647; got '99999999999' (see 'deepscratch train --help').", "--iterations", "99999999999")]
+    [InlineData("deepscratch: error: --seed needs a whole number from -2147483648 to 2147483647; got '99999999999' (see 'deepscratch train --help').", "--seed", "99999999999")]
+    public void Numbers_out_of_range_name_the_real_range(string expected, params string[] options)
+    {
+        var r = CliRunner.Run(_dir, ["train", "--dataset", "fashion-mnist", "--out", Path.Combine(_dir, "x.safetensors"), .. options]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal(expected, Assert.Single(r.StderrLines));
+    }
+
     [Fact]
     public void Out_and_plot_naming_the_same_file_is_refused()
     {

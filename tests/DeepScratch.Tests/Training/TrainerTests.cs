@@ -73,6 +73,18 @@ public class TrainerTests
     }
 
     [Fact]
+    public void A_huge_weight_decay_stops_the_trainer_and_is_named()
+    {
+        // λ = 1e30: SGD's step W -= lr λ W multiplies every weight by about -1e28 at once.
+        var (x, t) = Blobs(200);
+        var network = new MultiLayerNet(4, [8, 8], 2, "relu", "0.1", weightDecayLambda: 1e30, seed: 1);
+        var e = Assert.Throws<TrainingDivergedException>(() =>
+            new Trainer(network, new Sgd(0.01), new TrainerOptions(BatchSize: 20, Iterations: 100)).Fit(x, t, x, t));
+        Assert.Equal(DivergenceCause.WeightDecay, e.Cause);
+        Assert.Equal(1, e.Iteration);
+    }
+
+    [Fact]
     public void A_weight_decay_term_above_the_cap_is_not_divergence()
     {
         // λ = 100 with std-0.1 weights (112 of them): 0.5 λ ΣW² starts near 0.5 × 100 × 1.12 = 56, far above the
