@@ -35,7 +35,7 @@ public sealed partial class Tensor
     /// <summary>Negates every element.</summary>
     public static Tensor operator -(Tensor a)
     {
-        var result = new Tensor(a._shape);
+        var result = Tensor.Zeros(a._shape);
         TensorPrimitives.Negate(a.Span, result.Span);
         return result;
     }
@@ -82,7 +82,7 @@ public sealed partial class Tensor
                 $"Cannot {operation} tensors of shapes {a.ShapeString} and {b.ShapeString} element-wise: shapes must be equal (use AddRowVector for a bias row).");
         }
 
-        var result = new Tensor(a._shape);
+        var result = Tensor.Zeros(a._shape);
         op(a.Span, b.Span, result.Span);
         return result;
     }
@@ -90,7 +90,7 @@ public sealed partial class Tensor
     private static Tensor Map(Tensor a, float s, SpanScalar op)
     {
         ArgumentNullException.ThrowIfNull(a);
-        var result = new Tensor(a._shape);
+        var result = Tensor.Zeros(a._shape);
         op(a.Span, s, result.Span);
         return result;
     }

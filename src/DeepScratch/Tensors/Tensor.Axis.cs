@@ -13,7 +13,7 @@ public sealed partial class Tensor
     public Tensor SumAxis0()
     {
         RequireRank(1, "SumAxis0");
-        var result = new Tensor(_shape[1..]);
+        var result = Tensor.Zeros(_shape[1..]);
         SumAxis0(result);
         return result;
     }
@@ -79,7 +79,7 @@ public sealed partial class Tensor
                 nameof(row));
         }
 
-        var result = new Tensor(_shape);
+        var result = Tensor.Zeros(_shape);
         var src = Span;
         var dst = result.Span;
         var r = row.Span;
