@@ -55,21 +55,14 @@ public sealed partial class Tensor
     public void AddRowVectorInPlace(Tensor bias)
     {
         ArgumentNullException.ThrowIfNull(bias);
-        int cols = Rank == 0 ? 1 : _shape[^1];
-        if (bias.Rank != 1 || bias.Length != cols)
+        if (!FitsRows(bias, out int cols))
         {
             throw new ArgumentException(
                 $"Cannot add a bias of shape {bias.ShapeString} to the rows of a tensor of shape {ShapeString}: the bias needs shape ({cols},).",
                 nameof(bias));
         }
 
-        var span = Span;
-        var b = bias.Span;
-        for (int start = 0; start < span.Length; start += cols)
-        {
-            var row = span.Slice(start, cols);
-            TensorPrimitives.Add(row, b, row);
-        }
+        ApplyToRows(bias, TensorPrimitives.Add, this);
     }
 
     private static Tensor Zip(Tensor a, Tensor b, string operation, SpanBinary op)
