@@ -33,7 +33,7 @@ public sealed record MnistSet(IdxImages Images, byte[] Labels)
             return new Tensor(Array.ConvertAll(Labels, b => (float)b), Labels.Length);
         }
 
-        var result = new Tensor(Labels.Length, Mnist.Classes);
+        var result = Tensor.Zeros(Labels.Length, Mnist.Classes);
         var span = result.Span;
         for (int i = 0; i < Labels.Length; i++)
         {

@@ -10,7 +10,7 @@ public static partial class Activations
     private static Tensor Apply(Tensor x, SpanKernel kernel)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var y = new Tensor(x.Shape.ToArray());
+        var y = Tensor.Zeros(x.Shape.ToArray());
         kernel(x.Span, y.Span);
         return y;
     }

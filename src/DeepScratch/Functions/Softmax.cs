@@ -17,7 +17,7 @@ public static partial class Activations
             throw new ArgumentException($"Softmax needs a non-empty last axis; got shape {x.ShapeString}.", nameof(x));
         }
 
-        var y = new Tensor(x.Shape.ToArray());
+        var y = Tensor.Zeros(x.Shape.ToArray());
         int cols = x.Dim(-1);
         for (int start = 0; start < x.Length; start += cols)
         {

@@ -42,8 +42,8 @@ public sealed class BatchNormalization : ILayer
 
         (Gamma, Beta, Momentum, Epsilon) = (gamma, beta, momentum, epsilon);
         Parameters = [gamma, beta];
-        RunningMean = new Tensor(gamma.Value.Length);
-        RunningVar = new Tensor(gamma.Value.Length);
+        RunningMean = Tensor.Zeros(gamma.Value.Length);
+        RunningVar = Tensor.Zeros(gamma.Value.Length);
     }
 
     /// <summary>The learned scale (D,).</summary>

@@ -44,7 +44,7 @@ public sealed class Dropout : ILayer
             return x * (float)(1 - Ratio);
         }
 
-        var mask = new Tensor(x.Shape.ToArray());
+        var mask = Tensor.Zeros(x.Shape.ToArray());
         var m = mask.Span;
         for (int i = 0; i < m.Length; i++)
         {

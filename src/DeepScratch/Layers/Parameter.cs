@@ -20,7 +20,7 @@ public sealed class Parameter
         Name = name;
         Value = value;
         WeightDecay = weightDecay;
-        Grad = new Tensor(value.Shape.ToArray());
+        Grad = Tensor.Zeros(value.Shape.ToArray());
     }
 
     /// <summary>The book's name for it: W1, b1, gamma1, beta1, ...</summary>

@@ -23,7 +23,7 @@ public sealed class Sigmoid : ILayer
     {
         ArgumentNullException.ThrowIfNull(dout);
         var y = _out ?? throw new InvalidOperationException("Sigmoid: Backward needs a Forward first.");
-        var dx = new Tensor(y.Shape.ToArray());
+        var dx = Tensor.Zeros(y.Shape.ToArray());
         TensorPrimitives.Subtract(1f, y.Span, dx.Span);   // 1 - out
         TensorPrimitives.Multiply(dx.Span, y.Span, dx.Span); // (1 - out)·out
         return dx * dout;

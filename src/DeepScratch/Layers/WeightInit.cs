@@ -55,7 +55,7 @@ public static class WeightInit
     public static Tensor Normal(Random random, double std, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(random);
-        var result = new Tensor(shape);
+        var result = Tensor.Zeros(shape);
         var span = result.Span;
         for (int i = 0; i < span.Length; i += 2)
         {

@@ -134,7 +134,7 @@ public static class Evaluation
             throw new ArgumentException($"{pixels.Length} pixel bytes are not {n} images of {inputs}.", nameof(pixels));
         }
 
-        var probabilities = new Tensor(n, classes);
+        var probabilities = Tensor.Zeros(n, classes);
         var clock = Stopwatch.StartNew();
         for (int start = 0; start < n; start += batchSize)
         {
@@ -175,12 +175,12 @@ public static class Evaluation
         var clock = Stopwatch.StartNew();
         int correct = CountCorrect(x, batchSize, singleInputs, model.Predict, (y, start) => expected.AsSpan(start, y.Dim(0)), (start, y, classes) =>
         {
-            probabilities ??= new Tensor(n, y.Dim(-1));
+            probabilities ??= Tensor.Zeros(n, y.Dim(-1));
             y.Span.CopyTo(probabilities.Span.Slice(start * y.Dim(-1)));
             classes.CopyTo(predicted, start);
         });
         clock.Stop();
-        return new EvaluationResult(correct, predicted, probabilities ?? new Tensor(0, 0), clock.Elapsed);
+        return new EvaluationResult(correct, predicted, probabilities ?? Tensor.Zeros(0, 0), clock.Elapsed);
     }
 
     /// <summary>The true classes of the examples of one batch, given its outputs (N, classes) and its first example's index.</summary>

@@ -120,7 +120,7 @@ public abstract class LayeredNetwork : INetwork
         _parameters = parameters;
         _decayed = parameters.Where(p => p.WeightDecay).ToArray();
         Buffers = buffers;
-        Classes = Forward(new Tensor([1, .. InputShape]), train: false).Dim(-1);
+        Classes = Forward(Tensor.Zeros([1, .. InputShape]), train: false).Dim(-1);
     }
 
     /// <summary>

@@ -57,7 +57,7 @@ public sealed class MultiLayerNet : LayeredNetwork
         for (int i = 1; i < sizes.Length; i++)
         {
             var w = WeightInit.Normal(random, WeightInit.Std(weightInit, sizes[i - 1]), sizes[i - 1], sizes[i]);
-            layers.Add(new Affine(new Parameter($"W{i}", w, weightDecay: true), new Parameter($"b{i}", new Tensor(sizes[i]))));
+            layers.Add(new Affine(new Parameter($"W{i}", w, weightDecay: true), new Parameter($"b{i}", Tensor.Zeros(sizes[i]))));
             if (i == sizes.Length - 1)
             {
                 break;
@@ -65,9 +65,9 @@ public sealed class MultiLayerNet : LayeredNetwork
 
             if (useBatchnorm)
             {
-                var ones = new Tensor(sizes[i]);
+                var ones = Tensor.Zeros(sizes[i]);
                 ones.Span.Fill(1f);
-                var bn = new BatchNormalization(new Parameter($"gamma{i}", ones), new Parameter($"beta{i}", new Tensor(sizes[i])));
+                var bn = new BatchNormalization(new Parameter($"gamma{i}", ones), new Parameter($"beta{i}", Tensor.Zeros(sizes[i])));
                 buffers[$"running_mean{i}"] = bn.RunningMean;
                 buffers[$"running_var{i}"] = bn.RunningVar;
                 layers.Add(bn);

@@ -24,10 +24,10 @@ public sealed class TwoLayerNet : LayeredNetwork
         var random = new Random(seed);
         var affine1 = new Affine(
             new Parameter("W1", WeightInit.Normal(random, weightInitStd, inputSize, hiddenSize), weightDecay: true),
-            new Parameter("b1", new Tensor(hiddenSize)));
+            new Parameter("b1", Tensor.Zeros(hiddenSize)));
         var affine2 = new Affine(
             new Parameter("W2", WeightInit.Normal(random, weightInitStd, hiddenSize, outputSize), weightDecay: true),
-            new Parameter("b2", new Tensor(outputSize)));
+            new Parameter("b2", Tensor.Zeros(outputSize)));
         SetLayers([inputSize], [affine1, new Relu(), affine2], new SoftmaxWithLoss());
         Architecture = new Dictionary<string, string>
         {

@@ -56,7 +56,7 @@ internal static class ArrayDecoder
             values = FortranToRowMajor(values, shape);
         }
 
-        return new NumpyArray("", shape, dtype.Str, fortranOrder, new Tensor(values, shape));
+        return new NumpyArray("", shape, dtype.Str, fortranOrder, Tensor.FromStored(values, shape));
     }
 
     /// <summary>

@@ -191,7 +191,7 @@ public static partial class SafeTensors
         {
             var values = new float[entry.ElementCount];
             entry.DType.ToFloat32(data[(int)entry.Begin..(int)entry.End], values);
-            tensors.Add(entry.Name, new Tensor(values, entry.Shape));
+            tensors.Add(entry.Name, Tensor.FromStored(values, entry.Shape));
         }
 
         return new SafeTensorsFile(tensors.AsReadOnly(), metadata.AsReadOnly())

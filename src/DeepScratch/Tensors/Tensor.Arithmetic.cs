@@ -35,7 +35,7 @@ public sealed partial class Tensor
     /// <summary>Negates every element.</summary>
     public static Tensor operator -(Tensor a)
     {
-        var result = new Tensor(a._shape);
+        var result = Tensor.Zeros(a._shape);
         TensorPrimitives.Negate(a.Span, result.Span);
         return result;
     }
@@ -55,21 +55,14 @@ public sealed partial class Tensor
     public void AddRowVectorInPlace(Tensor bias)
     {
         ArgumentNullException.ThrowIfNull(bias);
-        int cols = Rank == 0 ? 1 : _shape[^1];
-        if (bias.Rank != 1 || bias.Length != cols)
+        if (!FitsRows(bias, out int cols))
         {
             throw new ArgumentException(
                 $"Cannot add a bias of shape {bias.ShapeString} to the rows of a tensor of shape {ShapeString}: the bias needs shape ({cols},).",
                 nameof(bias));
         }
 
-        var span = Span;
-        var b = bias.Span;
-        for (int start = 0; start < span.Length; start += cols)
-        {
-            var row = span.Slice(start, cols);
-            TensorPrimitives.Add(row, b, row);
-        }
+        ApplyToRows(bias, TensorPrimitives.Add, this);
     }
 
     private static Tensor Zip(Tensor a, Tensor b, string operation, SpanBinary op)
@@ -82,7 +75,7 @@ public sealed partial class Tensor
                 $"Cannot {operation} tensors of shapes {a.ShapeString} and {b.ShapeString} element-wise: shapes must be equal (use AddRowVector for a bias row).");
         }
 
-        var result = new Tensor(a._shape);
+        var result = Tensor.Zeros(a._shape);
         op(a.Span, b.Span, result.Span);
         return result;
     }
@@ -90,7 +83,7 @@ public sealed partial class Tensor
     private static Tensor Map(Tensor a, float s, SpanScalar op)
     {
         ArgumentNullException.ThrowIfNull(a);
-        var result = new Tensor(a._shape);
+        var result = Tensor.Zeros(a._shape);
         op(a.Span, s, result.Span);
         return result;
     }

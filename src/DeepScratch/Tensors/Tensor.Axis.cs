@@ -13,7 +13,7 @@ public sealed partial class Tensor
     public Tensor SumAxis0()
     {
         RequireRank(1, "SumAxis0");
-        var result = new Tensor(_shape[1..]);
+        var result = Tensor.Zeros(_shape[1..]);
         SumAxis0(result);
         return result;
     }
@@ -71,23 +71,38 @@ public sealed partial class Tensor
     private Tensor BroadcastRow(Tensor row, string operation, SpanBinary op)
     {
         ArgumentNullException.ThrowIfNull(row);
-        int cols = Rank == 0 ? 1 : _shape[^1];
-        if (row.Rank != 1 || row.Length != cols)
+        if (!FitsRows(row, out int cols))
         {
             throw new ArgumentException(
                 $"Cannot {operation} the rows of a tensor of shape {ShapeString} by a tensor of shape {row.ShapeString}: it needs shape ({cols},).",
                 nameof(row));
         }
 
-        var result = new Tensor(_shape);
+        var result = Tensor.Zeros(_shape);
+        ApplyToRows(row, op, result);
+        return result;
+    }
+
+    /// <summary>Whether <paramref name="row"/> is a (cols,) vector for the last axis, numpy's row broadcast.</summary>
+    private bool FitsRows(Tensor row, out int cols)
+    {
+        cols = Rank == 0 ? 1 : _shape[^1];
+        return row.Rank == 1 && row.Length == cols;
+    }
+
+    /// <summary>
+    /// destination row i = op(this row i, <paramref name="row"/>) after <see cref="FitsRows"/>: the one loop behind
+    /// the bias add and the row-wise subtract, multiply and divide; <paramref name="destination"/> may be this tensor.
+    /// </summary>
+    private void ApplyToRows(Tensor row, SpanBinary op, Tensor destination)
+    {
+        int cols = row.Length;
         var src = Span;
-        var dst = result.Span;
+        var dst = destination.Span;
         var r = row.Span;
         for (int start = 0; start < src.Length; start += cols)
         {
             op(src.Slice(start, cols), r, dst.Slice(start, cols));
         }
-
-        return result;
     }
 }

@@ -39,7 +39,7 @@ public sealed partial class Tensor
             (1, 2) => [n],
             _ => [m],
         };
-        var result = new Tensor(shape);
+        var result = Tensor.Zeros(shape);
         Gemm.Multiply(Transpose.No, Transpose.No, m, n, k, 1f, a.Span, k, b.Span, n, 0f, result.Span, n);
         return result;
     }

@@ -13,7 +13,7 @@ public sealed partial class Tensor
     public static Tensor MatMul(Tensor a, Transpose ta, Tensor b, Transpose tb)
     {
         var (m, n, _) = MatMulDims(a, ta, b, tb);
-        var c = new Tensor(m, n);
+        var c = Tensor.Zeros(m, n);
         MatMul(a, ta, b, tb, c);
         return c;
     }

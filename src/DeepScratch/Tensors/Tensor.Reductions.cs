@@ -54,7 +54,7 @@ public sealed partial class Tensor
     private Tensor ReduceLastAxis(string name, RowReducer reduce)
     {
         var (rows, cols) = LastAxisLayout(name);
-        var result = new Tensor(_shape[..^1]);
+        var result = Tensor.Zeros(_shape[..^1]);
         var src = Span;
         var dst = result.Span;
         for (int i = 0; i < rows; i++)

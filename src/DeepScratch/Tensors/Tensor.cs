@@ -13,27 +13,27 @@ public sealed partial class Tensor
     private readonly int _offset;
     private readonly int[] _shape;
 
-    /// <summary>Creates a tensor of zeros with the given shape.</summary>
-    public Tensor(params int[] shape)
-        : this(new float[CheckedLength(shape)], 0, (int[])shape.Clone())
-    {
-    }
-
-    /// <summary>Wraps <paramref name="data"/> (no copy) as a tensor of the given shape.</summary>
-    /// <exception cref="ArgumentException">The shape does not hold exactly <c>data.Length</c> elements.</exception>
+    /// <summary>
+    /// Wraps <paramref name="data"/> (no copy) as a tensor of <paramref name="shape"/>, which needs at least one
+    /// dimension: <c>new Tensor([2f])</c> would otherwise silently be the 0-d scalar 2, so that is refused and
+    /// <see cref="Scalar"/> names the 0-d tensor instead.
+    /// </summary>
+    /// <exception cref="ArgumentException">The shape is empty (use <see cref="Scalar"/>), has a negative dimension,
+    /// or does not hold exactly <c>data.Length</c> elements.</exception>
     public Tensor(float[] data, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(data);
-        long length = CheckedLength(shape);
-        if (length != data.Length)
+        ArgumentNullException.ThrowIfNull(shape);
+        if (shape.Length == 0)
         {
             throw new ArgumentException(
-                $"Shape {FormatShape(shape)} holds {length} elements but {data.Length} values were given.", nameof(shape));
+                $"No shape was given for {data.Length} value(s); give the shape, e.g. new Tensor(data, {data.Length}), " +
+                "or use Tensor.Scalar(value) for a 0-d tensor.", nameof(shape));
         }
 
         _data = data;
         _offset = 0;
-        _shape = (int[])shape.Clone();
+        _shape = CheckedShape(data, shape);
     }
 
     private Tensor(float[] data, int offset, int[] shape)
@@ -43,7 +43,25 @@ public sealed partial class Tensor
         _shape = shape;
     }
 
-    /// <summary>A 1-D tensor holding a copy of <paramref name="values"/>.</summary>
+    /// <summary>A tensor of zeros of <paramref name="shape"/> (numpy's <c>np.zeros(shape)</c>); no dimensions gives the 0-d zero.</summary>
+    /// <exception cref="ArgumentException">A dimension is negative, or the shape holds more elements than one array can.</exception>
+    public static Tensor Zeros(params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        return new Tensor(new float[CheckedLength(shape)], 0, (int[])shape.Clone());
+    }
+
+    /// <summary>The 0-d tensor (shape <c>()</c>) holding <paramref name="value"/>, numpy's <c>np.array(value)</c>.</summary>
+    public static Tensor Scalar(float value) => new([value], 0, []);
+
+    /// <summary>
+    /// Wraps <paramref name="data"/> (no copy) as a tensor of a shape read from a file, where <c>()</c> is a real 0-d
+    /// array rather than a forgotten shape, so unlike the public constructor it accepts every shape.
+    /// </summary>
+    /// <exception cref="ArgumentException">The shape has a negative dimension or does not hold exactly <c>data.Length</c> elements.</exception>
+    internal static Tensor FromStored(float[] data, int[] shape) => new(data, 0, CheckedShape(data, shape));
+
+    /// <summary>A 1-D tensor of shape <c>(values.Length,)</c> holding a copy of <paramref name="values"/>.</summary>
     public static Tensor FromValues(params float[] values) => new((float[])values.Clone(), values.Length);
 
     /// <summary>A 2-D tensor from equally long rows (copied).</summary>
@@ -51,7 +69,7 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(rows);
         int cols = rows.Length == 0 ? 0 : rows[0].Length;
-        var result = new Tensor(rows.Length, cols);
+        var result = Zeros(rows.Length, cols);
         for (int i = 0; i < rows.Length; i++)
         {
             if (rows[i].Length != cols)
@@ -225,6 +243,20 @@ public sealed partial class Tensor
         }
 
         return flat;
+    }
+
+    /// <summary>A private copy of <paramref name="shape"/> after checking that it holds exactly <c>data.Length</c> elements.</summary>
+    private static int[] CheckedShape(float[] data, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        long length = CheckedLength(shape);
+        if (length != data.Length)
+        {
+            throw new ArgumentException(
+                $"Shape {FormatShape(shape)} holds {length} elements but {data.Length} values were given.", nameof(shape));
+        }
+
+        return (int[])shape.Clone();
     }
 
     private static long CheckedLength(ReadOnlySpan<int> shape)

@@ -25,7 +25,7 @@ public static class NumericalGradient
             throw new ArgumentOutOfRangeException(nameof(h), $"The step h must be a positive number; got {h}.");
         }
 
-        var grad = new Tensor(x.Shape.ToArray());
+        var grad = Tensor.Zeros(x.Shape.ToArray());
         var values = x.Span;
         var g = grad.Span;
         for (int i = 0; i < values.Length; i++)

@@ -61,8 +61,8 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
         detector.CheckParameters(0, network.Parameters);
         var random = new Random(options.Seed);
         var order = Enumerable.Range(0, n).ToArray();
-        var xBatch = new Tensor([batch, .. xTrain.Shape[1..]]);
-        var tBatch = new Tensor([batch, .. tTrain.Shape[1..]]);
+        var xBatch = Tensor.Zeros([batch, .. xTrain.Shape[1..]]);
+        var tBatch = Tensor.Zeros([batch, .. tTrain.Shape[1..]]);
         var clock = Stopwatch.StartNew();
         var epochClock = new Stopwatch();
         int cursor = n; // forces a shuffle before the first batch

@@ -145,7 +145,7 @@ public sealed class DataCliTests : IDisposable
         string model = Path.Combine(_dir, "wide.safetensors");
         SafeTensors.Save(model, new Dictionary<string, Tensor>
         {
-            ["W1"] = new(784, 1), ["b1"] = new(1), ["W2"] = new(1, 1), ["b2"] = new(1), ["W3"] = new(1, classes), ["b3"] = new(b3, classes),
+            ["W1"] = Tensor.Zeros(784, 1), ["b1"] = Tensor.Zeros(1), ["W2"] = Tensor.Zeros(1, 1), ["b2"] = Tensor.Zeros(1), ["W3"] = Tensor.Zeros(1, classes), ["b3"] = new(b3, classes),
         }, new Dictionary<string, string> { ["model"] = "three-layer" });
         string data = Path.Combine(_dir, "data");
         Directory.CreateDirectory(Path.Combine(data, "mnist"));

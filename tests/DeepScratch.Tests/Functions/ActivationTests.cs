@@ -92,7 +92,7 @@ public class ActivationTests
     [Fact]
     public void Softmax_of_an_empty_axis_is_refused()
     {
-        Assert.Throws<ArgumentException>(() => Softmax(new Tensor(2, 0)));
+        Assert.Throws<ArgumentException>(() => Softmax(Tensor.Zeros(2, 0)));
     }
 
     [Fact]

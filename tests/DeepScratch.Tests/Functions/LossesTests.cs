@@ -26,7 +26,7 @@ public class LossesTests
     [Fact]
     public void Cross_entropy_error_takes_a_class_index_for_one_example()
     {
-        var index = new Tensor([2f]); // a scalar label, shape ()
+        var index = Tensor.Scalar(2f); // a scalar label, shape ()
         Assert.Equal(Losses.CrossEntropyError(Y2, T), Losses.CrossEntropyError(Y2, index), 12);
         Assert.Equal(Losses.CrossEntropyError(Y7, T), Losses.CrossEntropyError(Y7, Tensor.FromValues(2)), 12);
     }
@@ -53,14 +53,14 @@ public class LossesTests
     [Fact]
     public void Bad_labels_are_refused_with_a_message_naming_the_problem()
     {
-        var y = new Tensor(2, 10);
+        var y = Tensor.Zeros(2, 10);
         var outOfRange = Assert.Throws<ArgumentException>(() => Losses.CrossEntropyError(y, Tensor.FromValues(1, 10)));
         Assert.Contains("[0, 10)", outOfRange.Message);
         var fractional = Assert.Throws<ArgumentException>(() => Losses.CrossEntropyError(y, Tensor.FromValues(1.5f, 2)));
         Assert.Contains("1.5", fractional.Message);
-        var wrongShape = Assert.Throws<ArgumentException>(() => Losses.CrossEntropyError(y, new Tensor(3)));
+        var wrongShape = Assert.Throws<ArgumentException>(() => Losses.CrossEntropyError(y, Tensor.Zeros(3)));
         Assert.Contains("(2, 10)", wrongShape.Message);
         Assert.Contains("(3,)", wrongShape.Message);
-        Assert.Throws<ArgumentException>(() => Losses.SumSquaredError(y, new Tensor(10, 2)));
+        Assert.Throws<ArgumentException>(() => Losses.SumSquaredError(y, Tensor.Zeros(10, 2)));
     }
 }

@@ -40,7 +40,7 @@ public class ActivationLayerTests
     [Fact]
     public void Backward_before_forward_is_refused()
     {
-        Assert.Throws<InvalidOperationException>(() => new Relu().Backward(new Tensor(1, 1)));
-        Assert.Throws<InvalidOperationException>(() => new Sigmoid().Backward(new Tensor(1, 1)));
+        Assert.Throws<InvalidOperationException>(() => new Relu().Backward(Tensor.Zeros(1, 1)));
+        Assert.Throws<InvalidOperationException>(() => new Sigmoid().Backward(Tensor.Zeros(1, 1)));
     }
 }

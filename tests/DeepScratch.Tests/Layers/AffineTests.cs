@@ -36,7 +36,7 @@ public class AffineTests
         var x = GradientCheck.Random([4, 2, 2, 3], new Random(4), 1);
 
         var y = affine.Forward(x, train: true);
-        var dx = affine.Backward(new Tensor(4, 5));
+        var dx = affine.Backward(Tensor.Zeros(4, 5));
 
         Assert.Equal([4, 5], y.Shape.ToArray());
         Assert.Equal([4, 2, 2, 3], dx.Shape.ToArray());
@@ -61,11 +61,11 @@ public class AffineTests
     public void Wrong_input_sizes_and_shapes_are_refused_with_the_layer_name()
     {
         var affine = Make(6, 4, seed: 1);
-        var e = Assert.Throws<ArgumentException>(() => affine.Forward(new Tensor(3, 5), true));
+        var e = Assert.Throws<ArgumentException>(() => affine.Forward(Tensor.Zeros(3, 5), true));
         Assert.Contains("W1", e.Message);
         Assert.Contains("(3, 5)", e.Message);
-        Assert.Throws<ArgumentException>(() => affine.Forward(new Tensor(6), true)); // no batch axis
-        Assert.Throws<InvalidOperationException>(() => Make(2, 2, 1).Backward(new Tensor(1, 2)));
-        Assert.Throws<ArgumentException>(() => new Affine(new Parameter("W", new Tensor(3, 2)), new Parameter("b", new Tensor(3))));
+        Assert.Throws<ArgumentException>(() => affine.Forward(Tensor.Zeros(6), true)); // no batch axis
+        Assert.Throws<InvalidOperationException>(() => Make(2, 2, 1).Backward(Tensor.Zeros(1, 2)));
+        Assert.Throws<ArgumentException>(() => new Affine(new Parameter("W", Tensor.Zeros(3, 2)), new Parameter("b", Tensor.Zeros(3))));
     }
 }

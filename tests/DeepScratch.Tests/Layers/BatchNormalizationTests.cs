@@ -9,13 +9,13 @@ public class BatchNormalizationTests
     {
         var random = new Random(seed);
         var gamma = identity ? Filled(features, 1f) : GradientCheck.Random([features], random, 2);
-        var beta = identity ? new Tensor(features) : GradientCheck.Random([features], random, 1);
+        var beta = identity ? Tensor.Zeros(features) : GradientCheck.Random([features], random, 1);
         return new BatchNormalization(new Parameter("gamma1", gamma), new Parameter("beta1", beta));
     }
 
     private static Tensor Filled(int n, float value)
     {
-        var t = new Tensor(n);
+        var t = Tensor.Zeros(n);
         t.Span.Fill(value);
         return t;
     }
@@ -117,10 +117,10 @@ public class BatchNormalizationTests
     public void Wrong_feature_counts_and_backward_without_training_are_refused()
     {
         var bn = Make(3);
-        var e = Assert.Throws<ArgumentException>(() => bn.Forward(new Tensor(2, 4), true));
+        var e = Assert.Throws<ArgumentException>(() => bn.Forward(Tensor.Zeros(2, 4), true));
         Assert.Contains("gamma1", e.Message);
-        bn.Forward(new Tensor(2, 3), train: false);
-        Assert.Throws<InvalidOperationException>(() => bn.Backward(new Tensor(2, 3)));
+        bn.Forward(Tensor.Zeros(2, 3), train: false);
+        Assert.Throws<InvalidOperationException>(() => bn.Backward(Tensor.Zeros(2, 3)));
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public class BatchNormalizationTests
     {
         var bn = Make(3);
         bn.Forward(Tensor.FromRows([1, 2, 3], [4, 5, 7]), train: true);
-        bn.Forward(new Tensor(5, 3), train: false);
-        Assert.Throws<InvalidOperationException>(() => bn.Backward(new Tensor(5, 3)));
+        bn.Forward(Tensor.Zeros(5, 3), train: false);
+        Assert.Throws<InvalidOperationException>(() => bn.Backward(Tensor.Zeros(5, 3)));
     }
 }

@@ -37,7 +37,7 @@ public class DropoutTests
         var dropout = new Dropout(0.5, new Random(5));
         var x = GradientCheck.AwayFromZero([10, 10], new Random(6), 0.5, 1);
         var y = dropout.Forward(x, train: true);
-        var ones = new Tensor(10, 10);
+        var ones = Tensor.Zeros(10, 10);
         ones.Span.Fill(1f);
 
         var dx = dropout.Backward(ones);
@@ -64,8 +64,8 @@ public class DropoutTests
     public void Backward_after_an_inference_forward_and_bad_ratios_are_refused()
     {
         var dropout = new Dropout(0.5, new Random(1));
-        dropout.Forward(new Tensor(2, 2), train: false);
-        Assert.Throws<InvalidOperationException>(() => dropout.Backward(new Tensor(2, 2)));
+        dropout.Forward(Tensor.Zeros(2, 2), train: false);
+        Assert.Throws<InvalidOperationException>(() => dropout.Backward(Tensor.Zeros(2, 2)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Dropout(1.0, new Random(1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Dropout(-0.1, new Random(1)));
     }

@@ -107,7 +107,7 @@ internal static class GradientCheck
     /// <summary>Uniform values in [-scale, scale).</summary>
     public static Tensor Random(int[] shape, Random random, double scale)
     {
-        var t = new Tensor(shape);
+        var t = Tensor.Zeros(shape);
         var s = t.Span;
         for (int i = 0; i < s.Length; i++)
         {
@@ -120,7 +120,7 @@ internal static class GradientCheck
     /// <summary>Uniform values whose magnitude is in [min, max) with a random sign: kept away from ReLU's kink at 0.</summary>
     public static Tensor AwayFromZero(int[] shape, Random random, double min, double max)
     {
-        var t = new Tensor(shape);
+        var t = Tensor.Zeros(shape);
         var s = t.Span;
         for (int i = 0; i < s.Length; i++)
         {

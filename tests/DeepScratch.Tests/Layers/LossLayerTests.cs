@@ -76,7 +76,7 @@ public class LossLayerTests
     {
         var layer = new SoftmaxWithLoss();
         var x = Tensor.FromValues(0.3f, 2.9f, 4.0f);
-        double loss = layer.Forward(x, new Tensor([2f]));
+        double loss = layer.Forward(x, Tensor.Scalar(2f));
         var dx = layer.Backward();
 
         Assert.Equal(-Math.Log(0.73659691), loss, 5);
@@ -111,14 +111,14 @@ public class LossLayerTests
         var random = new Random(42);
         const int n = 200;
         var x = GradientCheck.Random([n, 2], random, 1);
-        var t = new Tensor(n, 1);
+        var t = Tensor.Zeros(n, 1);
         for (int i = 0; i < n; i++)
         {
             double noise = 0.1 * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
             t[i, 0] = (float)(2 * x[i, 0] - 3 * x[i, 1] + 1 + noise);
         }
 
-        var affine = new Affine(new Parameter("W1", WeightInit.Normal(random, 0.01, 2, 1)), new Parameter("b1", new Tensor(1)));
+        var affine = new Affine(new Parameter("W1", WeightInit.Normal(random, 0.01, 2, 1)), new Parameter("b1", Tensor.Zeros(1)));
         var loss = new IdentityWithLoss();
         for (int step = 0; step < 300; step++)
         {
@@ -193,7 +193,7 @@ public class LossLayerTests
 
     internal static Tensor OneHot(int[] labels, int classes)
     {
-        var t = new Tensor(labels.Length, classes);
+        var t = Tensor.Zeros(labels.Length, classes);
         for (int i = 0; i < labels.Length; i++)
         {
             t[i, labels[i]] = 1f;

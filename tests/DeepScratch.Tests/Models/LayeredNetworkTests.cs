@@ -187,7 +187,7 @@ public class LayeredNetworkTests
         }
 
         Assert.Equal(expected, Evaluation.EvaluatePerImage(net, x, labels).Correct);
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => net.Accuracy(x, new Tensor(23), batchSize: 0));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => net.Accuracy(x, Tensor.Zeros(23), batchSize: 0));
         Assert.StartsWith("Batch size must be at least 1; got 0.", e.Message);
     }
 

@@ -117,7 +117,7 @@ public class NetworkFactoryTests
     [Fact]
     public void The_description_of_the_book_network_comes_from_its_weight_shapes()
     {
-        var net = new ThreeLayerNet(new Tensor(784, 50), new Tensor(50), new Tensor(50, 100), new Tensor(100), new Tensor(100, 10), new Tensor(10));
+        var net = new ThreeLayerNet(Tensor.Zeros(784, 50), Tensor.Zeros(50), Tensor.Zeros(50, 100), Tensor.Zeros(100), Tensor.Zeros(100, 10), Tensor.Zeros(10));
         Assert.Equal("784-50-100-10, sigmoid, sigmoid, softmax", net.Description);
     }
 }

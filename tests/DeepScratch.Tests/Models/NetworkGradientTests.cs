@@ -74,7 +74,7 @@ public class NetworkGradientTests
     {
         var random = new Random(seed);
         var x = GradientCheck.Random([n, inputs], random, 1);
-        var t = new Tensor(n);
+        var t = Tensor.Zeros(n);
         for (int i = 0; i < n; i++)
         {
             t[i] = random.Next(classes);

@@ -92,7 +92,7 @@ public class NetworkTests
         Assert.Equal(15 / 23.0, net.Accuracy(x, indices), 12);
         Assert.Equal(15 / 23.0, net.Accuracy(x, LossLayerTests.OneHot(labels, 4), batchSize: 5), 12);
         Assert.Equal(15 / 23.0, net.Accuracy(x, indices, batchSize: 1), 12);
-        var e = Assert.Throws<ArgumentException>(() => net.Accuracy(x, new Tensor(22)));
+        var e = Assert.Throws<ArgumentException>(() => net.Accuracy(x, Tensor.Zeros(22)));
         Assert.Contains("(22,)", e.Message);
     }
 
@@ -156,10 +156,10 @@ public class NetworkTests
     public void Loading_checks_every_name_and_shape_and_changes_nothing_when_one_is_wrong()
     {
         var net = new MultiLayerNetExtend(4, [3], 2, useBatchnorm: true, seed: 1);
-        var good = net.Parameters.ToDictionary(p => p.Name, p => new Tensor(p.Value.Shape.ToArray()));
+        var good = net.Parameters.ToDictionary(p => p.Name, p => Tensor.Zeros(p.Value.Shape.ToArray()));
         foreach (var (name, value) in net.Buffers)
         {
-            good[name] = new Tensor(value.Shape.ToArray());
+            good[name] = Tensor.Zeros(value.Shape.ToArray());
         }
 
         var w1 = net.Parameters[0].Value.ToArray();
@@ -169,10 +169,10 @@ public class NetworkTests
         var e1 = Assert.Throws<ArgumentException>(() => net.LoadParameters(missing));
         Assert.Contains("missing running_var1", e1.Message);
 
-        var unknown = new Dictionary<string, Tensor>(good) { ["W9"] = new Tensor(1) };
+        var unknown = new Dictionary<string, Tensor>(good) { ["W9"] = Tensor.Zeros(1) };
         Assert.Contains("not in this network: W9", Assert.Throws<ArgumentException>(() => net.LoadParameters(unknown)).Message);
 
-        var wrongShape = new Dictionary<string, Tensor>(good) { ["W2"] = new Tensor(2, 3) };
+        var wrongShape = new Dictionary<string, Tensor>(good) { ["W2"] = Tensor.Zeros(2, 3) };
         var e3 = Assert.Throws<ArgumentException>(() => net.LoadParameters(wrongShape));
         Assert.Contains("W2 has shape (2, 3) but the network needs (3, 2)", e3.Message);
 
@@ -208,8 +208,8 @@ public class NetworkTests
         // Three Gaussian blobs in 2-D, 90 points; full-batch SGD written out here.
         var random = new Random(21);
         float[][] centers = [[0, 2], [2, -1], [-2, -1]];
-        var x = new Tensor(90, 2);
-        var t = new Tensor(90);
+        var x = Tensor.Zeros(90, 2);
+        var t = Tensor.Zeros(90);
         for (int i = 0; i < 90; i++)
         {
             int c = i % 3;

@@ -110,7 +110,7 @@ public sealed class StreamingEvaluationTests : IDisposable
         var b3 = new float[10];
         b3[3] = 1;
         var network = new ThreeLayerNet(
-            new Tensor(784, 2), new Tensor(2), new Tensor(2, 2), new Tensor(2), new Tensor(2, 10), new Tensor(b3, 10));
+            Tensor.Zeros(784, 2), Tensor.Zeros(2), Tensor.Zeros(2, 2), Tensor.Zeros(2), Tensor.Zeros(2, 10), new Tensor(b3, 10));
         using var data = MnistReader.Open(images, labels);
         EvaluationSummary? result = null;
 
@@ -154,7 +154,7 @@ public sealed class StreamingEvaluationTests : IDisposable
         (w3[5], b3[5]) = (-10, 10);
         (w3[classes - 1], b3[classes - 1]) = (20, -5);
         var network = new ThreeLayerNet(
-            new Tensor(w1, 784, 1), new Tensor(1), new Tensor([4f], 1, 1), new Tensor([-2f], 1), new Tensor(w3, 1, classes), new Tensor(b3, classes));
+            new Tensor(w1, 784, 1), Tensor.Zeros(1), new Tensor([4f], 1, 1), new Tensor([-2f], 1), new Tensor(w3, 1, classes), new Tensor(b3, classes));
 
         // Plain reference loop in double: the argmax of the logits is the argmax of the softmax.
         int expectedCorrect = 0;

@@ -85,7 +85,7 @@ public class ThreeLayerNetTests : IClassFixture<ThreeLayerNetTests.BookNetwork>
     [Fact]
     public void Predict_refuses_inputs_of_the_wrong_size()
     {
-        var e = Assert.Throws<ArgumentException>(() => _book.Network.Predict(new Tensor(28, 28)));
+        var e = Assert.Throws<ArgumentException>(() => _book.Network.Predict(Tensor.Zeros(28, 28)));
         Assert.Contains("(784,)", e.Message);
         Assert.Contains("(28, 28)", e.Message);
     }
@@ -104,7 +104,7 @@ public class ThreeLayerNetTests : IClassFixture<ThreeLayerNetTests.BookNetwork>
     [Fact]
     public void FromWeights_names_missing_parameters_and_the_file()
     {
-        var weights = new Dictionary<string, Tensor> { ["W1"] = new Tensor(4, 3), ["b1"] = new Tensor(3) };
+        var weights = new Dictionary<string, Tensor> { ["W1"] = Tensor.Zeros(4, 3), ["b1"] = Tensor.Zeros(3) };
         var e = Assert.Throws<InvalidDataException>(() => ThreeLayerNet.FromWeights(weights, "mine.pkl"));
         Assert.Contains("mine.pkl", e.Message);
         Assert.Contains("W2, b2, W3, b3", e.Message);
@@ -115,16 +115,16 @@ public class ThreeLayerNetTests : IClassFixture<ThreeLayerNetTests.BookNetwork>
     {
         var weights = new Dictionary<string, Tensor>
         {
-            ["W1"] = new Tensor(4, 3), ["b1"] = new Tensor(3),
-            ["W2"] = new Tensor(5, 2), ["b2"] = new Tensor(2),
-            ["W3"] = new Tensor(2, 2), ["b3"] = new Tensor(2),
+            ["W1"] = Tensor.Zeros(4, 3), ["b1"] = Tensor.Zeros(3),
+            ["W2"] = Tensor.Zeros(5, 2), ["b2"] = Tensor.Zeros(2),
+            ["W3"] = Tensor.Zeros(2, 2), ["b3"] = Tensor.Zeros(2),
         };
         var e = Assert.Throws<InvalidDataException>(() => ThreeLayerNet.FromWeights(weights, "bad.pkl"));
         Assert.Contains("W2", e.Message);
         Assert.Contains("(5, 2)", e.Message);
 
-        weights["W2"] = new Tensor(3, 2);
-        weights["b3"] = new Tensor(3);
+        weights["W2"] = Tensor.Zeros(3, 2);
+        weights["b3"] = Tensor.Zeros(3);
         e = Assert.Throws<InvalidDataException>(() => ThreeLayerNet.FromWeights(weights, "bad.pkl"));
         Assert.Contains("b3", e.Message);
     }

@@ -198,7 +198,7 @@ public sealed class WeightFaultTests : IDisposable
     {
         var two = new TwoLayerNet(4, 3, 2);
         var tensors = two.Parameters.ToDictionary(p => p.Name, p => p.Value.Clone());
-        tensors["W1"] = new Tensor(3, 4);
+        tensors["W1"] = Tensor.Zeros(3, 4);
         var e = Assert.Throws<ArgumentException>(() => two.LoadParameters(tensors));
         Assert.Contains("W1 has shape (3, 4) but the network needs (4, 3) (stored transposed?)", e.Message);
     }

@@ -58,7 +58,7 @@ internal static class WeightFiles
     public static string WriteSafeTensors(string folder, string name, IReadOnlyDictionary<string, Array> arrays, IReadOnlyDictionary<string, string>? metadata)
     {
         string path = Path.Combine(folder, name);
-        SafeTensors.Save(path, arrays.Select(a => KeyValuePair.Create(a.Key, new Tensor((float[])a.Value.Values.Clone(), a.Value.Shape))), metadata);
+        SafeTensors.Save(path, arrays.Select(a => KeyValuePair.Create(a.Key, Tensor.FromStored((float[])a.Value.Values.Clone(), a.Value.Shape))), metadata);
         return path;
     }
 

@@ -28,12 +28,12 @@ public sealed class SafeTensorsTests : IDisposable
         var tensors = new List<KeyValuePair<string, Tensor>>
         {
             new("z.last.first", Tensor.FromValues(float.NaN, -0.0f, float.Epsilon, float.PositiveInfinity, float.MinValue, 1e-40f)),
-            new("scalar", new Tensor([2.5f])),
+            new("scalar", Tensor.Scalar(2.5f)),
             new("conv.W", new Tensor(Enumerable.Range(0, 2 * 3 * 4 * 5).Select(_ => (float)random.NextDouble() - 0.5f).ToArray(), 2, 3, 4, 5)),
-            new("empty", new Tensor(0, 3)),
-            new("empty_vector", new Tensor(0)),
+            new("empty", Tensor.Zeros(0, 3)),
+            new("empty_vector", Tensor.Zeros(0)),
             new("名前 with spaces \"quotes\" \\ and\ttab", Tensor.FromValues(1, 2, 3)),
-            new("emoji 🙂", new Tensor([BitConverter.UInt32BitsToSingle(0x7FA0_0001)])), // a signalling NaN payload
+            new("emoji 🙂", Tensor.Scalar(BitConverter.UInt32BitsToSingle(0x7FA0_0001))), // a signalling NaN payload
         };
         var metadata = new Dictionary<string, string>
         {
@@ -60,7 +60,7 @@ public sealed class SafeTensorsTests : IDisposable
     public void A_scalar_has_shape_brackets_with_nothing_inside_and_one_element()
     {
         string path = _folder.File("scalar.safetensors");
-        SafeTensors.Save(path, [new("s", new Tensor([-3f]))]);
+        SafeTensors.Save(path, [new("s", Tensor.Scalar(-3f))]);
 
         byte[] bytes = File.ReadAllBytes(path);
         Assert.Contains("\"shape\":[]", HeaderText(bytes));
@@ -99,7 +99,7 @@ public sealed class SafeTensorsTests : IDisposable
     public void A_tiny_file_is_laid_out_exactly_as_the_format_says()
     {
         string path = _folder.File("tiny.safetensors");
-        SafeTensors.Save(path, [new("a", Tensor.FromValues(1f, -2f)), new("b", new Tensor([0.5f]))],
+        SafeTensors.Save(path, [new("a", Tensor.FromValues(1f, -2f)), new("b", Tensor.Scalar(0.5f))],
             new Dictionary<string, string> { ["k"] = "v" });
 
         // The header: 132 bytes of compact JSON, metadata first, then 4 spaces so that 8 + 136 is a multiple of 8.
@@ -182,7 +182,7 @@ public sealed class SafeTensorsTests : IDisposable
     {
         var fixture = ReferenceF32;
         var tensors = fixture.Tensors.Select(t => new KeyValuePair<string, Tensor>(
-            t.Name, new Tensor(t.Bits.Select(BitConverter.UInt32BitsToSingle).ToArray(), t.Shape)));
+            t.Name, Tensor.FromStored(t.Bits.Select(BitConverter.UInt32BitsToSingle).ToArray(), t.Shape)));
         string path = _folder.File("reference.safetensors");
 
         SafeTensors.Save(path, tensors, new Dictionary<string, string>(fixture.Metadata));
@@ -207,8 +207,8 @@ public sealed class SafeTensorsTests : IDisposable
         var tensors = new List<KeyValuePair<string, Tensor>>
         {
             new("layer1.W", new Tensor([0.25f, -1e-40f, float.NaN, -0.0f, 3e38f, 1f], 2, 3)),
-            new("layer1.b", new Tensor([7f])),
-            new("empty", new Tensor(0, 4)),
+            new("layer1.b", Tensor.Scalar(7f)),
+            new("empty", Tensor.Zeros(0, 4)),
             new("名前", Tensor.FromValues(1.5f, -2.5f)),
         };
         var metadata = new Dictionary<string, string> { ["epoch"] = "3", ["名"] = "値 ✓" };
@@ -426,8 +426,8 @@ public sealed class SafeTensorsTests : IDisposable
         [
             new("conv1.W", new Tensor(Enumerable.Range(0, 2 * 1 * 3 * 3).Select(_ => (float)random.NextDouble()).ToArray(), 2, 1, 3, 3)),
             new("conv1.b", Tensor.FromValues(0.5f, -0.5f)),
-            new("scale", new Tensor([2f])),
-            new("empty", new Tensor(0, 7)),
+            new("scale", Tensor.Scalar(2f)),
+            new("empty", Tensor.Zeros(0, 7)),
         ], new Dictionary<string, string> { ["format"] = "pt", ["epoch"] = "12" });
         byte[] original = File.ReadAllBytes(path);
         var clock = Stopwatch.StartNew();

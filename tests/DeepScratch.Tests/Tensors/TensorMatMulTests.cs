@@ -51,8 +51,8 @@ public class TensorMatMulTests
     [Fact]
     public void MatMul_shape_errors_name_both_shapes()
     {
-        var a = new Tensor(2, 3);
-        var b = new Tensor(2, 4);
+        var a = Tensor.Zeros(2, 3);
+        var b = Tensor.Zeros(2, 4);
 
         var e = Assert.Throws<ArgumentException>(() => Tensor.MatMul(a, Transpose.No, b, Transpose.No));
         Assert.Contains("(2, 3)", e.Message);
@@ -61,11 +61,11 @@ public class TensorMatMulTests
         // Transposing a makes it fit: (3, 2) x (2, 4).
         Assert.Equal([3, 4], Tensor.MatMul(a, Transpose.Yes, b, Transpose.No).Shape.ToArray());
 
-        var wrongOutput = Assert.Throws<ArgumentException>(() => Tensor.MatMul(a, Transpose.Yes, b, Transpose.No, new Tensor(4, 3)));
+        var wrongOutput = Assert.Throws<ArgumentException>(() => Tensor.MatMul(a, Transpose.Yes, b, Transpose.No, Tensor.Zeros(4, 3)));
         Assert.Contains("(3, 4)", wrongOutput.Message);
         Assert.Contains("(4, 3)", wrongOutput.Message);
 
-        Assert.Throws<ArgumentException>(() => Tensor.MatMul(new Tensor(3), Transpose.No, b, Transpose.No));
+        Assert.Throws<ArgumentException>(() => Tensor.MatMul(Tensor.Zeros(3), Transpose.No, b, Transpose.No));
     }
 
     [Fact]
@@ -88,10 +88,10 @@ public class TensorMatMulTests
         x.SumAxis0(into);
         Assert.Equal([5f, 7f, 9f], into.ToArray()); // overwritten, not accumulated
 
-        var images = new Tensor(2, 1, 2, 2);
+        var images = Tensor.Zeros(2, 1, 2, 2);
         images.Span.Fill(1f);
         Assert.Equal([1, 2, 2], images.SumAxis0().Shape.ToArray());
-        Assert.Throws<ArgumentException>(() => x.SumAxis0(new Tensor(2)));
+        Assert.Throws<ArgumentException>(() => x.SumAxis0(Tensor.Zeros(2)));
     }
 
     [Fact]

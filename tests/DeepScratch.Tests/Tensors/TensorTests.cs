@@ -6,8 +6,8 @@ public class TensorTests
     public void Dot_of_mismatched_shapes_names_both_shapes_and_the_dimensions()
     {
         // The book's example: a (2, 3) matrix cannot be multiplied by a (2, 2) one.
-        var a = new Tensor(2, 3);
-        var b = new Tensor(2, 2);
+        var a = Tensor.Zeros(2, 3);
+        var b = Tensor.Zeros(2, 2);
         var e = Assert.Throws<ArgumentException>(() => a.Dot(b));
         Assert.Contains("(2, 3)", e.Message);
         Assert.Contains("(2, 2)", e.Message);
@@ -51,7 +51,7 @@ public class TensorTests
     {
         var e = Assert.Throws<ArgumentException>(() => Tensor.FromValues(1, 2).Dot(Tensor.FromValues(3, 4)));
         Assert.Contains("1-D x 2-D", e.Message);
-        Assert.Throws<ArgumentException>(() => new Tensor(2, 2, 2).Dot(new Tensor(2, 2)));
+        Assert.Throws<ArgumentException>(() => Tensor.Zeros(2, 2, 2).Dot(Tensor.Zeros(2, 2)));
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public class TensorTests
         var e = Assert.Throws<ArgumentException>(() => new Tensor(new float[5], 2, 3));
         Assert.Contains("(2, 3)", e.Message);
         Assert.Contains("6", e.Message);
-        Assert.Throws<ArgumentException>(() => new Tensor(2, -1));
+        Assert.Throws<ArgumentException>(() => Tensor.Zeros(2, -1));
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public class TensorTests
     [Fact]
     public void Reshape_is_a_view_and_infers_one_dimension()
     {
-        var flat = new Tensor(784);
+        var flat = Tensor.Zeros(784);
         var image = flat.Reshape(28, -1);
         Assert.Equal([28, 28], image.Shape.ToArray());
         image[27, 27] = 1f;
@@ -141,7 +141,7 @@ public class TensorTests
     [Fact]
     public void Element_wise_arithmetic_refuses_different_shapes()
     {
-        var e = Assert.Throws<ArgumentException>(() => new Tensor(2, 3) + new Tensor(3, 2));
+        var e = Assert.Throws<ArgumentException>(() => Tensor.Zeros(2, 3) + Tensor.Zeros(3, 2));
         Assert.Contains("(2, 3)", e.Message);
         Assert.Contains("(3, 2)", e.Message);
     }
@@ -181,16 +181,81 @@ public class TensorTests
     [Fact]
     public void Reductions_of_empty_tensors_are_refused()
     {
-        Assert.Throws<InvalidOperationException>(() => new Tensor(0).Max());
-        Assert.Throws<InvalidOperationException>(() => new Tensor(3, 0).ArgMaxLastAxis());
-        Assert.Equal(0f, new Tensor(0).Sum());
+        Assert.Throws<InvalidOperationException>(() => Tensor.Zeros(0).Max());
+        Assert.Throws<InvalidOperationException>(() => Tensor.Zeros(3, 0).ArgMaxLastAxis());
+        Assert.Equal(0f, Tensor.Zeros(0).Sum());
     }
 
     [Fact]
     public void ShapeString_formats_like_numpy()
     {
-        Assert.Equal("(784,)", new Tensor(784).ShapeString);
-        Assert.Equal("(28, 28)", new Tensor(28, 28).ShapeString);
-        Assert.Equal("()", new Tensor([5f]).ShapeString);
+        Assert.Equal("(784,)", Tensor.Zeros(784).ShapeString);
+        Assert.Equal("(28, 28)", Tensor.Zeros(28, 28).ShapeString);
+        Assert.Equal("()", Tensor.Scalar(5f).ShapeString);
+    }
+
+    [Fact]
+    public void Zeros_makes_zeros_of_the_given_shape_and_keeps_its_own_copy_of_the_shape()
+    {
+        int[] shape = [2, 3];
+        var t = Tensor.Zeros(shape);
+        shape[0] = 5; // the caller's array is not the tensor's shape
+        Assert.Equal([2, 3], t.Shape.ToArray());
+        Assert.Equal(6, t.Length);
+        Assert.Equal(new float[6], t.ToArray());
+
+        var image = Tensor.Zeros(784);
+        Assert.Equal(1, image.Rank);
+        Assert.Equal(784, image.Length);
+        Assert.All(image.ToArray(), v => Assert.Equal(0f, v));
+
+        // np.zeros(()) is the 0-d zero.
+        var zero = Tensor.Zeros();
+        Assert.Equal("()", zero.ShapeString);
+        Assert.Equal([0f], zero.ToArray());
+
+        var e = Assert.Throws<ArgumentException>(() => Tensor.Zeros(3, -2));
+        Assert.Equal("Shape (3, -2) has a negative dimension. (Parameter 'shape')", e.Message);
+    }
+
+    [Fact]
+    public void Scalar_is_the_0d_tensor_holding_the_value()
+    {
+        var s = Tensor.Scalar(2f);
+        Assert.Equal(0, s.Rank);
+        Assert.Equal("()", s.ShapeString);
+        Assert.Equal(1, s.Length);
+        Assert.Equal(2f, s[[]]);
+        Assert.Equal([2f], s.ToArray());
+        Assert.Equal(float.NegativeInfinity, Tensor.Scalar(float.NegativeInfinity).ToArray()[0]);
+    }
+
+    [Fact]
+    public void Constructor_without_a_shape_is_refused_and_names_Tensor_Scalar()
+    {
+        // Before issue 8, new Tensor([2f]) silently meant the scalar 2 while new Tensor(784) meant 784 zeros.
+        var e = Assert.Throws<ArgumentException>(() => new Tensor([2f]));
+        Assert.Equal(
+            "No shape was given for 1 value(s); give the shape, e.g. new Tensor(data, 1), or use Tensor.Scalar(value) for a 0-d tensor. (Parameter 'shape')",
+            e.Message);
+        Assert.Equal("shape", e.ParamName);
+
+        var many = Assert.Throws<ArgumentException>(() => new Tensor([1f, 2f, 3f]));
+        Assert.StartsWith("No shape was given for 3 value(s); give the shape, e.g. new Tensor(data, 3),", many.Message);
+
+        // The other data-wrapping construction, FromPixels, refuses a missing shape the same way.
+        Assert.Throws<ArgumentException>(() => Tensor.FromPixels([255], normalize: true));
+        Assert.Equal([1], Tensor.FromPixels([255], normalize: true, 1).Shape.ToArray());
+    }
+
+    [Fact]
+    public void A_stored_0d_array_is_still_wrapped_as_a_scalar()
+    {
+        // A file's shape () is a real 0-d array (numpy's np.array(3.0)), not a forgotten shape.
+        var t = Tensor.FromStored([3f], []);
+        Assert.Equal("()", t.ShapeString);
+        Assert.Equal(3f, t[[]]);
+        var e = Assert.Throws<ArgumentException>(() => Tensor.FromStored([1f, 2f], []));
+        Assert.Equal("Shape () holds 1 elements but 2 values were given. (Parameter 'shape')", e.Message);
     }
 }

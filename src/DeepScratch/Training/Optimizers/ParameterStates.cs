@@ -23,7 +23,7 @@ internal sealed class ParameterStates(int slots)
             int[] shape = parameter.Value.Shape.ToArray();
             for (int i = 0; i < slots; i++)
             {
-                state[i] = new Tensor(shape);
+                state[i] = Tensor.Zeros(shape);
             }
 
             _states.Add(parameter, state);

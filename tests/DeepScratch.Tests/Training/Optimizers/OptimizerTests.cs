@@ -164,8 +164,8 @@ public class OptimizerTests
     public void Updates_after_the_first_allocate_nothing(string name)
     {
         IOptimizer optimizer = OptimizerFactory.Create(name, null);
-        var w = new Parameter("W1", new Tensor(64, 50));
-        var b = new Parameter("b1", new Tensor(50));
+        var w = new Parameter("W1", Tensor.Zeros(64, 50));
+        var b = new Parameter("b1", Tensor.Zeros(50));
         w.Grad.Span.Fill(0.25f);
         b.Grad.Span.Fill(-0.5f);
         Parameter[] parameters = [w, b];
