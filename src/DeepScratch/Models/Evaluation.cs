@@ -254,12 +254,18 @@ public static class Evaluation
             }
 
             string kind = float.IsNaN(outputs[at]) ? "NaN" : "infinite";
+            // Weights are checked finite on load, so huge ones are the cause; with ordinary weights, the inputs are suspect.
             string cause = LargestWeight(model) is var (name, value)
-                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $": its weights overflow float32 arithmetic (largest |{name}| is {value:0.##e+0})")
+                ? value >= OverflowingWeight
+                    ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $": its weights overflow float32 arithmetic (largest |{name}| is {value:0.##e+0})")
+                    : string.Create(System.Globalization.CultureInfo.InvariantCulture, $": are its inputs finite? (largest |{name}| is {value:G3})")
                 : "";
             throw new InvalidDataException($"the network's outputs are not finite ({kind}) for {what} {firstIndex + at / Math.Max(classes, 1)}{cause}.");
         }
     }
+
+    /// <summary>A weight this large can overflow float32 (3.4e38) in a sum of a few hundred products.</summary>
+    private const float OverflowingWeight = 1e30f;
 
     /// <summary>The parameter holding the largest |value| and that value, when the model exposes its parameters.</summary>
     private static (string Name, float Value)? LargestWeight(IClassifier model)
