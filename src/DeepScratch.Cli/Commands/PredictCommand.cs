@@ -39,6 +39,7 @@ internal static class PredictCommand
         var image = CommonOptions.ReadImage(index, imagesPath, labelsPath, kind, split);
         CommonOptions.CheckInputSize(model, image.Pixels.Length, path);
         var y = model.Predict(Mnist.ImageTensor(image.Pixels).Reshape([.. model.InputShape]));
+        Evaluation.ThrowIfNotFinite(model, y.Span, y.Length, index, "image");
         int predicted = y.ArgMax();
         int label = image.Label;
         var names = Catalog.ClassNames(kind);

@@ -86,7 +86,7 @@ public sealed class FileDownloader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DataUnavailableException($"cannot create the folder {folder} for {fileName} ({e.Message.TrimEnd('.')})", e);
+            throw new DataUnavailableException($"cannot create the folder {folder} for {fileName} ({ErrorText.Fragment(e)})", e);
         }
     }
 

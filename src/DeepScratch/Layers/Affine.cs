@@ -93,6 +93,14 @@ public sealed class Affine : ILayer
     {
         var sizes = new int[layers.Count + 1];
         var biases = new Tensor[layers.Count];
+        if (layers.Count > 1 && AllTransposed(layers, inputSize))
+        {
+            // Blaming the first array that does not fit would name one layer of many: the whole file has the other layout.
+            string shapes = string.Join(", ", layers.Select(l => $"{l.WName} {l.W.ShapeString}"));
+            throw new ArgumentException(
+                $"every weight matrix looks transposed (PyTorch's nn.Linear layout (outputs, inputs)): transpose them ({shapes}; each must be (inputs, outputs)).");
+        }
+
         for (int i = 0; i < layers.Count; i++)
         {
             var (wName, w, bName, b) = layers[i];
@@ -135,6 +143,13 @@ public sealed class Affine : ILayer
                 }
             }
 
+            if (b.Rank == 2 && b.Dim(1) == 1 && b.Dim(0) == w.Dim(1) && b.Dim(0) > 1)
+            {
+                // numpy would broadcast (n, 1) + (N, n) to an (n, n) sum when N == n, or fail otherwise: never the layer's output.
+                throw new ArgumentException(
+                    $"{bName} has shape {b.ShapeString}, a column vector: it must be ({w.Dim(1)},) or (1, {w.Dim(1)}) to add one value per unit of {wName} {w.ShapeString} (numpy would broadcast a column wrongly); reshape it.");
+            }
+
             if (bias != w.Dim(1))
             {
                 throw new ArgumentException($"{bName} must have shape ({w.Dim(1)},) to match {wName} {w.ShapeString}; it has {b.ShapeString}.");
@@ -146,6 +161,33 @@ public sealed class Affine : ILayer
         }
 
         return (biases, sizes);
+    }
+
+    /// <summary>
+    /// True when the layers do not chain as (inputs, outputs) but every weight reversed does: each bias matches its
+    /// weight's rows, and each weight's columns are the previous weight's rows (and the input size, when known).
+    /// </summary>
+    private static bool AllTransposed(IReadOnlyList<(string WName, Tensor W, string BName, Tensor B)> layers, int? inputSize)
+    {
+        if (layers.Any(l => l.W is null || l.B is null || l.W.Rank != 2 || l.W.Dim(0) == l.W.Dim(1) || VectorLength(l.B) != l.W.Dim(0)))
+        {
+            return false;
+        }
+
+        if (inputSize is int n && layers[0].W.Dim(1) != n)
+        {
+            return false;
+        }
+
+        for (int i = 1; i < layers.Count; i++)
+        {
+            if (layers[i].W.Dim(1) != layers[i - 1].W.Dim(0))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -32,7 +32,10 @@ public static class Evaluation
     /// <param name="perImage">Predict one image at a time, each without a batch axis.</param>
     /// <param name="onExample">Called for every example in order, e.g. to write a predictions file row by row.</param>
     /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
-    /// <exception cref="InvalidDataException">The images do not have the model's input size, or a data file is broken.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The images do not have the model's input size, a data file is broken, or the network's outputs are not finite
+    /// (huge finite weights overflow float32; see <see cref="ThrowIfNotFinite"/>).
+    /// </exception>
     public static EvaluationSummary Evaluate(
         IClassifier model, MnistReader data, int batchSize, bool perImage = false, ExampleScored? onExample = null)
     {
@@ -79,6 +82,7 @@ public static class Evaluation
             }
 
             ticks += Stopwatch.GetTimestamp() - start;
+            ThrowIfNotFinite(model, y[..(count * width)], width, total, "image");
             for (int i = 0; i < count; i++)
             {
                 var row = y.Slice(i * width, width);
@@ -107,10 +111,13 @@ public static class Evaluation
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
     /// <exception cref="ArgumentException">The number of labels differs from the number of examples.</exception>
+    /// <exception cref="InvalidDataException">The network's outputs are not finite (see <see cref="ThrowIfNotFinite"/>).</exception>
     public static EvaluationResult Evaluate(IClassifier model, Tensor x, ReadOnlySpan<byte> labels, int batchSize) =>
         Run(model, x, labels, batchSize, singleInputs: false);
 
     /// <summary>The book's first loop: predicts one image at a time, each without a batch axis, as <c>predict(network, x[i])</c>.</summary>
+    /// <exception cref="ArgumentException">The number of labels differs from the number of examples.</exception>
+    /// <exception cref="InvalidDataException">The network's outputs are not finite (see <see cref="ThrowIfNotFinite"/>).</exception>
     public static EvaluationResult EvaluatePerImage(IClassifier model, Tensor x, ReadOnlySpan<byte> labels) =>
         Run(model, x, labels, 1, singleInputs: true);
 
@@ -120,6 +127,7 @@ public static class Evaluation
     /// </summary>
     /// <remarks>Holds N x classes probabilities, as the other in-memory overload; the streaming overload does not.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
+    /// <exception cref="InvalidDataException">The network's outputs are not finite (see <see cref="ThrowIfNotFinite"/>).</exception>
     public static EvaluationResult Evaluate(ThreeLayerNet network, ReadOnlySpan<byte> pixels, ReadOnlySpan<byte> labels, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -143,6 +151,7 @@ public static class Evaluation
         }
 
         clock.Stop();
+        ThrowIfNotFinite(network, probabilities.Span, classes, 0, "image");
         var predicted = probabilities.ArgMaxLastAxis();
         int correct = 0;
         for (int i = 0; i < n; i++)
@@ -175,6 +184,7 @@ public static class Evaluation
         var clock = Stopwatch.StartNew();
         int correct = CountCorrect(x, batchSize, singleInputs, model.Predict, (y, start) => expected.AsSpan(start, y.Dim(0)), (start, y, classes) =>
         {
+            ThrowIfNotFinite(model, y.Span, y.Dim(-1), start, "example");
             probabilities ??= Tensor.Zeros(n, y.Dim(-1));
             y.Span.CopyTo(probabilities.Span.Slice(start * y.Dim(-1)));
             classes.CopyTo(predicted, start);
@@ -215,6 +225,73 @@ public static class Evaluation
         }
 
         return correct;
+    }
+
+    /// <summary>
+    /// Refuses outputs that are not finite: weights that are finite but huge (|W| near float32's 3.4e38) overflow the
+    /// products to ±∞ and softmax to NaN, and argmax of NaN would give a wrong accuracy with no warning. Checks the rows
+    /// the caller already has (one pass over N x classes floats, no pass over the inputs).
+    /// </summary>
+    /// <param name="model">The network that produced the outputs (its largest weight is named in the message).</param>
+    /// <param name="outputs">Rows of <paramref name="classes"/> outputs, row-major.</param>
+    /// <param name="classes">Outputs per row.</param>
+    /// <param name="firstIndex">The index of the first row in its set, for the message.</param>
+    /// <param name="what">What a row is, for the message ("image", "example").</param>
+    /// <exception cref="InvalidDataException">An output is NaN or ±∞; the message names the first such row and the largest weight.</exception>
+    public static void ThrowIfNotFinite(IClassifier model, ReadOnlySpan<float> outputs, int classes, int firstIndex, string what)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (!TensorPrimitives.IsFiniteAll(outputs))
+        {
+            int at = 0;
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                if (!float.IsFinite(outputs[i]))
+                {
+                    at = i;
+                    break;
+                }
+            }
+
+            string kind = float.IsNaN(outputs[at]) ? "NaN" : "infinite";
+            // Weights are checked finite on load, so huge ones are the cause; with ordinary weights, the inputs are suspect.
+            string cause = LargestWeight(model) is var (name, value)
+                ? value >= OverflowingWeight
+                    ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $": its weights overflow float32 arithmetic (largest |{name}| is {value:0.##e+0})")
+                    : string.Create(System.Globalization.CultureInfo.InvariantCulture, $": are its inputs finite? (largest |{name}| is {value:G3})")
+                : "";
+            throw new InvalidDataException($"the network's outputs are not finite ({kind}) for {what} {firstIndex + at / Math.Max(classes, 1)}{cause}.");
+        }
+    }
+
+    /// <summary>A weight this large can overflow float32 (3.4e38) in a sum of a few hundred products.</summary>
+    private const float OverflowingWeight = 1e30f;
+
+    /// <summary>The parameter holding the largest |value| and that value, when the model exposes its parameters.</summary>
+    private static (string Name, float Value)? LargestWeight(IClassifier model)
+    {
+        IEnumerable<(string Name, Tensor Value)> named = model switch
+        {
+            ThreeLayerNet t => ThreeLayerNet.Named(t),
+            INetwork n => n.Parameters.Select(p => (p.Name, p.Value)),
+            _ => [],
+        };
+        (string Name, float Value)? largest = null;
+        foreach (var (name, value) in named)
+        {
+            if (value.Length == 0)
+            {
+                continue;
+            }
+
+            float max = Math.Abs(TensorPrimitives.MaxMagnitude(value.Span));
+            if (largest is null || max > largest.Value.Value)
+            {
+                largest = (name, max);
+            }
+        }
+
+        return largest;
     }
 
     /// <summary>The batch-size rule every evaluation and accuracy shares.</summary>

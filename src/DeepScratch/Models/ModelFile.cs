@@ -67,7 +67,7 @@ public static class ModelFile
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{path}: its metadata does not describe a network DeepScratch can build ({Reason(e)})", e);
+            throw new InvalidDataException($"{path}: its metadata does not describe a network DeepScratch can build ({ErrorText.Fragment(e)})", e);
         }
 
         CheckTensorsFit(path, file.Tensors, described);
@@ -78,7 +78,7 @@ public static class ModelFile
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{path}: its metadata does not describe a network DeepScratch can build ({Reason(e)})", e);
+            throw new InvalidDataException($"{path}: its metadata does not describe a network DeepScratch can build ({ErrorText.Fragment(e)})", e);
         }
 
         try
@@ -87,7 +87,7 @@ public static class ModelFile
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{path}: {Reason(e)}", e);
+            throw new InvalidDataException($"{path}: {ErrorText.Fragment(e, endsLine: true)}", e);
         }
 
         return network;
@@ -116,7 +116,7 @@ public static class ModelFile
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{path}: {Reason(e)}", e);
+            throw new InvalidDataException($"{path}: {ErrorText.Fragment(e, endsLine: true)}", e);
         }
 
         if (!sizes.SequenceEqual(described))
@@ -130,10 +130,6 @@ public static class ModelFile
             FiniteParameters.ThrowIfNotFinite(path, name, value);
         }
     }
-
-    /// <summary>An argument error's message without .NET's " (Parameter 'x')" suffix, to read as a line about a file.</summary>
-    private static string Reason(ArgumentException e) =>
-        e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 
     /// <summary>
     /// A safetensors file without DeepScratch's "model" entry: the book's W1..b3 (e.g. written by Python) load as the

@@ -73,7 +73,7 @@ public static class NetworkFactory
         }
         catch (ArgumentException e) when (e.ParamName != nameof(architecture))
         {
-            throw new ArgumentException($"The architecture does not describe a valid {model} network: {e.Message}", nameof(architecture), e);
+            throw new ArgumentException($"The architecture does not describe a valid {model} network: {ErrorText.Fragment(e, endsLine: true)}", nameof(architecture), e);
         }
     }
 

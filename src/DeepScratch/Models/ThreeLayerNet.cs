@@ -92,7 +92,7 @@ public sealed class ThreeLayerNet : IClassifier
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{source}: {e.Message}", e);
+            throw new InvalidDataException($"{source}: {ErrorText.Fragment(e, endsLine: true)}", e);
         }
 
         foreach (string name in ParameterNames)
@@ -135,6 +135,6 @@ public sealed class ThreeLayerNet : IClassifier
     /// </summary>
     public FusedPredictor CreatePredictor(int maxBatch) => new(this, maxBatch);
 
-    private static IEnumerable<(string Name, Tensor Value)> Named(ThreeLayerNet n) =>
+    internal static IEnumerable<(string Name, Tensor Value)> Named(ThreeLayerNet n) =>
         [("W1", n.W1), ("b1", n.B1), ("W2", n.W2), ("b2", n.B2), ("W3", n.W3), ("b3", n.B3)];
 }

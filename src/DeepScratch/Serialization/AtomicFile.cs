@@ -53,7 +53,7 @@ public static partial class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException($"cannot write {path}: {e.Message}", e);
+            throw new IOException($"cannot write {path}: {ErrorText.Fragment(e, endsLine: true)}", e);
         }
         finally
         {
