@@ -40,7 +40,7 @@ public sealed partial class Tensor
             _ => [m],
         };
         var result = Tensor.Zeros(shape);
-        Gemm.Multiply(Transpose.No, Transpose.No, m, n, k, 1f, a.Span, k, b.Span, n, 0f, result.Span, n);
+        Gemm.Multiply(Kernels.Transpose.No, Kernels.Transpose.No, m, n, k, 1f, a.Span, k, b.Span, n, 0f, result.Span, n);
         return result;
     }
 

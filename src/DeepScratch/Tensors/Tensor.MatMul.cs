@@ -53,10 +53,10 @@ public sealed partial class Tensor
             throw new ArgumentException($"MatMul multiplies 2-D tensors; got {Describe(a, ta)} and {Describe(b, tb)}.");
         }
 
-        int m = ta == Transpose.No ? a._shape[0] : a._shape[1];
-        int k = ta == Transpose.No ? a._shape[1] : a._shape[0];
-        int kb = tb == Transpose.No ? b._shape[0] : b._shape[1];
-        int n = tb == Transpose.No ? b._shape[1] : b._shape[0];
+        int m = ta == Kernels.Transpose.No ? a._shape[0] : a._shape[1];
+        int k = ta == Kernels.Transpose.No ? a._shape[1] : a._shape[0];
+        int kb = tb == Kernels.Transpose.No ? b._shape[0] : b._shape[1];
+        int n = tb == Kernels.Transpose.No ? b._shape[1] : b._shape[0];
         if (k != kb)
         {
             throw new ArgumentException(
@@ -66,5 +66,5 @@ public sealed partial class Tensor
         return (m, n, k);
     }
 
-    private static string Describe(Tensor t, Transpose op) => op == Transpose.No ? t.ShapeString : t.ShapeString + "ᵀ";
+    private static string Describe(Tensor t, Transpose op) => op == Kernels.Transpose.No ? t.ShapeString : t.ShapeString + "ᵀ";
 }
