@@ -1,4 +1,6 @@
 using DeepScratch.Layers;
+using DeepScratch.Models;
+using DeepScratch.Training;
 
 namespace DeepScratch.Tests.Layers;
 
@@ -139,5 +141,43 @@ public class ConvolutionTests
         Assert.Throws<ArgumentException>(() => new Convolution(new Parameter("W", Tensor.Zeros(2, 1, 3, 3)), new Parameter("b", Tensor.Zeros(2)), pad: -1));
         conv.Forward(Tensor.Zeros(2, 3, 7, 5), true);
         Assert.Throws<ArgumentException>(() => conv.Backward(Tensor.Zeros(2, 4, 5, 5)));
+    }
+
+    /// <summary>Conv(2 filters 3x3, pad 1) - ReLU - Pool(2x2, stride 2) - Affine(12 -> 3) on 1x6x4 images, with weight decay.</summary>
+    private sealed class TinyConvNet : LayeredNetwork
+    {
+        public TinyConvNet(double weightDecayLambda)
+        {
+            var random = new Random(11);
+            var conv = new Convolution(
+                new Parameter("W1", GradientCheck.Random([2, 1, 3, 3], random, 0.5), weightDecay: true),
+                new Parameter("b1", GradientCheck.Random([2], random, 0.5)), stride: 1, pad: 1);
+            var affine = new Affine(
+                new Parameter("W2", GradientCheck.Random([12, 3], random, 0.5), weightDecay: true),
+                new Parameter("b2", GradientCheck.Random([3], random, 0.5)));
+            SetLayers([1, 6, 4], [conv, new Relu(), new Pooling(2, 2, stride: 2), affine], new SoftmaxWithLoss(), weightDecayLambda);
+        }
+    }
+
+    [Fact]
+    public void In_a_network_the_filters_get_weight_decay_and_the_whole_gradient_matches_the_numerical_one()
+    {
+        var x = GradientCheck.Random([3, 1, 6, 4], new Random(12), 1);
+        var t = Tensor.FromValues(0, 2, 1);
+        var plain = new TinyConvNet(0);
+        var net = new TinyConvNet(0.1);
+        Assert.Equal(3, net.Classes);
+
+        // The loss adds 0.5·λ·(ΣW1² + ΣW2²) and nothing for the biases.
+        double squares = net.Parameters.Where(p => p.Name.StartsWith('W')).Sum(p => p.Value.ToArray().Sum(v => (double)v * v));
+        Assert.Equal(plain.Loss(x, t, train: true) + 0.05 * squares, net.Loss(x, t, train: true), 6);
+
+        net.Gradient(x, t);
+        foreach (var p in net.Parameters)
+        {
+            var analytic = p.Grad.Clone();
+            var numerical = NumericalGradient.Compute(() => net.Loss(x, t, train: true), p.Value, 1e-3);
+            GradientCheck.AssertClose(p.Name, analytic, numerical);
+        }
     }
 }
