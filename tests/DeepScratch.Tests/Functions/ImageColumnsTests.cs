@@ -43,6 +43,38 @@ public class ImageColumnsTests
     }
 
     [Fact]
+    public void Im2col_equals_the_books_numpy_im2col_on_two_images_of_two_channels()
+    {
+        // The book's common/util.py im2col, run by /usr/bin/python3 (numpy 1.24) on
+        // x = np.arange(1, 81.).reshape(2, 2, 5, 4) with filter 3x2, stride 2, pad 1: col (18, 12).
+        float[] expected =
+        [
+            0, 0, 0, 1, 0, 5, 0, 0, 0, 21, 0, 25,
+            0, 0, 2, 3, 6, 7, 0, 0, 22, 23, 26, 27,
+            0, 0, 4, 0, 8, 0, 0, 0, 24, 0, 28, 0,
+            0, 5, 0, 9, 0, 13, 0, 25, 0, 29, 0, 33,
+            6, 7, 10, 11, 14, 15, 26, 27, 30, 31, 34, 35,
+            8, 0, 12, 0, 16, 0, 28, 0, 32, 0, 36, 0,
+            0, 13, 0, 17, 0, 0, 0, 33, 0, 37, 0, 0,
+            14, 15, 18, 19, 0, 0, 34, 35, 38, 39, 0, 0,
+            16, 0, 20, 0, 0, 0, 36, 0, 40, 0, 0, 0,
+            0, 0, 0, 41, 0, 45, 0, 0, 0, 61, 0, 65,
+            0, 0, 42, 43, 46, 47, 0, 0, 62, 63, 66, 67,
+            0, 0, 44, 0, 48, 0, 0, 0, 64, 0, 68, 0,
+            0, 45, 0, 49, 0, 53, 0, 65, 0, 69, 0, 73,
+            46, 47, 50, 51, 54, 55, 66, 67, 70, 71, 74, 75,
+            48, 0, 52, 0, 56, 0, 68, 0, 72, 0, 76, 0,
+            0, 53, 0, 57, 0, 0, 0, 73, 0, 77, 0, 0,
+            54, 55, 58, 59, 0, 0, 74, 75, 78, 79, 0, 0,
+            56, 0, 60, 0, 0, 0, 76, 0, 80, 0, 0, 0,
+        ];
+        var x = new Tensor(Enumerable.Range(1, 80).Select(i => (float)i).ToArray(), 2, 2, 5, 4);
+        var col = ImageColumns.Im2Col(x, 3, 2, stride: 2, pad: 1);
+        Assert.Equal([18, 12], col.Shape.ToArray());
+        Assert.Equal(expected, col.ToArray());
+    }
+
+    [Fact]
     public void Col2im_of_ones_counts_the_windows_over_each_pixel()
     {
         var ones = new Tensor(Enumerable.Repeat(1f, 16).ToArray(), 4, 4);
