@@ -118,9 +118,9 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
     /// <summary>The number of classes: the network's output size, else the one-hot width or the largest label + 1.</summary>
     private int Classes(Tensor labels)
     {
-        if (network.Architecture.TryGetValue("output", out var text) && int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out int output) && output >= 2)
+        if (network.Classes >= 2)
         {
-            return output;
+            return network.Classes;
         }
 
         if (labels.Rank == 2)
