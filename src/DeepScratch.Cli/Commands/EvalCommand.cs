@@ -66,7 +66,7 @@ internal static class EvalCommand
         var (model, path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, DatasetSplit.Test);
         CommonOptions.CheckOutput(predictionsPath, "--predictions", (path, "the model file"), (imagesPath, "the images file"), (labelsPath, "the labels file"));
 
-        // Only the headers are read here: the image size is checked against the network before any pixel, and the
+        // Only the headers are read here: Evaluate checks the image size against the network before any pixel, and the
         // set is then streamed a batch at a time, so memory follows the batch and not the file's claim.
         using var data = MnistReader.Open(imagesPath, labelsPath);
         if (data.Count == 0)
@@ -74,7 +74,6 @@ internal static class EvalCommand
             throw new InvalidDataException($"the {Catalog.DisplayName(kind)} test set holds no images: nothing to evaluate.");
         }
 
-        CommonOptions.CheckInputSize(model, data.ImageSize, path);
         int batch = perImage ? 1 : batchSize;
         EvaluationSummary result = null!;
         if (predictionsPath is null)

@@ -179,20 +179,20 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void Predict_on_images_of_the_wrong_size_names_the_mismatch()
     {
-        string data = Path.Combine(_dir, "data");
-        Directory.CreateDirectory(Path.Combine(data, "mnist"));
-        var images = new byte[16 + 2 * 4];
-        BinaryPrimitives.WriteInt32BigEndian(images, 2051);
-        BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(4), 2);
-        BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(8), 2);
-        BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(12), 2);
-        var labels = new byte[8 + 2];
-        BinaryPrimitives.WriteInt32BigEndian(labels, 2049);
-        BinaryPrimitives.WriteInt32BigEndian(labels.AsSpan(4), 2);
-        File.WriteAllBytes(Path.Combine(data, "mnist", "t10k-images-idx3-ubyte"), images);
-        File.WriteAllBytes(Path.Combine(data, "mnist", "t10k-labels-idx1-ubyte"), labels);
+        string data = WriteTestSetOfTwoByTwoImages();
         var r = CliRunner.Run(_dir, "predict", "0", "--data", data, "--weights", TestData.Weights("sample_weight.pkl"));
         AssertOneLineError(r, 3, "784 inputs but the images have 4 pixels");
+    }
+
+    [Fact]
+    public void Eval_on_images_of_the_wrong_size_names_the_mismatch_and_writes_nothing()
+    {
+        string data = WriteTestSetOfTwoByTwoImages();
+        string csv = Path.Combine(_dir, "p.csv");
+        var r = CliRunner.Run(_dir, "eval", "--data", data, "--weights", TestData.Weights("sample_weight.pkl"), "--predictions", csv);
+        AssertOneLineError(r, 3, "784 inputs but the images of");
+        Assert.Contains("have 4 pixels (2x2)", r.Stderr);
+        Assert.False(File.Exists(csv));
     }
 
     [Fact]
@@ -340,6 +340,24 @@ public sealed class CliTests : IDisposable
         {
             Assert.Matches(new Regex($@"^  {command}\b", RegexOptions.Multiline), r.Stdout.Replace("\r", ""));
         }
+    }
+
+    /// <summary>A data folder whose MNIST test set holds two 2x2 images (raw IDX), for size-mismatch cases.</summary>
+    private string WriteTestSetOfTwoByTwoImages()
+    {
+        string data = Path.Combine(_dir, "data");
+        Directory.CreateDirectory(Path.Combine(data, "mnist"));
+        var images = new byte[16 + 2 * 4];
+        BinaryPrimitives.WriteInt32BigEndian(images, 2051);
+        BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(4), 2);
+        BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(8), 2);
+        BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(12), 2);
+        var labels = new byte[8 + 2];
+        BinaryPrimitives.WriteInt32BigEndian(labels, 2049);
+        BinaryPrimitives.WriteInt32BigEndian(labels.AsSpan(4), 2);
+        File.WriteAllBytes(Path.Combine(data, "mnist", "t10k-images-idx3-ubyte"), images);
+        File.WriteAllBytes(Path.Combine(data, "mnist", "t10k-labels-idx1-ubyte"), labels);
+        return data;
     }
 
     private static void AssertOneLineError(CliResult r, int exitCode, string mention)
