@@ -11,4 +11,7 @@ public enum Activation
 
     /// <summary>Softmax over each row; fused only when a row fits one 16-column panel (n ≤ 16, as the book's 10 classes).</summary>
     Softmax,
+
+    /// <summary>max(0, x).</summary>
+    Relu,
 }

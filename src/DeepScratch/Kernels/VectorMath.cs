@@ -89,6 +89,7 @@ internal static unsafe class VectorMath
     public static Vector256<float> Apply(Vector256<float> x, Activation activation) => activation switch
     {
         Activation.Sigmoid => Sigmoid(x),
+        Activation.Relu => Vector256.Max(x, Vector256<float>.Zero),
         _ => x,
     };
 

@@ -42,6 +42,9 @@ public sealed class Affine : ILayer
     public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <inheritdoc/>
+    public InferenceStep Inference => new InferenceStep.Linear(W.Value, B.Value);
+
+    /// <inheritdoc/>
     /// <exception cref="ArgumentException">x has no batch axis or its examples do not have W's number of rows.</exception>
     public Tensor Forward(Tensor x, bool train)
     {

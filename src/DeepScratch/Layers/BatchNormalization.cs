@@ -70,6 +70,33 @@ public sealed class BatchNormalization : ILayer
     /// <inheritdoc/>
     public IReadOnlyList<Tensor> Variances => [RunningVar];
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The inference forward as one scale-shift per feature: scale = γ/√(var+ε), shift = β − μ·scale (computed in
+    /// double from the current running statistics), which the engine folds into the preceding layer's weights.
+    /// </remarks>
+    public InferenceStep Inference
+    {
+        get
+        {
+            int d = Gamma.Value.Length;
+            var scale = new float[d];
+            var shift = new float[d];
+            var g = Gamma.Value.Span;
+            var b = Beta.Value.Span;
+            var mu = RunningMean.Span;
+            var v = RunningVar.Span;
+            for (int i = 0; i < d; i++)
+            {
+                double s = g[i] / Math.Sqrt(v[i] + Epsilon);
+                scale[i] = (float)s;
+                shift[i] = (float)(b[i] - mu[i] * s);
+            }
+
+            return new InferenceStep.ScaleShift(new Tensor(scale, [d]), new Tensor(shift, [d]));
+        }
+    }
+
     /// <summary>
     /// Training: xn = (x - mu) / sqrt(var + eps) with the batch's mean and variance, which also move the running
     /// statistics; inference: the same with the running statistics. Returns gamma·xn + beta in x's shape.

@@ -58,6 +58,9 @@ public sealed class Convolution : ILayer
     /// <inheritdoc/>
     public IReadOnlyList<Parameter> Parameters { get; }
 
+    /// <inheritdoc/>
+    public InferenceStep Inference => new InferenceStep.Convolution(W.Value, B.Value, Stride, Pad);
+
     private int FilterCount => W.Value.Dim(0);
 
     private int PatchLength => W.Value.Length / FilterCount;

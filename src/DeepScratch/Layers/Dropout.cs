@@ -34,6 +34,10 @@ public sealed class Dropout : ILayer
     /// <inheritdoc/>
     public IReadOnlyList<Parameter> Parameters => [];
 
+    /// <inheritdoc/>
+    /// <remarks>Inference keeps every neuron scaled by (1 − ratio), as <see cref="Forward"/> does.</remarks>
+    public InferenceStep Inference => new InferenceStep.ScaleShift(new Tensor([(float)(1 - Ratio)], [1]), null);
+
     /// <summary>Training: x·mask with mask = (rand &gt; ratio); inference: x·(1 - ratio).</summary>
     public Tensor Forward(Tensor x, bool train)
     {

@@ -27,4 +27,10 @@ public interface ILayer
     /// layer whose dx costs work of its own (Affine's dout·Wᵀ, a convolution's) overrides it to skip that work.
     /// </summary>
     void BackwardParameters(Tensor dout) => Backward(dout);
+
+    /// <summary>
+    /// What the layer computes at inference, for the compiled engine (<see cref="Models.InferenceEngine"/>); null (the
+    /// default) for a layer that cannot describe itself, whose network then predicts layer by layer.
+    /// </summary>
+    InferenceStep? Inference => null;
 }

@@ -41,6 +41,9 @@ public sealed class Pooling : ILayer
     public IReadOnlyList<Parameter> Parameters => [];
 
     /// <inheritdoc/>
+    public InferenceStep Inference => new InferenceStep.MaxPool(PoolH, PoolW, Stride, Pad);
+
+    /// <inheritdoc/>
     /// <returns>(N, C, out_h, out_w) with out_h = (H + 2·pad − pool_h) / stride + 1, likewise out_w.</returns>
     /// <exception cref="ArgumentException">x is not (N, C, H, W) or the window does not fit the padded images.</exception>
     public Tensor Forward(Tensor x, bool train)

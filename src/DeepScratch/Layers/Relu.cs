@@ -11,6 +11,9 @@ public sealed class Relu : ILayer
     public IReadOnlyList<Parameter> Parameters => [];
 
     /// <inheritdoc/>
+    public InferenceStep Inference => new InferenceStep.Activate(Kernels.Activation.Relu);
+
+    /// <inheritdoc/>
     public Tensor Forward(Tensor x, bool train)
     {
         _mask = Activations.Step(x); // 1 where x > 0, else 0

@@ -12,6 +12,9 @@ public sealed class Sigmoid : ILayer
     public IReadOnlyList<Parameter> Parameters => [];
 
     /// <inheritdoc/>
+    public InferenceStep Inference => new InferenceStep.Activate(Kernels.Activation.Sigmoid);
+
+    /// <inheritdoc/>
     public Tensor Forward(Tensor x, bool train)
     {
         _out = Activations.Sigmoid(x);

@@ -122,7 +122,7 @@ public static class Evaluation
         Run(model, x, labels, 1, singleInputs: true);
 
     /// <summary>
-    /// The fast path: scores raw pixels (<see cref="FusedPredictor.InputSize"/> bytes per image) in batches of
+    /// The fast path: scores raw pixels (<see cref="InferenceSession.InputSize"/> bytes per image) in batches of
     /// <paramref name="batchSize"/> through a fused predictor; batch size 1 is the one-image loop.
     /// </summary>
     /// <remarks>Holds N x classes probabilities, as the other in-memory overload; the streaming overload does not.</remarks>

@@ -19,10 +19,22 @@ public interface IClassifier
     Tensor Predict(Tensor x);
 
     /// <summary>
-    /// A predictor on raw pixels for batches of up to <paramref name="maxBatch"/> examples that gives the same classes
-    /// as <see cref="Predict"/> through fused kernels, or null (the default) when the network has none; the streaming
-    /// evaluation then normalises the pixels and calls <see cref="Predict"/>.
+    /// The network compiled for the inference engine (weights packed once, layers folded and fused), or null (the
+    /// default) when it cannot be described by <see cref="Layers.InferenceStep"/>s; compiled anew on each call, from
+    /// the current weights.
+    /// </summary>
+    InferenceEngine? CompileInference() => null;
+
+    /// <summary>
+    /// A session of the compiled network (<see cref="CompileInference"/>) for batches of up to
+    /// <paramref name="maxBatch"/> examples on raw pixels or floats, giving <see cref="Predict"/>'s probabilities
+    /// (bit for bit where the summation order is the same, else within 1e-5), or null when the network does not
+    /// compile; the streaming evaluation then normalises the pixels and calls <see cref="Predict"/>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBatch"/> is not positive.</exception>
-    FusedPredictor? CreatePredictor(int maxBatch) => null;
+    InferenceSession? CreatePredictor(int maxBatch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        return CompileInference()?.CreateSession(maxBatch);
+    }
 }

@@ -147,6 +147,26 @@ public abstract class LayeredNetwork : INetwork
         return single ? probabilities.Reshape(probabilities.Dim(-1)) : probabilities;
     }
 
+    /// <summary>
+    /// The layers on the inference engine, each described by its <see cref="ILayer.Inference"/> (BatchNorm and Dropout
+    /// folded into the preceding layer, activations fused), or null when a layer cannot describe itself.
+    /// </summary>
+    public InferenceEngine? CompileInference()
+    {
+        var steps = new List<InferenceStep>(_layers.Length);
+        foreach (var layer in _layers)
+        {
+            if (layer.Inference is not { } step)
+            {
+                return null;
+            }
+
+            steps.Add(step);
+        }
+
+        return InferenceEngine.Compile(InputShape, steps);
+    }
+
     /// <summary>The book's <c>loss</c>: the loss layer on the scores plus 0.5·λ·ΣW² (summed in double).</summary>
     public double Loss(Tensor x, Tensor t, bool train)
     {

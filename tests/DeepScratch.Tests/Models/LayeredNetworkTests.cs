@@ -202,7 +202,11 @@ public class LayeredNetworkTests
         Assert.Equal("two-layer 6-5-3", two.Description);
         Assert.Equal("multi-layer 12-8-6-4 (sigmoid)", plain.Description);
         Assert.Equal("multi-layer-extend 12-8-7 (relu, batchnorm, dropout 0.2)", extend.Description);
-        Assert.Null(((IClassifier)two).CreatePredictor(10)); // no fused path: streaming evaluation normalises and calls Predict
+        // Issue 9 changed this contract: every book network compiles for the engine; a layer that cannot describe its
+        // inference (Scale below) leaves the network without one, and streaming evaluation then calls Predict.
+        Assert.NotNull(((IClassifier)two).CreatePredictor(10));
+        var undescribed = new Stacked(2, [new Scale(new Parameter("s1", new Tensor([1f, 1f], 2)))], 0);
+        Assert.Null(((IClassifier)undescribed).CreatePredictor(10));
     }
 
     [Fact]

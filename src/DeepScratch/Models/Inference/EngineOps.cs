@@ -1,0 +1,209 @@
+using System.Runtime.Intrinsics;
+using DeepScratch.Kernels;
+
+namespace DeepScratch.Models.Inference;
+
+/// <summary>
+/// One compiled step of an <see cref="InferenceEngine"/>: immutable (weights packed once), run by any number of
+/// sessions at once, each passing its own buffers. Input is floats, or pixel bytes for a first step that can read them.
+/// </summary>
+internal abstract unsafe class EngineOp
+{
+    /// <summary>Floats per example this step writes.</summary>
+    public abstract int OutputWidth { get; }
+
+    /// <summary>Whether the step can read raw pixel bytes (divided by 255 as read) instead of floats.</summary>
+    public virtual bool ReadsBytes => false;
+
+    /// <summary>Whether the step may write over its input (element-wise steps do, in place).</summary>
+    public virtual bool InPlace => false;
+
+    /// <summary>Runs <paramref name="count"/> examples from <paramref name="input"/> (or <paramref name="pixels"/>) into <paramref name="output"/>.</summary>
+    public abstract void Run(float* input, byte* pixels, int count, float* output);
+}
+
+/// <summary>y = x·W + b (+ activation) through the shared GEMM, W packed once.</summary>
+internal sealed unsafe class LinearOp(float[] weights, int inputs, int outputs, ReadOnlySpan<float> bias, Activation activation) : EngineOp
+{
+    private readonly PackedMatrix _w = PackedMatrix.Pack(weights, outputs, Transpose.No, inputs, outputs);
+    private readonly float[] _bias = PackedMatrix.PadBias(bias);
+
+    public override int OutputWidth => outputs;
+
+    public override bool ReadsBytes => true;
+
+    public override void Run(float* input, byte* pixels, int count, float* output)
+    {
+        var source = input != null ? MatrixSource.RowMajor(input, inputs) : MatrixSource.Pixels(pixels, inputs);
+        fixed (float* w = _w.Data)
+        fixed (float* b = _bias)
+        {
+            Gemm.Run(new Operation(count, outputs, inputs, source, _w, w, 1f, 0f, output, outputs, b, activation));
+        }
+    }
+}
+
+/// <summary>A convolution on channels-last images through a chosen <see cref="IConvolutionKernel"/>.</summary>
+internal sealed unsafe class ConvolutionOp(IConvolutionKernel kernel, int outputWidth) : EngineOp
+{
+    public override int OutputWidth => outputWidth;
+
+    public override bool ReadsBytes => true;
+
+    public override void Run(float* input, byte* pixels, int count, float* output) => kernel.Run(input, pixels, count, output);
+}
+
+/// <summary>
+/// Max pooling over channels-last images: each output pixel is the element-wise max of its window's channel vectors;
+/// a window reaching into the padding also takes 0, as the book's zero-padded im2col does.
+/// </summary>
+internal sealed unsafe class MaxPoolOp(int height, int width, int channels, int poolH, int poolW, int stride, int pad) : EngineOp
+{
+    private readonly int _outH = (height + 2 * pad - poolH) / stride + 1;
+    private readonly int _outW = (width + 2 * pad - poolW) / stride + 1;
+
+    public override int OutputWidth => _outH * _outW * channels;
+
+    public override void Run(float* input, byte* pixels, int count, float* output)
+    {
+        int c = channels;
+        float* o = output;
+        for (int n = 0; n < count; n++)
+        {
+            float* image = input + (long)n * height * width * c;
+            for (int py = 0; py < _outH; py++)
+            {
+                int y0 = py * stride - pad;
+                int fy0 = Math.Max(0, -y0), fy1 = Math.Min(poolH, height - y0);
+                for (int px = 0; px < _outW; px++, o += c)
+                {
+                    int x0 = px * stride - pad;
+                    int fx0 = Math.Max(0, -x0), fx1 = Math.Min(poolW, width - x0);
+                    bool padded = fy0 > 0 || fx0 > 0 || fy1 < poolH || fx1 < poolW;
+                    Window(image, y0, x0, fy0, fy1, fx0, fx1, padded, o);
+                }
+            }
+        }
+    }
+
+    private void Window(float* image, int y0, int x0, int fy0, int fy1, int fx0, int fx1, bool padded, float* o)
+    {
+        int c = channels;
+        int rowStride = width * c;
+        float* first = image + (long)(y0 + fy0) * rowStride + (x0 + fx0) * c;
+        var start = padded ? Vector256<float>.Zero : Vector256.Create(float.NegativeInfinity);
+        // Whole vectors of channels, then one last vector ending at channel c (overlapping is harmless for a max).
+        for (int ch = 0; ch < c; ch += 8)
+        {
+            int at = ch + 8 <= c ? ch : c - 8;
+            if (at < 0)
+            {
+                Scalar(first, rowStride, fy1 - fy0, fx1 - fx0, padded, o);
+                return;
+            }
+
+            var max = start;
+            for (int y = 0; y < fy1 - fy0; y++)
+            {
+                float* row = first + (long)y * rowStride + at;
+                for (int x = 0; x < fx1 - fx0; x++)
+                {
+                    max = Vector256.Max(max, Vector256.Load(row + x * c));
+                }
+            }
+
+            max.Store(o + at);
+        }
+    }
+
+    private void Scalar(float* first, int rowStride, int rows, int cols, bool padded, float* o)
+    {
+        for (int ch = 0; ch < channels; ch++)
+        {
+            float max = padded ? 0f : float.NegativeInfinity;
+            for (int y = 0; y < rows; y++)
+            {
+                for (int x = 0; x < cols; x++)
+                {
+                    max = Math.Max(max, first[(long)y * rowStride + x * channels + ch]);
+                }
+            }
+
+            o[ch] = max;
+        }
+    }
+}
+
+/// <summary>y = x·scale + shift per feature (one scale for all when scale has one value), then an optional activation; in place.</summary>
+internal sealed unsafe class ScaleShiftOp(int width, float[] scale, float[]? shift, Activation activation) : EngineOp
+{
+    public override int OutputWidth => width;
+
+    public override bool InPlace => true;
+
+    public override void Run(float* input, byte* pixels, int count, float* output)
+    {
+        for (int n = 0; n < count; n++)
+        {
+            var x = new ReadOnlySpan<float>(input + (long)n * width, width);
+            var y = new Span<float>(output + (long)n * width, width);
+            if (scale.Length == 1)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Multiply(x, scale[0], y);
+            }
+            else
+            {
+                System.Numerics.Tensors.TensorPrimitives.Multiply(x, scale, y);
+            }
+
+            if (shift is not null)
+            {
+                if (shift.Length == 1)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.Add(y, shift[0], y);
+                }
+                else
+                {
+                    System.Numerics.Tensors.TensorPrimitives.Add(y, shift, y);
+                }
+            }
+
+            ActivationOp.Apply(activation, y);
+        }
+    }
+}
+
+/// <summary>An activation on its own (when no GEMM precedes it to fuse it into), or the final softmax per row; in place.</summary>
+internal sealed unsafe class ActivationOp(int width, Activation activation) : EngineOp
+{
+    public override int OutputWidth => width;
+
+    public override bool InPlace => true;
+
+    public override void Run(float* input, byte* pixels, int count, float* output)
+    {
+        for (int n = 0; n < count; n++)
+        {
+            var y = new Span<float>(output + (long)n * width, width);
+            new ReadOnlySpan<float>(input + (long)n * width, width).CopyTo(y);
+            Apply(activation, y);
+        }
+    }
+
+    /// <summary>The same functions the layers use, so a step run alone gives the layers' values.</summary>
+    public static void Apply(Activation activation, Span<float> y)
+    {
+        switch (activation)
+        {
+            case Activation.Relu:
+                Functions.Activations.Relu(y, y);
+                break;
+            case Activation.Sigmoid:
+                Functions.Activations.Sigmoid(y, y);
+                break;
+            case Activation.Softmax:
+                Functions.Activations.Softmax(y, y);
+                break;
+        }
+    }
+}
