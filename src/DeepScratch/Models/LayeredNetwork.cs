@@ -167,6 +167,14 @@ public abstract class LayeredNetwork : INetwork
         return InferenceEngine.Compile(InputShape, steps);
     }
 
+    /// <summary>A session of <see cref="CompileInference"/> for batches of up to <paramref name="maxBatch"/> examples, or null when the network does not compile.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBatch"/> is not positive.</exception>
+    public InferenceSession? CreatePredictor(int maxBatch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        return CompileInference()?.CreateSession(maxBatch);
+    }
+
     /// <summary>The book's <c>loss</c>: the loss layer on the scores plus 0.5·λ·ΣW² (summed in double).</summary>
     public double Loss(Tensor x, Tensor t, bool train)
     {
