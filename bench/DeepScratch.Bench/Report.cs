@@ -20,16 +20,17 @@ internal sealed class Report(string data)
 
     /// <summary>
     /// The CNN workloads: the ONNX export, the accuracy every correct implementation gets, the multiply-adds of one
-    /// image, and DeepScratch's predictor — null until the CNNs land; then one line each, e.g.
-    /// <c>data =&gt; new DeepScratchInference(b =&gt; SimpleConvNet.Load(Path.Combine(data, "weights", "params.pkl")).CreatePredictor(b).PredictPixels)</c>.
+    /// image, and DeepScratch's predictor: the inference engine compiled from the pickles (<see cref="BookCnnSteps"/>).
     /// Multiply-adds: SimpleConvNet conv 24·24·30·25 + affine 4320·100 + 100·10; DeepConvNet conv 784·16·9, 784·16·144,
     /// 196·32·144, 256·32·288 (pad 2), 64·64·288, 64·64·576, affine 1024·50 + 50·10.
     /// </summary>
     private static readonly (string Workload, string Onnx, double Accuracy, double MultiplyAdds, Func<string, IInference>? DeepScratch)[] Cnns =
     [
-        ("simple_convnet_inference", "simple_convnet.onnx", 0.9600, 24 * 24 * 30 * 25 + 4320 * 100 + 100 * 10, null),
+        ("simple_convnet_inference", "simple_convnet.onnx", 0.9600, 24 * 24 * 30 * 25 + 4320 * 100 + 100 * 10,
+            data => new DeepScratchInference(b => BookCnnSteps.Simple(data).CreateSession(b).PredictPixels)),
         ("deep_convnet_inference", "deep_convnet.onnx", 0.9797,
-            784 * 16 * 9 + 784 * 16 * 144 + 196 * 32 * 144 + 256 * 32 * 288 + 64 * 64 * 288 + 64 * 64 * 576 + 1024 * 50 + 50 * 10, null),
+            784 * 16 * 9 + 784 * 16 * 144 + 196 * 32 * 144 + 256 * 32 * 288 + 64 * 64 * 288 + 64 * 64 * 576 + 1024 * 50 + 50 * 10,
+            data => new DeepScratchInference(b => BookCnnSteps.Deep(data).CreateSession(b).PredictPixels)),
     ];
 
     /// <summary>Batch sizes the CNNs are measured at; the table names each implementation's best.</summary>

@@ -106,9 +106,19 @@ internal readonly unsafe struct MatrixSource
                 {
                     Buffer.MemoryCopy(Floats + from, dst + fx0 * c, (long)length * sizeof(float), (long)length * sizeof(float));
                 }
-                else
+                else if (length >= 32)
                 {
                     PixelScaling.Normalize(Bytes + from, dst + fx0 * c, length);
+                }
+                else
+                {
+                    fixed (float* table = PixelScaling.Table)
+                    {
+                        for (int i = 0; i < length; i++)
+                        {
+                            dst[fx0 * c + i] = table[Bytes[from + i]];
+                        }
+                    }
                 }
 
                 if (fx1 < g.FilterW)

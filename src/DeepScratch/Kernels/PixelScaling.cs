@@ -8,6 +8,9 @@ namespace DeepScratch.Kernels;
 /// </summary>
 internal static unsafe class PixelScaling
 {
+    /// <summary>pixel / 255 for each byte value: short runs (a filter row of one channel) read it instead of dividing.</summary>
+    public static readonly float[] Table = Enumerable.Range(0, 256).Select(b => b / 255f).ToArray();
+
     /// <summary>
     /// pixel / 255, bit-identical to a true division (numpy's <c>x / 255.0</c>) but without its latency: q = x·(1/255)
     /// alone is off by one ulp for 126 of the 256 byte values, so one FMA step corrects it, q' = q + (x − 255q)·(1/255).

@@ -242,6 +242,7 @@ public sealed class InferenceEngine
         var ops = new List<EngineOp>();
         int[] shape = inputShape.ToArray();
         bool channelsLast = shape.Length == 3;
+        int pixelStride = 0; // set by a convolution padded to whole panels for the pool after it
         for (int i = 0; i < nodes.Count; i++)
         {
             var node = nodes[i];
@@ -262,13 +263,25 @@ public sealed class InferenceEngine
                 case InferenceStep.Convolution c:
                 {
                     var geometry = new PatchGeometry(shape[1], shape[2], shape[0], c.Filters.Dim(2), c.Filters.Dim(3), c.Stride, c.Pad);
-                    var kernel = new ImplicitGemmConvolution(geometry, node.Weights, node.Bias, node.Activation);
-                    ops.Add(new ConvolutionOp(kernel, node.Shape.Aggregate(1, (a, b) => a * b)));
+                    var (filters, bias) = (node.Weights!, node.Bias!);
+                    // Before a pool, filters are padded with zero filters to whole panels (30 -> 32) so that every
+                    // output tile is stored whole; the pool reads the real channels and writes them compact.
+                    int fn = bias.Length, padded = (fn + PackedMatrix.PanelWidth - 1) / PackedMatrix.PanelWidth * PackedMatrix.PanelWidth;
+                    if (padded != fn && i + 1 < nodes.Count && nodes[i + 1].Step is InferenceStep.MaxPool)
+                    {
+                        Array.Resize(ref filters, padded * geometry.PatchLength);
+                        Array.Resize(ref bias, padded);
+                        pixelStride = padded;
+                    }
+
+                    var kernel = new ImplicitGemmConvolution(geometry, filters, bias, node.Activation);
+                    ops.Add(new ConvolutionOp(kernel, node.Shape.Aggregate(1, (a, b) => a * b) / fn * bias.Length));
                     break;
                 }
 
                 case InferenceStep.MaxPool p:
-                    ops.Add(new MaxPoolOp(shape[1], shape[2], shape[0], p.PoolH, p.PoolW, p.Stride, p.Pad));
+                    ops.Add(new MaxPoolOp(shape[1], shape[2], shape[0], p.PoolH, p.PoolW, p.Stride, p.Pad, pixelStride > 0 ? pixelStride : shape[0]));
+                    pixelStride = 0;
                     break;
                 case InferenceStep.ScaleShift:
                 {

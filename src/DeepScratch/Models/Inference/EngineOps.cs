@@ -55,9 +55,10 @@ internal sealed unsafe class ConvolutionOp(IConvolutionKernel kernel, int output
 
 /// <summary>
 /// Max pooling over channels-last images: each output pixel is the element-wise max of its window's channel vectors;
-/// a window reaching into the padding also takes 0, as the book's zero-padded im2col does.
+/// a window reaching into the padding also takes 0, as the book's zero-padded im2col does. The input's pixels may be
+/// <paramref name="pixelStride"/> ≥ C floats apart (a convolution padded to whole panels); the output is compact.
 /// </summary>
-internal sealed unsafe class MaxPoolOp(int height, int width, int channels, int poolH, int poolW, int stride, int pad) : EngineOp
+internal sealed unsafe class MaxPoolOp(int height, int width, int channels, int poolH, int poolW, int stride, int pad, int pixelStride) : EngineOp
 {
     private readonly int _outH = (height + 2 * pad - poolH) / stride + 1;
     private readonly int _outW = (width + 2 * pad - poolW) / stride + 1;
@@ -70,7 +71,7 @@ internal sealed unsafe class MaxPoolOp(int height, int width, int channels, int 
         float* o = output;
         for (int n = 0; n < count; n++)
         {
-            float* image = input + (long)n * height * width * c;
+            float* image = input + (long)n * height * width * pixelStride;
             for (int py = 0; py < _outH; py++)
             {
                 int y0 = py * stride - pad;
@@ -88,9 +89,9 @@ internal sealed unsafe class MaxPoolOp(int height, int width, int channels, int 
 
     private void Window(float* image, int y0, int x0, int fy0, int fy1, int fx0, int fx1, bool padded, float* o)
     {
-        int c = channels;
-        int rowStride = width * c;
-        float* first = image + (long)(y0 + fy0) * rowStride + (x0 + fx0) * c;
+        int c = channels, s = pixelStride;
+        int rowStride = width * s;
+        float* first = image + (long)(y0 + fy0) * rowStride + (x0 + fx0) * s;
         var start = padded ? Vector256<float>.Zero : Vector256.Create(float.NegativeInfinity);
         // Whole vectors of channels, then one last vector ending at channel c (overlapping is harmless for a max).
         for (int ch = 0; ch < c; ch += 8)
@@ -108,7 +109,7 @@ internal sealed unsafe class MaxPoolOp(int height, int width, int channels, int 
                 float* row = first + (long)y * rowStride + at;
                 for (int x = 0; x < fx1 - fx0; x++)
                 {
-                    max = Vector256.Max(max, Vector256.Load(row + x * c));
+                    max = Vector256.Max(max, Vector256.Load(row + x * s));
                 }
             }
 
@@ -125,7 +126,7 @@ internal sealed unsafe class MaxPoolOp(int height, int width, int channels, int 
             {
                 for (int x = 0; x < cols; x++)
                 {
-                    max = Math.Max(max, first[(long)y * rowStride + x * channels + ch]);
+                    max = Math.Max(max, first[(long)y * rowStride + x * pixelStride + ch]);
                 }
             }
 
