@@ -38,7 +38,10 @@ internal static class PredictCommand
         var (model, path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, split);
         var image = CommonOptions.ReadImage(index, imagesPath, labelsPath, kind, split);
         CommonOptions.CheckInputSize(model, image.Pixels.Length, path);
-        var y = model.Predict(Mnist.ImageTensor(image.Pixels).Reshape([.. model.InputShape]));
+        // The compiled engine when the network has one (every book network), else the layer-by-layer Predict.
+        var session = model.CreatePredictor(1);
+        var y = session is null ? model.Predict(Mnist.ImageTensor(image.Pixels).Reshape([.. model.InputShape])) : DeepScratch.Tensors.Tensor.Zeros(session.Classes);
+        session?.PredictPixels(image.Pixels, 1, y.Span);
         Evaluation.ThrowIfNotFinite(model, y.Span, y.Length, index, "image");
         int predicted = y.ArgMax();
         int label = image.Label;
