@@ -240,22 +240,26 @@ internal sealed unsafe class WinogradConvolution
     private static void RunBlock(Job* job, long first, int count, float* v, float* m)
     {
         int rows = Round(count, RowQuantum);
+        // Position-major: V[ξ] and M[ξ] are each a contiguous (rows x C) / (rows x FNp) matrix, so the GEMMs read
+        // and write consecutive rows (no power-of-two strides between a register tile's rows).
+        long vPlane = (long)job->BlockTiles * job->Cp, mPlane = (long)job->BlockTiles * job->FNp;
         for (int t = 0; t < rows; t++)
         {
             // Rows past the last tile are computed and discarded: give them the last tile so they stay finite.
-            TransformInput(job, first + Math.Min(t, count - 1), v + (long)t * Positions * job->Cp);
+            TransformInput(job, first + Math.Min(t, count - 1), v + (long)t * job->Cp, vPlane);
         }
 
-        int ldv = Positions * job->Cp, ldm = Positions * job->FNp;
         for (int xi = 0; xi < Positions; xi++)
         {
             float* u = job->U + (long)xi * job->C * job->FNp;
+            float* a = v + xi * vPlane;
+            float* c = m + xi * mPlane;
             int f = 0;
             for (; f + 2 * Lanes <= job->FNp; f += 2 * Lanes)
             {
                 for (int r = 0; r < rows; r += 6)
                 {
-                    Tile6x32(job->C, v + (long)r * ldv + xi * job->Cp, ldv, u + f, job->FNp, m + (long)r * ldm + xi * job->FNp + f, ldm);
+                    Tile6x32(job->C, a + (long)r * job->Cp, job->Cp, u + f, job->FNp, c + (long)r * job->FNp + f, job->FNp);
                 }
             }
 
@@ -263,14 +267,14 @@ internal sealed unsafe class WinogradConvolution
             {
                 for (int r = 0; r < rows; r += 12)
                 {
-                    Tile12x16(job->C, v + (long)r * ldv + xi * job->Cp, ldv, u + f, job->FNp, m + (long)r * ldm + xi * job->FNp + f, ldm);
+                    Tile12x16(job->C, a + (long)r * job->Cp, job->Cp, u + f, job->FNp, c + (long)r * job->FNp + f, job->FNp);
                 }
             }
         }
 
         for (int t = 0; t < count; t++)
         {
-            TransformOutput(job, first + t, m + (long)t * ldm);
+            TransformOutput(job, first + t, m + (long)t * job->FNp, mPlane);
         }
     }
 
@@ -296,12 +300,12 @@ internal sealed unsafe class WinogradConvolution
     /// <summary>V = Bᵀ d B for one tile, 16 channels at a time: Bᵀ = [[1,0,−1,0],[0,1,1,0],[0,−1,1,0],[0,1,0,−1]].</summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformInput(Job* job, long tile, float* v)
+    private static void TransformInput(Job* job, long tile, float* v, long plane)
     {
         int image = (int)(tile / job->TilesPerImage);
         int within = (int)(tile - (long)image * job->TilesPerImage);
         int y0 = within / job->TilesW * 2 - job->Pad, x0 = within % job->TilesW * 2 - job->Pad;
-        int height = job->Height, width = job->Width, channels = job->C, cp = job->Cp;
+        int height = job->Height, width = job->Width, channels = job->C;
         float* img = job->Input + (long)image * height * width * channels;
         for (int c = 0; c < channels; c += Lanes)
         {
@@ -311,21 +315,21 @@ internal sealed unsafe class WinogradConvolution
             Column(img, y0, x0 + 1, height, width, c, left, channels, out var t01, out var t11, out var t21, out var t31);
             Column(img, y0, x0 + 2, height, width, c, left, channels, out var t02, out var t12, out var t22, out var t32);
             Column(img, y0, x0 + 3, height, width, c, left, channels, out var t03, out var t13, out var t23, out var t33);
-            StoreRow(t00, t01, t02, t03, v + 0 * 4 * cp + c, cp);
-            StoreRow(t10, t11, t12, t13, v + 1 * 4 * cp + c, cp);
-            StoreRow(t20, t21, t22, t23, v + 2 * 4 * cp + c, cp);
-            StoreRow(t30, t31, t32, t33, v + 3 * 4 * cp + c, cp);
+            StoreRow(t00, t01, t02, t03, v + 0 * 4 * plane + c, plane);
+            StoreRow(t10, t11, t12, t13, v + 1 * 4 * plane + c, plane);
+            StoreRow(t20, t21, t22, t23, v + 2 * 4 * plane + c, plane);
+            StoreRow(t30, t31, t32, t33, v + 3 * 4 * plane + c, plane);
         }
     }
 
     /// <summary>Columns: (t B)_{i,0..3} for one row i of Bᵀ d, stored at positions 4i..4i+3.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, float* v, int cp)
+    private static void StoreRow(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, float* v, long plane)
     {
         (t0 - t2).Store(v);
-        (t1 + t2).Store(v + cp);
-        (t2 - t1).Store(v + 2 * cp);
-        (t1 - t3).Store(v + 3 * cp);
+        (t1 + t2).Store(v + plane);
+        (t2 - t1).Store(v + 2 * plane);
+        (t1 - t3).Store(v + 3 * plane);
     }
 
     /// <summary>Column x of Bᵀ d: the 4 pixels (y0..y0+3, x) combined as the rows of Bᵀ say.</summary>
@@ -349,7 +353,7 @@ internal sealed unsafe class WinogradConvolution
     /// </summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformOutput(Job* job, long tile, float* m)
+    private static void TransformOutput(Job* job, long tile, float* m, long plane)
     {
         int image = (int)(tile / job->TilesPerImage);
         int within = (int)(tile - (long)image * job->TilesPerImage);
@@ -364,14 +368,14 @@ internal sealed unsafe class WinogradConvolution
         for (int f = 0; f < fnp; f += Lanes)
         {
             float* p = m + f;
-            var s00 = Vector512.Load(p) + Vector512.Load(p + fnp) + Vector512.Load(p + 2 * fnp);
-            var s01 = Vector512.Load(p + 4 * fnp) + Vector512.Load(p + 5 * fnp) + Vector512.Load(p + 6 * fnp);
-            var s02 = Vector512.Load(p + 8 * fnp) + Vector512.Load(p + 9 * fnp) + Vector512.Load(p + 10 * fnp);
-            var s03 = Vector512.Load(p + 12 * fnp) + Vector512.Load(p + 13 * fnp) + Vector512.Load(p + 14 * fnp);
-            var s10 = Vector512.Load(p + fnp) - Vector512.Load(p + 2 * fnp) - Vector512.Load(p + 3 * fnp);
-            var s11 = Vector512.Load(p + 5 * fnp) - Vector512.Load(p + 6 * fnp) - Vector512.Load(p + 7 * fnp);
-            var s12 = Vector512.Load(p + 9 * fnp) - Vector512.Load(p + 10 * fnp) - Vector512.Load(p + 11 * fnp);
-            var s13 = Vector512.Load(p + 13 * fnp) - Vector512.Load(p + 14 * fnp) - Vector512.Load(p + 15 * fnp);
+            var s00 = Vector512.Load(p) + Vector512.Load(p + plane) + Vector512.Load(p + 2 * plane);
+            var s01 = Vector512.Load(p + 4 * plane) + Vector512.Load(p + 5 * plane) + Vector512.Load(p + 6 * plane);
+            var s02 = Vector512.Load(p + 8 * plane) + Vector512.Load(p + 9 * plane) + Vector512.Load(p + 10 * plane);
+            var s03 = Vector512.Load(p + 12 * plane) + Vector512.Load(p + 13 * plane) + Vector512.Load(p + 14 * plane);
+            var s10 = Vector512.Load(p + plane) - Vector512.Load(p + 2 * plane) - Vector512.Load(p + 3 * plane);
+            var s11 = Vector512.Load(p + 5 * plane) - Vector512.Load(p + 6 * plane) - Vector512.Load(p + 7 * plane);
+            var s12 = Vector512.Load(p + 9 * plane) - Vector512.Load(p + 10 * plane) - Vector512.Load(p + 11 * plane);
+            var s13 = Vector512.Load(p + 13 * plane) - Vector512.Load(p + 14 * plane) - Vector512.Load(p + 15 * plane);
 
             // Position ξ = 4i + j (i the tile row): s0i, s1i are (m A) for row i; the rows combine by Aᵀ below.
             var bias = Vector512.Load(job->Bias + f);
