@@ -8,7 +8,7 @@ namespace DeepScratch.Kernels;
 /// DeepConvNet's 16 filters 3x3), stride 1, any square filter size and padding, bias + ReLU fused and optionally the
 /// 2x2 stride-2 max pooling that follows. With C = 1 the im2col GEMM has k = FH·FW (25 or 9), too short to amortise
 /// its packing; here each input pixel is broadcast against 32 filters held in two 16-float registers, for a 2 x 4
-/// block of output pixels (16 accumulators), reading a zero-padded copy of the image so no bounds are checked.
+/// block of output pixels (16 accumulators; 2 x 8 pixels against one register when at most 16 filters remain), reading a zero-padded copy of the image so no bounds are checked.
 /// Output channels-last (NHWC). Immutable and safe for several callers at once (each passes its own workspace).
 /// </summary>
 /// <remarks>
@@ -23,8 +23,11 @@ internal sealed unsafe class SingleChannelConvolution
     /// <summary>Filters per register group: two vectors.</summary>
     private const int Group = 2 * Lanes;
 
-    /// <summary>Output pixels per strip, along x.</summary>
+    /// <summary>Output pixels per strip along x for 32 filters (two vectors each).</summary>
     private const int StripWidth = 4;
+
+    /// <summary>Output pixels per strip along x when at most 16 filters remain (one vector each): still 16 accumulators.</summary>
+    private const int NarrowStripWidth = 8;
 
     /// <summary>Weights [group][ky·FW + kx][32]: each group's 32 filters, zero past FN.</summary>
     private readonly float[] _weights;
@@ -110,8 +113,8 @@ internal sealed unsafe class SingleChannelConvolution
 
     private int PaddedHeight(int height) => height + 2 * Pad + 1;
 
-    /// <summary>Padded row length: room for the last strip's 4 columns past the edge, whose results are dropped.</summary>
-    private int PaddedWidth(int width) => width + 2 * Pad + StripWidth;
+    /// <summary>Padded row length: room for the last strip's columns past the edge, whose results are dropped.</summary>
+    private int PaddedWidth(int width) => width + 2 * Pad + NarrowStripWidth;
 
     private int PaddedLength(int height, int width) => PaddedHeight(height) * PaddedWidth(width);
 
@@ -189,7 +192,7 @@ internal sealed unsafe class SingleChannelConvolution
     {
         int groups = (job->FN + Group - 1) / Group;
         int taps = job->F * job->F;
-        float* tile = stackalloc float[2 * StripWidth * Group];
+        float* tile = stackalloc float[2 * NarrowStripWidth * Group];
         for (int g = 0; g < groups; g++)
         {
             float* w = job->Weights + (long)g * taps * Group;
@@ -199,12 +202,22 @@ internal sealed unsafe class SingleChannelConvolution
             // Row pairs: both rows of a pooling window, or two plain output rows (the second dropped past the edge).
             int rowLimit = job->Pool ? job->OutH * 2 : job->ConvH;
             int colLimit = job->Pool ? job->OutW * 2 : job->ConvW;
+            bool narrow = width <= Lanes;
+            int stripWidth = narrow ? NarrowStripWidth : StripWidth;
             for (int oy = 0; oy < rowLimit; oy += 2)
             {
-                for (int ox = 0; ox < colLimit; ox += StripWidth)
+                for (int ox = 0; ox < colLimit; ox += stripWidth)
                 {
-                    Strip(padded + (long)oy * job->PaddedW + ox, job->PaddedW, w, job->F, tile);
-                    Finish(job, tile, bias0, bias1, output, oy, ox, g * Group, width, colLimit);
+                    if (narrow)
+                    {
+                        NarrowStrip(padded + (long)oy * job->PaddedW + ox, job->PaddedW, w, job->F, tile);
+                    }
+                    else
+                    {
+                        Strip(padded + (long)oy * job->PaddedW + ox, job->PaddedW, w, job->F, tile);
+                    }
+
+                    Finish(job, tile, stripWidth, bias0, bias1, output, oy, ox, g * Group, width, colLimit);
                 }
             }
         }
@@ -257,11 +270,56 @@ internal sealed unsafe class SingleChannelConvolution
         b20.Store(tile + 192); b21.Store(tile + 208); b30.Store(tile + 224); b31.Store(tile + 240);
     }
 
-    /// <summary>Bias, ReLU, pooling, and the store of the strip's valid pixels and filters.</summary>
-    private static void Finish(Job* job, float* tile, Vector512<float> bias0, Vector512<float> bias1, float* output, int oy, int ox, int f0, int width, int colLimit)
+    /// <summary>
+    /// The 2 x 8 output pixels whose top-left input is <paramref name="x"/>, the first 16 filters of the group, into
+    /// <paramref name="tile"/> [pixel][32] (the second halves are left unwritten and never stored).
+    /// </summary>
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void NarrowStrip(float* x, int stride, float* w, int f, float* tile)
+    {
+        var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero; var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
+        var a4 = Vector512<float>.Zero; var a5 = Vector512<float>.Zero; var a6 = Vector512<float>.Zero; var a7 = Vector512<float>.Zero;
+        var b0 = Vector512<float>.Zero; var b1 = Vector512<float>.Zero; var b2 = Vector512<float>.Zero; var b3 = Vector512<float>.Zero;
+        var b4 = Vector512<float>.Zero; var b5 = Vector512<float>.Zero; var b6 = Vector512<float>.Zero; var b7 = Vector512<float>.Zero;
+        for (int ky = 0; ky < f; ky++)
+        {
+            float* r0 = x + (long)ky * stride;
+            float* r1 = r0 + stride;
+            for (int kx = 0; kx < f; kx++)
+            {
+                var v = Vector512.Load(w);
+                w += Group;
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[kx]), v, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[kx + 1]), v, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[kx + 2]), v, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[kx + 3]), v, a3);
+                a4 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[kx + 4]), v, a4);
+                a5 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[kx + 5]), v, a5);
+                a6 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[kx + 6]), v, a6);
+                a7 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[kx + 7]), v, a7);
+                b0 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[kx]), v, b0);
+                b1 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[kx + 1]), v, b1);
+                b2 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[kx + 2]), v, b2);
+                b3 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[kx + 3]), v, b3);
+                b4 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[kx + 4]), v, b4);
+                b5 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[kx + 5]), v, b5);
+                b6 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[kx + 6]), v, b6);
+                b7 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[kx + 7]), v, b7);
+            }
+        }
+
+        a0.Store(tile); a1.Store(tile + 32); a2.Store(tile + 64); a3.Store(tile + 96);
+        a4.Store(tile + 128); a5.Store(tile + 160); a6.Store(tile + 192); a7.Store(tile + 224);
+        b0.Store(tile + 256); b1.Store(tile + 288); b2.Store(tile + 320); b3.Store(tile + 352);
+        b4.Store(tile + 384); b5.Store(tile + 416); b6.Store(tile + 448); b7.Store(tile + 480);
+    }
+
+    /// <summary>Bias, ReLU, pooling, and the store of the strip's valid pixels and filters (tile [row·stripWidth + column][32]).</summary>
+    private static void Finish(Job* job, float* tile, int stripWidth, Vector512<float> bias0, Vector512<float> bias1, float* output, int oy, int ox, int f0, int width, int colLimit)
     {
         int fn = job->FN;
-        for (int p = 0; p < 2 * StripWidth; p++)
+        for (int p = 0; p < 2 * stripWidth; p++)
         {
             var lo = Vector512.Load(tile + p * Group) + bias0;
             var hi = Vector512.Load(tile + p * Group + Lanes) + bias1;
@@ -278,7 +336,7 @@ internal sealed unsafe class SingleChannelConvolution
 
         if (job->Pool)
         {
-            for (int j = 0; j < StripWidth; j += 2)
+            for (int j = 0; j < stripWidth; j += 2)
             {
                 int px = (ox + j) / 2;
                 if (ox + j + 1 >= colLimit)
@@ -291,7 +349,7 @@ internal sealed unsafe class SingleChannelConvolution
                 {
                     var m = Vector512.Max(
                         Vector512.Max(Vector512.Load(tile + j * Group + h), Vector512.Load(tile + (j + 1) * Group + h)),
-                        Vector512.Max(Vector512.Load(tile + (StripWidth + j) * Group + h), Vector512.Load(tile + (StripWidth + j + 1) * Group + h)));
+                        Vector512.Max(Vector512.Load(tile + (stripWidth + j) * Group + h), Vector512.Load(tile + (stripWidth + j + 1) * Group + h)));
                     Store(m, o + h, width - h);
                 }
             }
@@ -301,11 +359,11 @@ internal sealed unsafe class SingleChannelConvolution
 
         for (int r = 0; r < 2 && oy + r < job->ConvH; r++)
         {
-            for (int j = 0; j < StripWidth && ox + j < job->ConvW; j++)
+            for (int j = 0; j < stripWidth && ox + j < job->ConvW; j++)
             {
                 float* o = output + (((long)(oy + r) * job->OutW) + ox + j) * fn + f0;
-                Store(Vector512.Load(tile + (r * StripWidth + j) * Group), o, width);
-                Store(Vector512.Load(tile + (r * StripWidth + j) * Group + Lanes), o + Lanes, width - Lanes);
+                Store(Vector512.Load(tile + (r * stripWidth + j) * Group), o, width);
+                Store(Vector512.Load(tile + (r * stripWidth + j) * Group + Lanes), o + Lanes, width - Lanes);
             }
         }
     }
