@@ -127,7 +127,7 @@ internal sealed unsafe class WinogradConvolution
     }
 
     /// <summary>G g Gᵀ in double (rounded once to float by the caller), G = [[1,0,0],[½,½,½],[½,−½,½],[0,0,1]].</summary>
-    internal static void TransformFilter(ReadOnlySpan<double> g, Span<double> u)
+    private static void TransformFilter(ReadOnlySpan<double> g, Span<double> u)
     {
         Span<double> t = stackalloc double[12]; // G g: 4 x 3
         for (int j = 0; j < 3; j++)
