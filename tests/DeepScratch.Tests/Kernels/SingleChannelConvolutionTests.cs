@@ -87,6 +87,31 @@ public class SingleChannelConvolutionTests
         Assert.Contains("output (1, 12, 12, 1)", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Steady_state_allocates_nothing_and_concurrent_callers_get_the_same_result()
+    {
+        var random = new Random(4);
+        int n = 10, h = 28, w = 28, f = 5, fn = 30;
+        var conv = SingleChannelConvolution.TryCreate(Values(random, fn * f * f, 1f), Values(random, fn, 1f), fn, f, 0, true, true)!;
+        var input = Values(random, n * h * w, 1f);
+        var expected = new float[n * 12 * 12 * fn];
+        var workspace = new float[conv.WorkspaceLength(n, h, w)];
+        conv.Forward(input, n, h, w, expected, workspace);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++)
+        {
+            conv.Forward(input, n, h, w, expected, workspace);
+        }
+
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1024, "Forward allocated in steady state");
+        Parallel.For(0, 4, _ =>
+        {
+            var y = new float[expected.Length];
+            conv.Forward(input, n, h, w, y, new float[conv.WorkspaceLength(n, h, w)]);
+            Assert.Equal(expected, y);
+        });
+    }
+
     private static float[] Values(Random random, int count, float scale)
     {
         var values = new float[count];
