@@ -6,11 +6,11 @@ namespace DeepScratch.Bench;
 /// The compute-engine benchmark: FMA peak, GEMM shapes, MLP and CNN inference over the MNIST test set, training,
 /// whole-process eval, side by side with ONNX Runtime and, when Debian's python3-numpy / python3-torch are installed,
 /// numpy and PyTorch.
-/// Usage: dotnet run --project bench/DeepScratch.Bench -c Release -- [all|peak|gemm|mlp|cnn|train|process] [--data DIR] [--json FILE]
+/// Usage: dotnet run --project bench/DeepScratch.Bench -c Release -- [all|peak|gemm|mlp|cnn|train|process|conv] [--data DIR] [--json FILE]
 /// </summary>
 public static class Program
 {
-    private static readonly string[] Parts = ["all", "peak", "gemm", "mlp", "cnn", "train", "process"];
+    private static readonly string[] Parts = ["all", "peak", "gemm", "mlp", "cnn", "train", "process", "conv"];
 
     public static int Main(string[] args)
     {
@@ -64,6 +64,12 @@ public static class Program
         if (what is "all" or "train")
         {
             report.Train();
+        }
+
+        if (what is "conv")
+        {
+            // Kernel-level: DeepConvNet's convolutions one by one (not part of "all": the network rows are in "cnn").
+            ConvolutionBench.Run(data);
         }
 
         if (what is "all" or "process")

@@ -4,6 +4,8 @@ namespace DeepScratch.Kernels;
 /// A fixed set of background threads that run the row blocks of one GEMM at a time, with the calling thread
 /// taking part. Unlike <c>Parallel.For</c> it allocates nothing per call, so a predictor's steady state produces no
 /// garbage. A call that finds the pool busy (another thread is mid-GEMM) runs its blocks on its own thread instead.
+/// Besides GEMM row blocks it runs any block function given as a function pointer with a caller-owned state
+/// (the convolution kernels), still without allocating.
 /// </summary>
 internal static unsafe class WorkerPool
 {
@@ -21,6 +23,38 @@ internal static unsafe class WorkerPool
     private static KernelSet s_kernels;
     private static int s_next;
     private static int s_pending;
+    private static delegate*<void*, int, void> s_body;
+    private static void* s_state;
+
+    /// <summary>Runs <c>body(state, block)</c> for blocks [0, blocks) across the pool and waits for all.</summary>
+    /// <remarks><paramref name="state"/> must stay valid (pinned, or on the caller's stack) until the call returns.</remarks>
+    public static void Run(delegate*<void*, int, void> body, void* state, int blocks)
+    {
+        EnsureStarted();
+        if (blocks <= 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        {
+            for (int block = 0; block < blocks; block++)
+            {
+                body(state, block);
+            }
+
+            return;
+        }
+
+        try
+        {
+            s_body = body;
+            s_state = state;
+            s_blocks = blocks;
+            Start(blocks);
+        }
+        finally
+        {
+            s_body = null;
+            s_state = null;
+            Volatile.Write(ref s_busy, 0);
+        }
+    }
 
     /// <summary>Runs row blocks [0, blocks) of <paramref name="op"/>, each <paramref name="blockRows"/> rows, and waits for all.</summary>
     public static void Run(in Operation op, int blocks, int blockRows, int chunks, KernelSet kernels)
@@ -39,18 +73,24 @@ internal static unsafe class WorkerPool
         try
         {
             (s_op, s_blocks, s_blockRows, s_chunks, s_kernels) = (op, blocks, blockRows, chunks, kernels);
-            s_next = 0;
-            int workers = Math.Min(s_threads!.Length, blocks - 1);
-            s_pending = workers + 1;
-            Done.Reset();
-            Wake.Release(workers);
-            Work();
-            Done.Wait();
+            Start(blocks);
         }
         finally
         {
             Volatile.Write(ref s_busy, 0);
         }
+    }
+
+    /// <summary>Wakes the workers for the job just stored, takes part, and waits until every block is done.</summary>
+    private static void Start(int blocks)
+    {
+        s_next = 0;
+        int workers = Math.Min(s_threads!.Length, blocks - 1);
+        s_pending = workers + 1;
+        Done.Reset();
+        Wake.Release(workers);
+        Work();
+        Done.Wait();
     }
 
     /// <summary>Takes blocks until none are left, then reports this thread finished.</summary>
@@ -59,7 +99,14 @@ internal static unsafe class WorkerPool
         int block;
         while ((block = Interlocked.Increment(ref s_next) - 1) < s_blocks)
         {
-            Gemm.RunRowBlock(s_op, block, s_blockRows, s_chunks, s_kernels);
+            if (s_body != null)
+            {
+                s_body(s_state, block);
+            }
+            else
+            {
+                Gemm.RunRowBlock(s_op, block, s_blockRows, s_chunks, s_kernels);
+            }
         }
 
         if (Interlocked.Decrement(ref s_pending) == 0)

@@ -1,0 +1,326 @@
+using DeepScratch.Kernels;
+using DeepScratch.Serialization;
+using Xunit.Abstractions;
+
+namespace DeepScratch.Tests.Kernels;
+
+/// <summary>
+/// The Winograd F(2x2, 3x3) convolution against a plain direct-loop convolution in double, on channels-last images.
+/// Error bound (why the tolerance is what it is): with u = 2⁻²⁴, each transformed input V is a ± sum of at most 4
+/// pixels, each transformed filter value U is G g Gᵀ rounded once (|U| ≤ 2.25·max|g|), the C-long dot products are
+/// FMA chains, and the output transform adds at most 6 terms; so |error| ≤ (C + 8)·u·Σ_ξ,c |V||U| and, since each
+/// pixel of the tile's 4x4 patch enters at most 4 of the 16 V's, Σ_ξ,c |V||U| ≤ 9·G·P, where G = max|g| of the filter
+/// and P = Σ|d| over the tile's 4x4 patch and all channels. A wrong transform coefficient gives errors of order G·|d|,
+/// about 1/(16·C) of G·P, far above the bound's (C + 8)·u·9 ≈ 4e-5 of it.
+/// </summary>
+public class WinogradConvolutionTests(ITestOutputHelper output)
+{
+    private const double U = 1.0 / (1 << 24);
+
+    public static TheoryData<int, int, int, int, int, int, bool> Shapes() => new()
+    {
+        // n, H, W, C, FN, pad, relu: odd and non-square sizes, C and FN not multiples of 16, batch 1 and 7.
+        { 1, 5, 7, 3, 5, 0, false },
+        { 7, 6, 9, 17, 20, 1, true },
+        { 7, 9, 6, 16, 33, 2, false },
+        { 1, 3, 3, 1, 1, 0, true },
+        { 1, 1, 2, 2, 3, 1, false },
+        { 2, 8, 8, 32, 64, 1, true },
+        { 3, 14, 14, 16, 32, 2, false },
+        { 1, 28, 28, 16, 16, 1, true },
+        { 1, 11, 13, 40, 48, 3, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Forward_matches_the_direct_convolution_within_the_error_bound(int n, int h, int w, int c, int fn, int pad, bool relu)
+    {
+        var random = new Random(n * 7919 + h * 131 + w * 17 + c * 5 + fn + pad);
+        var filters = Values(random, fn * c * 9, 1f);
+        var bias = Values(random, fn, 0.5f);
+        var input = Values(random, n * h * w * c, 2f);
+        var conv = WinogradConvolution.TryCreate(filters, bias, fn, c, pad, relu)!;
+        Assert.NotNull(conv);
+        int outH = h + 2 * pad - 2, outW = w + 2 * pad - 2;
+        var y = new float[n * outH * outW * fn];
+        Array.Fill(y, float.NaN); // every output must be written
+        conv.Forward(input, n, h, w, y, new float[conv.WorkspaceLength(n, h, w)]);
+
+        var reference = Direct(input, n, h, w, c, filters, bias, fn, pad, relu);
+        double worst = 0;
+        for (int i = 0; i < n; i++)
+        {
+            for (int oy = 0; oy < outH; oy++)
+            {
+                for (int ox = 0; ox < outW; ox++)
+                {
+                    double patch = PatchSum(input, i, h, w, c, oy / 2 * 2 - pad, ox / 2 * 2 - pad);
+                    for (int f = 0; f < fn; f++)
+                    {
+                        double g = filters.AsSpan(f * c * 9, c * 9).ToArray().Max(Math.Abs);
+                        double bound = (c + 8) * U * 9 * g * patch + 4 * U * Math.Abs(bias[f]);
+                        int at = ((i * outH + oy) * outW + ox) * fn + f;
+                        double error = Math.Abs(y[at] - reference[at]);
+                        Assert.True(error <= bound, $"image {i} ({oy}, {ox}) filter {f}: {y[at]} vs {reference[at]}, error {error:G3} > bound {bound:G3}");
+                        worst = Math.Max(worst, error / bound);
+                    }
+                }
+            }
+        }
+
+        output.WriteLine($"largest error / bound: {worst:G3}");
+    }
+
+    [Fact]
+    public void Non_finite_inputs_give_the_direct_convolutions_NaN_and_infinity_pattern()
+    {
+        var random = new Random(5);
+        int n = 2, h = 7, w = 8, c = 18, fn = 17, pad = 1;
+        var filters = Values(random, fn * c * 9, 1f);
+        var bias = Values(random, fn, 0.5f);
+        var input = Values(random, n * h * w * c, 1f);
+        input[(3 * w + 4) * c + 2] = float.PositiveInfinity;
+        input[(0 * w + 0) * c + 17] = float.NegativeInfinity;
+        input[h * w * c + (6 * w + 7) * c + 5] = float.NaN;
+        foreach (bool relu in new[] { false, true })
+        {
+            var conv = WinogradConvolution.TryCreate(filters, bias, fn, c, pad, relu)!;
+            var y = new float[n * h * w * fn];
+            conv.Forward(input, n, h, w, y, new float[conv.WorkspaceLength(n, h, w)]);
+            var reference = Direct(input, n, h, w, c, filters, bias, fn, pad, relu);
+            int nonFinite = 0;
+            for (int i = 0; i < y.Length; i++)
+            {
+                if (!double.IsFinite(reference[i]))
+                {
+                    nonFinite++;
+                    Assert.Equal(reference[i], (double)y[i]); // same infinity, or NaN for NaN (xunit's Equal treats NaN = NaN)
+                }
+                else
+                {
+                    Assert.True(float.IsFinite(y[i]), $"output {i}: {y[i]}, the direct convolution gives {reference[i]}");
+                }
+            }
+
+            Assert.True(relu || nonFinite >= 9 + 4 + 9, $"only {nonFinite} non-finite outputs");
+        }
+    }
+
+    [Theory]
+    [InlineData(float.NaN, 0f)]
+    [InlineData(float.PositiveInfinity, 0f)]
+    [InlineData(0f, float.NegativeInfinity)]
+    public void Non_finite_filters_or_biases_are_refused(float weight, float biasValue)
+    {
+        var filters = new float[2 * 3 * 9];
+        filters[20] = weight;
+        Assert.Null(WinogradConvolution.TryCreate(filters, [biasValue, 1f], 2, 3, 1, true));
+    }
+
+    [Fact]
+    public void Wrong_lengths_and_short_buffers_are_refused_with_the_shapes_named()
+    {
+        Assert.Throws<ArgumentException>(() => WinogradConvolution.TryCreate(new float[10], new float[2], 2, 3, 1, true));
+        var conv = WinogradConvolution.TryCreate(new float[2 * 3 * 9], new float[2], 2, 3, 1, true)!;
+        var e = Assert.Throws<ArgumentException>(() => conv.Forward(new float[4 * 4 * 3], 1, 4, 4, new float[4 * 4 * 2 - 1], new float[conv.WorkspaceLength(1, 4, 4)]));
+        Assert.Contains("output (1, 4, 4, 2)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Steady_state_allocates_nothing_and_concurrent_callers_get_the_same_result()
+    {
+        var random = new Random(9);
+        int n = 20, h = 14, w = 14, c = 16, fn = 32, pad = 1;
+        var conv = WinogradConvolution.TryCreate(Values(random, fn * c * 9, 1f), Values(random, fn, 1f), fn, c, pad, true)!;
+        var input = Values(random, n * h * w * c, 1f);
+        var expected = new float[n * h * w * fn];
+        var workspace = new float[conv.WorkspaceLength(n, h, w)];
+        conv.Forward(input, n, h, w, expected, workspace);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++)
+        {
+            conv.Forward(input, n, h, w, expected, workspace);
+        }
+
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1024, "Forward allocated in steady state");
+        Parallel.For(0, 4, _ =>
+        {
+            var y = new float[expected.Length];
+            conv.Forward(input, n, h, w, y, new float[conv.WorkspaceLength(n, h, w)]);
+            Assert.Equal(expected, y);
+        });
+    }
+
+    /// <summary>
+    /// DeepConvNet's real filters (conv2..conv6, the pickle's W2..W6) on the real activations of 20 test images: the
+    /// figures the report quotes, and the same bound as above.
+    /// </summary>
+    [Fact]
+    public void DeepConvNet_layers_with_the_real_filters_stay_within_the_bound()
+    {
+        var arrays = NumpyPickle.LoadTensors(TestData.Weights("deep_convnet_params.pkl"));
+        var set = DeepScratch.Data.Mnist.LoadSet(DeepScratch.Data.DatasetSplit.Test, new DeepScratch.Data.DataStore(TestData.Dir, null));
+        int n = 20;
+        var x = set.ImageTensor().Span[..(n * 28 * 28)].ToArray(); // scaled to [0, 1]
+        (int Pad, bool PoolAfter)[] layers = [(1, false), (1, true), (1, false), (2, true), (1, false), (1, true)];
+        int h = 28, c = 1;
+        for (int l = 0; l < layers.Length; l++)
+        {
+            var wt = arrays[$"W{l + 1}"];
+            var bt = arrays[$"b{l + 1}"];
+            int fn = wt.Dim(0);
+            var filters = wt.ToArray();
+            var bias = bt.ToArray();
+            int pad = layers[l].Pad, outH = h + 2 * pad - 2;
+            var reference = Direct(x, n, h, h, c, filters, bias, fn, pad, relu: false);
+            if (l > 0)
+            {
+                var conv = WinogradConvolution.TryCreate(filters, bias, fn, c, pad, relu: false)!;
+                var y = new float[reference.Length];
+                conv.Forward(x, n, h, h, y, new float[conv.WorkspaceLength(n, h, h)]);
+                double maxError = 0, maxReference = 0, maxRatio = 0;
+                for (int i = 0; i < y.Length; i++)
+                {
+                    maxError = Math.Max(maxError, Math.Abs(y[i] - reference[i]));
+                    maxReference = Math.Max(maxReference, Math.Abs(reference[i]));
+                }
+
+                for (int i = 0; i < n; i++)
+                {
+                    for (int oy = 0; oy < outH; oy++)
+                    {
+                        for (int ox = 0; ox < outH; ox++)
+                        {
+                            double patch = PatchSum(x, i, h, h, c, oy / 2 * 2 - pad, ox / 2 * 2 - pad);
+                            for (int f = 0; f < fn; f++)
+                            {
+                                double g = filters.AsSpan(f * c * 9, c * 9).ToArray().Max(Math.Abs);
+                                double bound = (c + 8) * U * 9 * g * patch + 4 * U * Math.Abs(bias[f]);
+                                int at = ((i * outH + oy) * outH + ox) * fn + f;
+                                double error = Math.Abs(y[at] - reference[at]);
+                                Assert.True(error <= bound, $"conv{l + 1} image {i} ({oy}, {ox}) filter {f}: error {error:G3} > bound {bound:G3}");
+                                maxRatio = Math.Max(maxRatio, error / bound);
+                            }
+                        }
+                    }
+                }
+
+                output.WriteLine($"conv{l + 1} ({c}->{fn}, {h}x{h}, pad {pad}): max |error| {maxError:G3}, max |y| {maxReference:G4}, relative {maxError / maxReference:G3}, largest error/bound {maxRatio:G3}");
+            }
+
+            // Next layer's input: ReLU (and 2x2 max pooling) of the double reference, rounded to float.
+            var next = reference.Select(v => (float)Math.Max(v, 0)).ToArray();
+            h = outH;
+            c = fn;
+            if (layers[l].PoolAfter)
+            {
+                next = Pool(next, n, h, c);
+                h /= 2;
+            }
+
+            x = next;
+        }
+    }
+
+    private static float[] Values(Random random, int count, float scale)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = (float)(random.NextDouble() * 2 - 1) * scale;
+        }
+
+        return values;
+    }
+
+    /// <summary>The plain direct convolution in double: NHWC in and out, filters (FN, C, 3, 3), zero padding.</summary>
+    private static double[] Direct(float[] x, int n, int h, int w, int c, float[] filters, float[] bias, int fn, int pad, bool relu)
+    {
+        int outH = h + 2 * pad - 2, outW = w + 2 * pad - 2;
+        var y = new double[n * outH * outW * fn];
+        for (int i = 0; i < n; i++)
+        {
+            for (int oy = 0; oy < outH; oy++)
+            {
+                for (int ox = 0; ox < outW; ox++)
+                {
+                    for (int f = 0; f < fn; f++)
+                    {
+                        double sum = bias[f];
+                        for (int ky = 0; ky < 3; ky++)
+                        {
+                            for (int kx = 0; kx < 3; kx++)
+                            {
+                                int yy = oy + ky - pad, xx = ox + kx - pad;
+                                if (yy < 0 || yy >= h || xx < 0 || xx >= w)
+                                {
+                                    continue;
+                                }
+
+                                for (int ch = 0; ch < c; ch++)
+                                {
+                                    sum += (double)filters[((f * c) + ch) * 9 + ky * 3 + kx] * x[((i * h + yy) * w + xx) * c + ch];
+                                }
+                            }
+                        }
+
+                        y[((i * outH + oy) * outW + ox) * fn + f] = relu ? (double.IsNaN(sum) ? sum : Math.Max(sum, 0)) : sum;
+                    }
+                }
+            }
+        }
+
+        return y;
+    }
+
+    /// <summary>Σ|d| over the 4x4 patch whose top-left is (y0, x0) (zeros outside the image), all channels.</summary>
+    private static double PatchSum(float[] x, int i, int h, int w, int c, int y0, int x0)
+    {
+        double sum = 0;
+        for (int yy = y0; yy < y0 + 4; yy++)
+        {
+            for (int xx = x0; xx < x0 + 4; xx++)
+            {
+                if (yy >= 0 && yy < h && xx >= 0 && xx < w)
+                {
+                    for (int ch = 0; ch < c; ch++)
+                    {
+                        sum += Math.Abs(x[((i * h + yy) * w + xx) * c + ch]);
+                    }
+                }
+            }
+        }
+
+        return sum;
+    }
+
+    private static float[] Pool(float[] x, int n, int h, int c)
+    {
+        int o = h / 2;
+        var y = new float[n * o * o * c];
+        for (int i = 0; i < n; i++)
+        {
+            for (int oy = 0; oy < o; oy++)
+            {
+                for (int ox = 0; ox < o; ox++)
+                {
+                    for (int ch = 0; ch < c; ch++)
+                    {
+                        float m = float.NegativeInfinity;
+                        for (int dy = 0; dy < 2; dy++)
+                        {
+                            for (int dx = 0; dx < 2; dx++)
+                            {
+                                m = Math.Max(m, x[((i * h + 2 * oy + dy) * h + 2 * ox + dx) * c + ch]);
+                            }
+                        }
+
+                        y[((i * o + oy) * o + ox) * c + ch] = m;
+                    }
+                }
+            }
+        }
+
+        return y;
+    }
+}
