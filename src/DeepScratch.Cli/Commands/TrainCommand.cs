@@ -41,6 +41,12 @@ internal static class TrainCommand
         var batchSize = new Option<int>("--batch-size") { Description = "Minibatch size.", DefaultValueFactory = _ => defaults.BatchSize, HelpName = "N" };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training set (not with --iterations).", DefaultValueFactory = _ => defaults.Epochs, HelpName = "N" };
         var iterations = new Option<int?>("--iterations") { Description = "Train for this many minibatches instead of whole epochs (the book's ch.5 recipe: 10000).", HelpName = "N" };
+        var evalSample = new Option<int>("--eval-sample")
+        {
+            Description = "Examples of each set measured after every epoch (the book's evaluate_sample_num_per_epoch); 0 for the whole sets. The end of the run always measures the whole test set.",
+            DefaultValueFactory = _ => defaults.EvaluationSample,
+            HelpName = "N",
+        };
         var dataset = CommonOptions.Dataset(modelDefault: false);
         var seed = new Option<int>("--seed") { Description = "Seeds weights, shuffling and dropout: the same seed gives the same run.", DefaultValueFactory = _ => defaults.Seed, HelpName = "N" };
         var output = new Option<string>("--out") { Description = "Model file to write (safetensors).", DefaultValueFactory = _ => "model.safetensors", HelpName = "FILE.safetensors" };
@@ -48,13 +54,14 @@ internal static class TrainCommand
         var data = CommonOptions.Data();
         var command = new Command("train", "Train a network on MNIST or Fashion-MNIST, save it as safetensors and optionally plot its learning curve.")
         {
-            model, hidden, activation, init, batchnorm, dropout, weightDecay, optimizer, lr, batchSize, epochs, iterations, dataset, seed, output, plot, data,
+            model, hidden, activation, init, batchnorm, dropout, weightDecay, optimizer, lr, batchSize, epochs, iterations, evalSample, dataset, seed, output, plot, data,
         };
         command.SetAction(r => ErrorReporter.Run(() => Run(new Settings(
             r.GetValue(model)!, r.GetValue(hidden), r.GetValue(activation)!, r.GetValue(init), r.GetValue(batchnorm), r.GetValue(dropout),
             r.GetValue(weightDecay), r.GetValue(optimizer)!, ParseLearningRate(r.GetValue(lr)), r.GetValue(batchSize), r.GetValue(epochs),
             EpochsOrIterations(r.GetResult(epochs), r.GetValue(iterations)),
-            CommonOptions.ParseDataset(r.GetValue(dataset)!), r.GetValue(seed), r.GetValue(output)!, r.GetValue(plot), r.GetValue(data)))));
+            CommonOptions.ParseDataset(r.GetValue(dataset)!), r.GetValue(seed), r.GetValue(output)!, r.GetValue(plot), r.GetValue(data),
+            r.GetValue(evalSample)))));
         return command;
     }
 
@@ -65,7 +72,7 @@ internal static class TrainCommand
     private sealed record Settings(
         string Model, string? Hidden, string Activation, string? Init, bool BatchNorm, double Dropout, double WeightDecay,
         string Optimizer, double? LearningRate, int BatchSize, int Epochs, int? Iterations, DatasetKind Dataset, int Seed,
-        string Output, string? Plot, string? DataDir);
+        string Output, string? Plot, string? DataDir, int EvalSample);
 
     private static int Run(Settings s)
     {
@@ -98,7 +105,7 @@ internal static class TrainCommand
         }
 
         var network = Build(s, xTrain.Dim(1));
-        var options = new TrainerOptions(s.BatchSize, s.Epochs, s.Iterations, s.Seed);
+        var options = new TrainerOptions(s.BatchSize, s.Epochs, s.Iterations, s.Seed, s.EvalSample);
         int examples = xTrain.Dim(0);
         int perEpoch = Trainer.IterationsPerEpoch(examples, s.BatchSize);
         int total = Trainer.TotalIterations(examples, options);
@@ -150,8 +157,9 @@ internal static class TrainCommand
         };
         ModelFile.Save(s.Output, network, metadata);
         double iterationSeconds = history.EpochTimes.Sum(t => t.TotalSeconds) / history.Loss.Count;
-        System.Console.WriteLine(string.Create(inv, $"Test accuracy: {history.TestAccuracy[^1]:0.0000}"));
-        System.Console.WriteLine(string.Create(inv, $"Train accuracy: {history.TrainAccuracy[^1]:0.0000}"));
+        var (trainCount, testCount) = history.SampleSizes[^1];
+        System.Console.WriteLine(string.Create(inv, $"Test accuracy: {history.TestAccuracy[^1]:0.0000} (all {testCount} test images)"));
+        System.Console.WriteLine(string.Create(inv, $"Train accuracy: {history.TrainAccuracy[^1]:0.0000} ({(trainCount == examples ? $"all {trainCount}" : $"the first {trainCount}")} training images)"));
         // Per iteration times a full epoch's iterations, so a short last epoch does not flatter the figure; a run
         // shorter than an epoch says that the figure is an estimate.
         string over = history.Loss.Count >= perEpoch
@@ -225,6 +233,11 @@ internal static class TrainCommand
         if (s.Epochs < 1)
         {
             throw new UserError($"--epochs must be at least 1; got {s.Epochs}.");
+        }
+
+        if (s.EvalSample < 0)
+        {
+            throw new UserError($"--eval-sample must be 0 (the whole sets) or more; got {s.EvalSample}.");
         }
 
         if (s.Iterations is < 1)
@@ -350,8 +363,9 @@ internal static class TrainCommand
                         _lineOpen = false;
                     }
 
+                    // How many examples each accuracy covers: a sample per epoch, the whole test set at the end.
                     System.Console.WriteLine(string.Create(inv,
-                        $"epoch {p.Epoch,3}  iteration {p.Iteration,6}/{p.TotalIterations}  loss {p.Loss:0.0000}  train {p.TrainAccuracy:0.0000}  test {test:0.0000}  ({p.Elapsed.TotalSeconds:0.0} s)"));
+                        $"epoch {p.Epoch,3}  iteration {p.Iteration,6}/{p.TotalIterations}  loss {p.Loss:0.0000}  train {p.TrainAccuracy:0.0000} (of {p.TrainExamples})  test {test:0.0000} (of {p.TestExamples})  ({p.Elapsed.TotalSeconds:0.0} s)"));
                     return;
                 }
 
