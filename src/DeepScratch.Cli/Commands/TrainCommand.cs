@@ -158,8 +158,9 @@ internal static class TrainCommand
         ModelFile.Save(s.Output, network, metadata);
         double iterationSeconds = history.EpochTimes.Sum(t => t.TotalSeconds) / history.Loss.Count;
         var (trainCount, testCount) = history.SampleSizes[^1];
-        System.Console.WriteLine(string.Create(inv, $"Test accuracy: {history.TestAccuracy[^1]:0.0000} (all {testCount} test images)"));
-        System.Console.WriteLine(string.Create(inv, $"Train accuracy: {history.TrainAccuracy[^1]:0.0000} ({(trainCount == examples ? $"all {trainCount}" : $"the first {trainCount}")} training images)"));
+        System.Console.WriteLine(string.Create(inv, $"Test accuracy: {history.TestAccuracy[^1]:0.0000}"));
+        System.Console.WriteLine(string.Create(inv, $"Train accuracy: {history.TrainAccuracy[^1]:0.0000}"));
+        System.Console.WriteLine($"(test: all {testCount} test images; train: {(trainCount == examples ? $"all {trainCount}" : $"the first {trainCount}")} training images, --eval-sample)");
         // Per iteration times a full epoch's iterations, so a short last epoch does not flatter the figure; a run
         // shorter than an epoch says that the figure is an estimate.
         string over = history.Loss.Count >= perEpoch
