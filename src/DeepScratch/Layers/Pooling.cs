@@ -62,6 +62,15 @@ public sealed class Pooling : ILayer
         var input = x.Span;
         var o = output.Span;
         int planeIn = h * width, planeOut = outH * outW;
+        if (Pad == 0)
+        {
+            // Without padding every window lies inside the image (OutputSize checked that): no bounds tests.
+            MaxInside(input, o, argmax, n * c, h, width, outH, outW);
+            _inputShape = x.Shape.ToArray();
+            _argmax = argmax;
+            return output;
+        }
+
         for (int plane = 0; plane < n * c; plane++)
         {
             int inBase = plane * planeIn;
@@ -99,6 +108,41 @@ public sealed class Pooling : ILayer
         _inputShape = x.Shape.ToArray();
         _argmax = argmax;
         return output;
+    }
+
+    /// <summary>Max pooling when every window is inside the image (no padding); same cell order and first-maximum rule.</summary>
+    private void MaxInside(ReadOnlySpan<float> input, Span<float> output, int[] argmax, int planes, int h, int width, int outH, int outW)
+    {
+        int planeIn = h * width, planeOut = outH * outW;
+        for (int plane = 0; plane < planes; plane++)
+        {
+            int inBase = plane * planeIn;
+            for (int oy = 0; oy < outH; oy++)
+            {
+                int rowOut = plane * planeOut + oy * outW;
+                for (int ox = 0; ox < outW; ox++)
+                {
+                    int start = inBase + oy * Stride * width + ox * Stride;
+                    int bestIndex = start;
+                    float best = input[start];
+                    for (int ky = 0; ky < PoolH; ky++)
+                    {
+                        int line = start + ky * width;
+                        for (int kx = ky == 0 ? 1 : 0; kx < PoolW; kx++)
+                        {
+                            if (input[line + kx] > best)
+                            {
+                                best = input[line + kx];
+                                bestIndex = line + kx;
+                            }
+                        }
+                    }
+
+                    output[rowOut + ox] = best;
+                    argmax[rowOut + ox] = bestIndex;
+                }
+            }
+        }
     }
 
     /// <inheritdoc/>
