@@ -18,8 +18,11 @@ internal static class TrainCommand
     public static Command Create()
     {
         var defaults = new TrainerOptions(); // the library's recipe: batch 100, 10 epochs, seed 0
-        var model = new Option<string>("--model") { Description = "two-layer (the book's TwoLayerNet) or multi-layer (MultiLayerNet / MultiLayerNetExtend).", DefaultValueFactory = _ => NetworkFactory.TwoLayer }
-            .AcceptOnly(NetworkFactory.TwoLayer, NetworkFactory.MultiLayer);
+        var model = new Option<string>("--model")
+        {
+            Description = "two-layer (the book's TwoLayerNet), multi-layer (MultiLayerNet / MultiLayerNetExtend), simple-cnn (SimpleConvNet, chapter 7) or deep-cnn (DeepConvNet, chapter 8).",
+            DefaultValueFactory = _ => NetworkFactory.TwoLayer,
+        }.AcceptOnly([.. TrainableModels.Names]);
         var hidden = new Option<string?>("--hidden")
         {
             Description = $"Hidden layer sizes, comma-separated (default {NetworkFactory.DefaultHidden(NetworkFactory.TwoLayer)} for two-layer, {NetworkFactory.DefaultHidden(NetworkFactory.MultiLayer)} for multi-layer).",
@@ -96,8 +99,8 @@ internal static class TrainCommand
             CommonOptions.CheckOutput(s.Plot, "--plot", inputs);
             var train = Mnist.Read(paths[0], paths[1]);
             var test = Mnist.Read(paths[2], paths[3]);
-            (xTrain, tTrain) = (train.ImageTensor(normalize: true, flatten: true), train.LabelTensor(oneHot: false));
-            (xTest, tTest) = (test.ImageTensor(normalize: true, flatten: true), test.LabelTensor(oneHot: false));
+            (xTrain, tTrain) = (train.ImageTensor(normalize: true, flatten: !TrainableModels.IsConvolutional(s.Model)), train.LabelTensor(oneHot: false));
+            (xTest, tTest) = (test.ImageTensor(normalize: true, flatten: !TrainableModels.IsConvolutional(s.Model)), test.LabelTensor(oneHot: false));
         }
         finally
         {
@@ -272,12 +275,8 @@ internal static class TrainCommand
             throw new UserError($"--weight-decay must be 0 or more; got {s.WeightDecay.ToString(CultureInfo.InvariantCulture)}.");
         }
 
-        if (s.Model == NetworkFactory.TwoLayer && (s.BatchNorm || s.Dropout > 0 || s.WeightDecay > 0 || s.Activation != NetworkFactory.DefaultActivation))
-        {
-            throw new UserError("--batchnorm, --dropout, --weight-decay and --activation need --model multi-layer (TwoLayerNet is the book's plain Affine-ReLU-Affine).");
-        }
-
-        var sizes = HiddenSizes(s);
+        CheckApplies(s);
+        int[] sizes = TrainableModels.Settings(s.Model).Contains(TrainableModels.Hidden) ? HiddenSizes(s) : [];
         if (sizes.Any(h => h > MaxLayerSize))
         {
             throw new UserError($"--hidden layer sizes must be at most {MaxLayerSize}; got {string.Join(",", sizes)}.");
@@ -305,6 +304,45 @@ internal static class TrainCommand
         }
     }
 
+    /// <summary>The option of each architecture setting (the library's <see cref="TrainableModels.Settings"/> names them).</summary>
+    private static readonly (string Setting, string Option)[] SettingOptions =
+    [
+        (TrainableModels.Hidden, "--hidden"), (TrainableModels.Activation, "--activation"), (TrainableModels.Init, "--init"),
+        (TrainableModels.BatchNorm, "--batchnorm"), (TrainableModels.Dropout, "--dropout"), (TrainableModels.WeightDecay, "--weight-decay"),
+    ];
+
+    /// <summary>Refuses, in one line, the options given that the chosen network does not take (they would be ignored).</summary>
+    private static void CheckApplies(Settings s)
+    {
+        bool Given(string setting) => setting switch
+        {
+            TrainableModels.Hidden => s.Hidden is not null,
+            TrainableModels.Activation => s.Activation != NetworkFactory.DefaultActivation,
+            TrainableModels.Init => s.Init is not null,
+            TrainableModels.BatchNorm => s.BatchNorm,
+            TrainableModels.Dropout => s.Dropout > 0,
+            _ => s.WeightDecay > 0,
+        };
+
+        var takes = TrainableModels.Settings(s.Model);
+        var refused = SettingOptions.Where(o => Given(o.Setting) && !takes.Contains(o.Setting)).ToArray();
+        if (refused.Length == 0)
+        {
+            return;
+        }
+
+        static string Join(IEnumerable<string> items)
+        {
+            var list = items.ToList();
+            return list.Count switch { 0 => "", 1 => list[0], _ => $"{string.Join(", ", list[..^1])} and {list[^1]}" };
+        }
+
+        string names = Join(refused.Select(o => o.Option));
+        string own = takes.Count == 0 ? "none of these options" : "only " + Join(SettingOptions.Where(o => takes.Contains(o.Setting)).Select(o => o.Option));
+        string elsewhere = Join(refused.Select(o => $"{o.Option} is for {Join(TrainableModels.Names.Where(m => TrainableModels.Settings(m).Contains(o.Setting)))}"));
+        throw new UserError($"{names} {(refused.Length == 1 ? "does" : "do")} not apply to --model {s.Model}, which takes {own}: {elsewhere}.");
+    }
+
     private static int[] HiddenSizes(Settings s) =>
         UserError.Check("--hidden", () => NetworkFactory.ParseHidden(s.Hidden ?? NetworkFactory.DefaultHidden(s.Model)));
 
@@ -315,6 +353,23 @@ internal static class TrainCommand
     private static INetwork Build(Settings s, int inputs)
     {
         var inv = CultureInfo.InvariantCulture;
+        if (TrainableModels.IsConvolutional(s.Model))
+        {
+            // Images (1, 28, 28) and 10 classes are the networks' defaults; the settings are those CheckApplies let through.
+            var convolutional = new Dictionary<string, string> { ["model"] = s.Model, ["weight_decay"] = s.WeightDecay.ToString("R", inv) };
+            if (s.Init is not null)
+            {
+                convolutional["init"] = s.Init;
+            }
+
+            if (s.Dropout > 0)
+            {
+                convolutional["dropout"] = s.Dropout.ToString("R", inv);
+            }
+
+            return NetworkFactory.Create(convolutional, s.Seed);
+        }
+
         bool extend = s.Model == NetworkFactory.MultiLayer && (s.BatchNorm || s.Dropout > 0);
         var architecture = new Dictionary<string, string>
         {
