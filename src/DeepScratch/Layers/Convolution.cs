@@ -5,9 +5,11 @@ namespace DeepScratch.Layers;
 
 /// <summary>
 /// The convolution layer of chapter 7 (the book's <c>Convolution</c>): filters W (FN, C, FH, FW) slide over images
-/// x (N, C, H, W) with a stride and zero padding, giving (N, FN, out_h, out_w) plus one bias per filter. Forward is
-/// <see cref="ImageColumns.Im2Col"/> then one matrix product col·Wᵀ through the shared GEMM; Backward is two more
-/// products and <see cref="ImageColumns.Col2Im"/>. Forward keeps col for Backward's dW = doutᵀ·col.
+/// x (N, C, H, W) with a stride and zero padding, giving (N, FN, out_h, out_w) plus one bias per filter. The book's
+/// im2col product, image by image and transposed: for each image, col_nᵀ (C·FH·FW, out_h·out_w) by im2col, then
+/// W·col_nᵀ through the shared GEMM is that image's output already in (FN, out_h, out_w) order, so no transpose is
+/// copied; images run in parallel. Backward: dW = Σ_n dout_n·col_n, dx by Wᵀ·dout_n and col2im. Forward keeps the
+/// columns (in a buffer reused from batch to batch) for Backward.
 /// </summary>
 public sealed class Convolution : ILayer
 {
