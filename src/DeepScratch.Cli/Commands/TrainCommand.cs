@@ -18,8 +18,11 @@ internal static class TrainCommand
     public static Command Create()
     {
         var defaults = new TrainerOptions(); // the library's recipe: batch 100, 10 epochs, seed 0
-        var model = new Option<string>("--model") { Description = "two-layer (the book's TwoLayerNet) or multi-layer (MultiLayerNet / MultiLayerNetExtend).", DefaultValueFactory = _ => NetworkFactory.TwoLayer }
-            .AcceptOnly(NetworkFactory.TwoLayer, NetworkFactory.MultiLayer);
+        var model = new Option<string>("--model")
+        {
+            Description = "two-layer (the book's TwoLayerNet), multi-layer (MultiLayerNet / MultiLayerNetExtend), simple-cnn (SimpleConvNet, chapter 7) or deep-cnn (DeepConvNet, chapter 8).",
+            DefaultValueFactory = _ => NetworkFactory.TwoLayer,
+        }.AcceptOnly([.. TrainableModels.Names]);
         var hidden = new Option<string?>("--hidden")
         {
             Description = $"Hidden layer sizes, comma-separated (default {NetworkFactory.DefaultHidden(NetworkFactory.TwoLayer)} for two-layer, {NetworkFactory.DefaultHidden(NetworkFactory.MultiLayer)} for multi-layer).",
@@ -41,6 +44,12 @@ internal static class TrainCommand
         var batchSize = new Option<int>("--batch-size") { Description = "Minibatch size.", DefaultValueFactory = _ => defaults.BatchSize, HelpName = "N" };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training set (not with --iterations).", DefaultValueFactory = _ => defaults.Epochs, HelpName = "N" };
         var iterations = new Option<int?>("--iterations") { Description = "Train for this many minibatches instead of whole epochs (the book's ch.5 recipe: 10000).", HelpName = "N" };
+        var evalSample = new Option<int>("--eval-sample")
+        {
+            Description = "Examples of each set measured after every epoch (the book's evaluate_sample_num_per_epoch); 0 for the whole sets. The end of the run always measures the whole test set.",
+            DefaultValueFactory = _ => defaults.EvaluationSample,
+            HelpName = "N",
+        };
         var dataset = CommonOptions.Dataset(modelDefault: false);
         var seed = new Option<int>("--seed") { Description = "Seeds weights, shuffling and dropout: the same seed gives the same run.", DefaultValueFactory = _ => defaults.Seed, HelpName = "N" };
         var output = new Option<string>("--out") { Description = "Model file to write (safetensors).", DefaultValueFactory = _ => "model.safetensors", HelpName = "FILE.safetensors" };
@@ -48,13 +57,14 @@ internal static class TrainCommand
         var data = CommonOptions.Data();
         var command = new Command("train", "Train a network on MNIST or Fashion-MNIST, save it as safetensors and optionally plot its learning curve.")
         {
-            model, hidden, activation, init, batchnorm, dropout, weightDecay, optimizer, lr, batchSize, epochs, iterations, dataset, seed, output, plot, data,
+            model, hidden, activation, init, batchnorm, dropout, weightDecay, optimizer, lr, batchSize, epochs, iterations, evalSample, dataset, seed, output, plot, data,
         };
         command.SetAction(r => ErrorReporter.Run(() => Run(new Settings(
             r.GetValue(model)!, r.GetValue(hidden), r.GetValue(activation)!, r.GetValue(init), r.GetValue(batchnorm), r.GetValue(dropout),
             r.GetValue(weightDecay), r.GetValue(optimizer)!, ParseLearningRate(r.GetValue(lr)), r.GetValue(batchSize), r.GetValue(epochs),
             EpochsOrIterations(r.GetResult(epochs), r.GetValue(iterations)),
-            CommonOptions.ParseDataset(r.GetValue(dataset)!), r.GetValue(seed), r.GetValue(output)!, r.GetValue(plot), r.GetValue(data)))));
+            CommonOptions.ParseDataset(r.GetValue(dataset)!), r.GetValue(seed), r.GetValue(output)!, r.GetValue(plot), r.GetValue(data),
+            r.GetValue(evalSample)))));
         return command;
     }
 
@@ -65,7 +75,7 @@ internal static class TrainCommand
     private sealed record Settings(
         string Model, string? Hidden, string Activation, string? Init, bool BatchNorm, double Dropout, double WeightDecay,
         string Optimizer, double? LearningRate, int BatchSize, int Epochs, int? Iterations, DatasetKind Dataset, int Seed,
-        string Output, string? Plot, string? DataDir);
+        string Output, string? Plot, string? DataDir, int EvalSample);
 
     private static int Run(Settings s)
     {
@@ -89,8 +99,8 @@ internal static class TrainCommand
             CommonOptions.CheckOutput(s.Plot, "--plot", inputs);
             var train = Mnist.Read(paths[0], paths[1]);
             var test = Mnist.Read(paths[2], paths[3]);
-            (xTrain, tTrain) = (train.ImageTensor(normalize: true, flatten: true), train.LabelTensor(oneHot: false));
-            (xTest, tTest) = (test.ImageTensor(normalize: true, flatten: true), test.LabelTensor(oneHot: false));
+            (xTrain, tTrain) = (train.ImageTensor(normalize: true, flatten: !TrainableModels.IsConvolutional(s.Model)), train.LabelTensor(oneHot: false));
+            (xTest, tTest) = (test.ImageTensor(normalize: true, flatten: !TrainableModels.IsConvolutional(s.Model)), test.LabelTensor(oneHot: false));
         }
         finally
         {
@@ -98,7 +108,7 @@ internal static class TrainCommand
         }
 
         var network = Build(s, xTrain.Dim(1));
-        var options = new TrainerOptions(s.BatchSize, s.Epochs, s.Iterations, s.Seed);
+        var options = new TrainerOptions(s.BatchSize, s.Epochs, s.Iterations, s.Seed, s.EvalSample);
         int examples = xTrain.Dim(0);
         int perEpoch = Trainer.IterationsPerEpoch(examples, s.BatchSize);
         int total = Trainer.TotalIterations(examples, options);
@@ -150,8 +160,10 @@ internal static class TrainCommand
         };
         ModelFile.Save(s.Output, network, metadata);
         double iterationSeconds = history.EpochTimes.Sum(t => t.TotalSeconds) / history.Loss.Count;
+        var (trainCount, testCount) = history.SampleSizes[^1];
         System.Console.WriteLine(string.Create(inv, $"Test accuracy: {history.TestAccuracy[^1]:0.0000}"));
         System.Console.WriteLine(string.Create(inv, $"Train accuracy: {history.TrainAccuracy[^1]:0.0000}"));
+        System.Console.WriteLine($"(test: all {testCount} test images; train: {(trainCount == examples ? $"all {trainCount}" : $"the first {trainCount}")} training images, --eval-sample)");
         // Per iteration times a full epoch's iterations, so a short last epoch does not flatter the figure; a run
         // shorter than an epoch says that the figure is an estimate.
         string over = history.Loss.Count >= perEpoch
@@ -227,6 +239,11 @@ internal static class TrainCommand
             throw new UserError($"--epochs must be at least 1; got {s.Epochs}.");
         }
 
+        if (s.EvalSample < 0)
+        {
+            throw new UserError($"--eval-sample must be 0 (the whole sets) or more; got {s.EvalSample}.");
+        }
+
         if (s.Iterations is < 1)
         {
             throw new UserError($"--iterations must be at least 1; got {s.Iterations}.");
@@ -258,12 +275,8 @@ internal static class TrainCommand
             throw new UserError($"--weight-decay must be 0 or more; got {s.WeightDecay.ToString(CultureInfo.InvariantCulture)}.");
         }
 
-        if (s.Model == NetworkFactory.TwoLayer && (s.BatchNorm || s.Dropout > 0 || s.WeightDecay > 0 || s.Activation != NetworkFactory.DefaultActivation))
-        {
-            throw new UserError("--batchnorm, --dropout, --weight-decay and --activation need --model multi-layer (TwoLayerNet is the book's plain Affine-ReLU-Affine).");
-        }
-
-        var sizes = HiddenSizes(s);
+        CheckApplies(s);
+        int[] sizes = TrainableModels.Settings(s.Model).Contains(TrainableModels.Hidden) ? HiddenSizes(s) : [];
         if (sizes.Any(h => h > MaxLayerSize))
         {
             throw new UserError($"--hidden layer sizes must be at most {MaxLayerSize}; got {string.Join(",", sizes)}.");
@@ -291,6 +304,45 @@ internal static class TrainCommand
         }
     }
 
+    /// <summary>The option of each architecture setting (the library's <see cref="TrainableModels.Settings"/> names them).</summary>
+    private static readonly (string Setting, string Option)[] SettingOptions =
+    [
+        (TrainableModels.Hidden, "--hidden"), (TrainableModels.Activation, "--activation"), (TrainableModels.Init, "--init"),
+        (TrainableModels.BatchNorm, "--batchnorm"), (TrainableModels.Dropout, "--dropout"), (TrainableModels.WeightDecay, "--weight-decay"),
+    ];
+
+    /// <summary>Refuses, in one line, the options given that the chosen network does not take (they would be ignored).</summary>
+    private static void CheckApplies(Settings s)
+    {
+        bool Given(string setting) => setting switch
+        {
+            TrainableModels.Hidden => s.Hidden is not null,
+            TrainableModels.Activation => s.Activation != NetworkFactory.DefaultActivation,
+            TrainableModels.Init => s.Init is not null,
+            TrainableModels.BatchNorm => s.BatchNorm,
+            TrainableModels.Dropout => s.Dropout > 0,
+            _ => s.WeightDecay > 0,
+        };
+
+        var takes = TrainableModels.Settings(s.Model);
+        var refused = SettingOptions.Where(o => Given(o.Setting) && !takes.Contains(o.Setting)).ToArray();
+        if (refused.Length == 0)
+        {
+            return;
+        }
+
+        static string Join(IEnumerable<string> items)
+        {
+            var list = items.ToList();
+            return list.Count switch { 0 => "", 1 => list[0], _ => $"{string.Join(", ", list[..^1])} and {list[^1]}" };
+        }
+
+        string names = Join(refused.Select(o => o.Option));
+        string own = takes.Count == 0 ? "none of these options" : "only " + Join(SettingOptions.Where(o => takes.Contains(o.Setting)).Select(o => o.Option));
+        string elsewhere = Join(refused.Select(o => $"{o.Option} is for {Join(TrainableModels.Names.Where(m => TrainableModels.Settings(m).Contains(o.Setting)))}"));
+        throw new UserError($"{names} {(refused.Length == 1 ? "does" : "do")} not apply to --model {s.Model}, which takes {own}: {elsewhere}.");
+    }
+
     private static int[] HiddenSizes(Settings s) =>
         UserError.Check("--hidden", () => NetworkFactory.ParseHidden(s.Hidden ?? NetworkFactory.DefaultHidden(s.Model)));
 
@@ -301,6 +353,23 @@ internal static class TrainCommand
     private static INetwork Build(Settings s, int inputs)
     {
         var inv = CultureInfo.InvariantCulture;
+        if (TrainableModels.IsConvolutional(s.Model))
+        {
+            // Images (1, 28, 28) and 10 classes are the networks' defaults; the settings are those CheckApplies let through.
+            var convolutional = new Dictionary<string, string> { ["model"] = s.Model, ["weight_decay"] = s.WeightDecay.ToString("R", inv) };
+            if (s.Init is not null)
+            {
+                convolutional["init"] = s.Init;
+            }
+
+            if (s.Dropout > 0)
+            {
+                convolutional["dropout"] = s.Dropout.ToString("R", inv);
+            }
+
+            return NetworkFactory.Create(convolutional, s.Seed);
+        }
+
         bool extend = s.Model == NetworkFactory.MultiLayer && (s.BatchNorm || s.Dropout > 0);
         var architecture = new Dictionary<string, string>
         {
@@ -350,8 +419,9 @@ internal static class TrainCommand
                         _lineOpen = false;
                     }
 
+                    // How many examples each accuracy covers: a sample per epoch, the whole test set at the end.
                     System.Console.WriteLine(string.Create(inv,
-                        $"epoch {p.Epoch,3}  iteration {p.Iteration,6}/{p.TotalIterations}  loss {p.Loss:0.0000}  train {p.TrainAccuracy:0.0000}  test {test:0.0000}  ({p.Elapsed.TotalSeconds:0.0} s)"));
+                        $"epoch {p.Epoch,3}  iteration {p.Iteration,6}/{p.TotalIterations}  loss {p.Loss:0.0000}  train {p.TrainAccuracy:0.0000} (of {p.TrainExamples})  test {test:0.0000} (of {p.TestExamples})  ({p.Elapsed.TotalSeconds:0.0} s)"));
                     return;
                 }
 

@@ -130,6 +130,107 @@ public static class ImageColumns
         }
     }
 
+    /// <summary>
+    /// im2col of ONE image in the transposed layout the convolution multiplies by: row (c, ky, kx) of
+    /// <paramref name="columns"/> (C·FH·FW rows of out_h·out_w) holds, for every output position (y, x), the pixel under
+    /// filter cell (ky, kx) of channel c, or 0 in the padding. It is <see cref="Im2Col"/>'s matrix for that image,
+    /// transposed, so W (FN, C·FH·FW) times it is the image's output (FN, out_h·out_w) already in (C, H, W) order.
+    /// </summary>
+    internal static void Im2ColTransposed(ReadOnlySpan<float> image, int channels, int height, int width,
+        int filterH, int filterW, int stride, int pad, int outH, int outW, Span<float> columns) =>
+        WalkTransposed(MemoryMarshalSpan(image), channels, height, width, filterH, filterW, stride, pad, outH, outW, columns, toColumns: true);
+
+    /// <summary>
+    /// The adjoint of <see cref="Im2ColTransposed"/> (col2im of one image): adds every entry of
+    /// <paramref name="columns"/> onto the pixel it was read from (padding dropped). <paramref name="image"/> is
+    /// accumulated into, so it must start at 0.
+    /// </summary>
+    internal static void Col2ImTransposed(ReadOnlySpan<float> columns, int channels, int height, int width,
+        int filterH, int filterW, int stride, int pad, int outH, int outW, Span<float> image) =>
+        WalkTransposed(image, channels, height, width, filterH, filterW, stride, pad, outH, outW, MemoryMarshalSpan(columns), toColumns: false);
+
+    private static Span<float> MemoryMarshalSpan(ReadOnlySpan<float> span) =>
+        System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(span), span.Length);
+
+    /// <summary>
+    /// Visits every (filter cell, output position) of one image: copies pixels to columns or adds columns to pixels.
+    /// For each filter cell and output row, the output columns whose pixel is inside the image form one range
+    /// [ox0, ox1); the rest is padding (0 in the columns, dropped in the image).
+    /// </summary>
+    private static void WalkTransposed(Span<float> image, int channels, int height, int width, int fh, int fw,
+        int stride, int pad, int outH, int outW, Span<float> columns, bool toColumns)
+    {
+        int positions = outH * outW;
+        for (int c = 0; c < channels; c++)
+        {
+            var plane = image.Slice(c * height * width, height * width);
+            for (int ky = 0; ky < fh; ky++)
+            {
+                for (int kx = 0; kx < fw; kx++)
+                {
+                    var row = columns.Slice(((c * fh + ky) * fw + kx) * positions, positions);
+                    // x = ox·stride − pad + kx is inside [0, width) for ox in [ox0, ox1).
+                    int ox0 = Math.Min(outW, Math.Max(0, (pad - kx + stride - 1) / stride));
+                    int ox1 = Math.Max(ox0, Math.Min(outW, (width - 1 + pad - kx) / stride + 1));
+                    if (width - 1 + pad - kx < 0)
+                    {
+                        ox1 = ox0;
+                    }
+
+                    for (int oy = 0; oy < outH; oy++)
+                    {
+                        var cells = row.Slice(oy * outW, outW);
+                        int y = oy * stride - pad + ky;
+                        if (y < 0 || y >= height)
+                        {
+                            if (toColumns)
+                            {
+                                cells.Clear();
+                            }
+
+                            continue;
+                        }
+
+                        var line = plane.Slice(y * width, width);
+                        if (toColumns)
+                        {
+                            cells[..ox0].Clear();
+                            cells[ox1..].Clear();
+                        }
+
+                        int x0 = ox0 * stride - pad + kx;
+                        if (stride == 1)
+                        {
+                            var pixels = line.Slice(x0, ox1 - ox0);
+                            if (toColumns)
+                            {
+                                pixels.CopyTo(cells[ox0..ox1]);
+                            }
+                            else
+                            {
+                                System.Numerics.Tensors.TensorPrimitives.Add(pixels, cells[ox0..ox1], pixels);
+                            }
+                        }
+                        else if (toColumns)
+                        {
+                            for (int ox = ox0, x = x0; ox < ox1; ox++, x += stride)
+                            {
+                                cells[ox] = line[x];
+                            }
+                        }
+                        else
+                        {
+                            for (int ox = ox0, x = x0; ox < ox1; ox++, x += stride)
+                            {
+                                line[x] += cells[ox];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>The sizes of one im2col/col2im call.</summary>
     private readonly record struct Geometry(int N, int C, int H, int W, int FilterH, int FilterW, int Stride, int Pad, int OutH, int OutW)
     {

@@ -118,6 +118,41 @@ public static unsafe class Gemm
     }
 
     /// <summary>
+    /// <c>C = alpha * op(A) * B + beta * C</c> with B already packed (<see cref="PackedMatrix.Pack"/>, k x n): for
+    /// weights reused by many products, packed once instead of on every call. Needs the fast kernels
+    /// (<see cref="HasFastKernels"/>); the portable path multiplies unpacked operands.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This machine runs the portable kernels.</exception>
+    internal static void MultiplyPacked(Transpose transA, int m, float alpha, ReadOnlySpan<float> a, int lda, PackedMatrix b,
+        float beta, Span<float> c, int ldc)
+    {
+        if (!HasFastKernels)
+        {
+            throw new InvalidOperationException("Packed operands need the AVX2 or AVX-512 kernels; the portable path takes B unpacked.");
+        }
+
+        int n = b.Columns, k = b.Rows;
+        CheckOperand("A", transA == Transpose.No ? m : k, transA == Transpose.No ? k : m, a.Length, lda);
+        CheckOperand("C", m, n, c.Length, ldc);
+        if (m == 0 || n == 0 || k == 0)
+        {
+            Multiply(transA, Transpose.No, m, n, k, alpha, a, lda, [], Math.Max(n, 1), beta, c, ldc);
+            return;
+        }
+
+        fixed (float* pa = a)
+        fixed (float* pp = b.Data)
+        fixed (float* pc = c)
+        {
+            var source = transA == Transpose.No ? MatrixSource.RowMajor(pa, lda) : MatrixSource.Transposed(pa, lda);
+            Run(new Operation(m, n, k, source, b, pp, alpha, beta, pc, ldc, null, Activation.None), Kernels);
+        }
+    }
+
+    /// <summary>Whether the AVX2 or AVX-512 kernels run here (packed operands are theirs).</summary>
+    internal static bool HasFastKernels => Kernels != KernelSet.Portable;
+
+    /// <summary>
     /// Runs one operation on the fast kernels: row blocks in parallel when the work is large, each block running
     /// its k chunks in order, so every element sees the same arithmetic whichever thread computes it.
     /// </summary>

@@ -30,7 +30,16 @@ public sealed class Affine : ILayer
         CheckChain([(w.Name, w.Value, b.Name, b.Value)], inputSize: null);
         (W, B) = (w, b);
         Parameters = [w, b];
+        _forwardWeights = new PackedWeight(w, w.Value.Dim(0), w.Value.Dim(1), Transpose.No);
+        _backwardWeights = new PackedWeight(w, w.Value.Dim(0), w.Value.Dim(1), Transpose.Yes);
     }
+
+    // W packed for x·W and for dout·Wᵀ, each remade only when an optimizer (or a load) changes W.
+    private readonly PackedWeight _forwardWeights;
+    private readonly PackedWeight _backwardWeights;
+
+    /// <summary>Times W has been packed for the forward and the backward product (tests check reuse and invalidation).</summary>
+    internal (int Forward, int Backward) PackCounts => (_forwardWeights.PackCount, _backwardWeights.PackCount);
 
     /// <summary>The weights (inputs, outputs); their gradient dW = xᵀ·dout.</summary>
     public Parameter W { get; }
@@ -58,7 +67,8 @@ public sealed class Affine : ILayer
 
         _inputShape = x.Shape.ToArray();
         _x = x.Reshape(x.Dim(0), inputs);
-        var output = Tensor.MatMul(_x, Transpose.No, W.Value, Transpose.No);
+        var output = Tensor.Zeros(x.Dim(0), W.Value.Dim(1));
+        _forwardWeights.Multiply(Transpose.No, x.Dim(0), _x.Span, inputs, output.Span);
         output.AddRowVectorInPlace(B.Value);
         return output;
     }
@@ -67,7 +77,9 @@ public sealed class Affine : ILayer
     public Tensor Backward(Tensor dout)
     {
         BackwardParameters(dout);
-        return Tensor.MatMul(dout, Transpose.No, W.Value, Transpose.Yes).Reshape(_inputShape!);
+        var dx = Tensor.Zeros(dout.Dim(0), W.Value.Dim(0));
+        _backwardWeights.Multiply(Transpose.No, dout.Dim(0), dout.Span, W.Value.Dim(1), dx.Span);
+        return dx.Reshape(_inputShape!);
     }
 
     /// <summary>

@@ -5,14 +5,15 @@ namespace DeepScratch.Layers;
 
 /// <summary>
 /// The convolution layer of chapter 7 (the book's <c>Convolution</c>): filters W (FN, C, FH, FW) slide over images
-/// x (N, C, H, W) with a stride and zero padding, giving (N, FN, out_h, out_w) plus one bias per filter. Forward is
-/// <see cref="ImageColumns.Im2Col"/> then one matrix product col·Wᵀ through the shared GEMM; Backward is two more
-/// products and <see cref="ImageColumns.Col2Im"/>. Forward keeps col for Backward's dW = doutᵀ·col.
+/// x (N, C, H, W) with a stride and zero padding, giving (N, FN, out_h, out_w) plus one bias per filter. The book's
+/// im2col product, image by image and transposed: for each image, col_nᵀ (C·FH·FW, out_h·out_w) by im2col, then
+/// W·col_nᵀ through the shared GEMM is that image's output already in (FN, out_h, out_w) order, so no transpose is
+/// copied; images run in parallel. Backward: dW = Σ_n dout_n·col_n, dx by Wᵀ·dout_n and col2im. Forward keeps the
+/// columns (in a buffer reused from batch to batch) for Backward.
 /// </summary>
 public sealed class Convolution : ILayer
 {
     private int[]? _inputShape;
-    private Tensor? _col;
 
     /// <summary>
     /// Wraps filters (FN, C, FH, FW) and biases (FN,), named by the owning network (W1, b1, ...). The network's weight
@@ -78,14 +79,41 @@ public sealed class Convolution : ILayer
                 $"Convolution {W.Name} {w.ShapeString} takes images (N, {w.Dim(1)}, H, W); got shape {x.ShapeString}.", nameof(x));
         }
 
+        int n = x.Dim(0);
         int outH = ImageColumns.OutputSize(x.Dim(2), w.Dim(2), Stride, Pad);
         int outW = ImageColumns.OutputSize(x.Dim(3), w.Dim(3), Stride, Pad);
+        var geometry = new Geometry(x.Dim(1), x.Dim(2), x.Dim(3), w.Dim(2), w.Dim(3), outH, outW);
         _inputShape = x.Shape.ToArray();
-        _col = ImageColumns.Im2Col(x, w.Dim(2), w.Dim(3), Stride, Pad);
-        var output = Tensor.MatMul(_col, Transpose.No, w.Reshape(FilterCount, PatchLength), Transpose.Yes);
-        output.AddRowVectorInPlace(B.Value);
-        // Rows are (n, y, x), columns the filters: the book's reshape(N, out_h, out_w, -1).transpose(0, 3, 1, 2).
-        return output.Reshape(x.Dim(0), outH, outW, FilterCount).Transpose(0, 3, 1, 2);
+        _geometry = geometry;
+        // The columns of every image stay for Backward's dW; the buffer is reused from batch to batch.
+        int columnLength = PatchLength * geometry.Positions;
+        if (_columns is null || _columns.Length != n * columnLength)
+        {
+            _columns = new float[n * columnLength];
+        }
+
+        var output = Tensor.Zeros(n, FilterCount, outH, outW);
+        var columns = _columns;
+        int imageLength = geometry.C * geometry.H * geometry.W;
+        int outLength = FilterCount * geometry.Positions;
+        // Per image: col_nᵀ (C·FH·FW, out_h·out_w) by im2col, then W (FN, C·FH·FW) · col_nᵀ is the image's output
+        // (FN, out_h·out_w), already in (N, FN, out_h, out_w) order: no transpose copy. Images run in parallel.
+        ForEachImage(n, image =>
+        {
+            var col = columns.AsSpan(image * columnLength, columnLength);
+            ImageColumns.Im2ColTransposed(x.Span.Slice(image * imageLength, imageLength), geometry.C, geometry.H, geometry.W,
+                geometry.FilterH, geometry.FilterW, Stride, Pad, outH, outW, col);
+            var y = output.Span.Slice(image * outLength, outLength);
+            Gemm.Multiply(Transpose.No, Transpose.No, FilterCount, geometry.Positions, PatchLength, 1f,
+                w.Span, PatchLength, col, geometry.Positions, 0f, y, geometry.Positions);
+            var bias = B.Value.Span;
+            for (int f = 0; f < FilterCount; f++)
+            {
+                var plane = y.Slice(f * geometry.Positions, geometry.Positions);
+                System.Numerics.Tensors.TensorPrimitives.Add(plane, bias[f], plane);
+            }
+        });
+        return output;
     }
 
     /// <inheritdoc/>
@@ -93,9 +121,24 @@ public sealed class Convolution : ILayer
     /// <returns>dLoss/dx (N, C, H, W).</returns>
     public Tensor Backward(Tensor dout)
     {
-        var rows = BackwardParameters2D(dout);
-        var dcol = Tensor.MatMul(rows, Transpose.No, W.Value.Reshape(FilterCount, PatchLength), Transpose.No);
-        return ImageColumns.Col2Im(dcol, _inputShape!, W.Value.Dim(2), W.Value.Dim(3), Stride, Pad);
+        BackwardParameters(dout);
+        var g = _geometry;
+        int n = dout.Dim(0);
+        var dx = Tensor.Zeros(_inputShape!);
+        int imageLength = g.C * g.H * g.W;
+        int outLength = FilterCount * g.Positions;
+        int columnLength = PatchLength * g.Positions;
+        var w = W.Value;
+        ForEachImage(n, image =>
+        {
+            // dcol_nᵀ = Wᵀ · dout_n (C·FH·FW, out_h·out_w), then col2im of the one image.
+            var dcol = ScratchColumns(columnLength);
+            Gemm.Multiply(Transpose.Yes, Transpose.No, PatchLength, g.Positions, FilterCount, 1f,
+                w.Span, PatchLength, dout.Span.Slice(image * outLength, outLength), g.Positions, 0f, dcol, g.Positions);
+            ImageColumns.Col2ImTransposed(dcol, g.C, g.H, g.W, g.FilterH, g.FilterW, Stride, Pad, g.OutH, g.OutW,
+                dx.Span.Slice(image * imageLength, imageLength));
+        });
+        return dx;
     }
 
     /// <summary>
@@ -103,23 +146,123 @@ public sealed class Convolution : ILayer
     /// needs no gradient: it skips the dcol product and col2im.
     /// </summary>
     /// <exception cref="InvalidOperationException">No Forward came before.</exception>
-    public void BackwardParameters(Tensor dout) => BackwardParameters2D(dout);
-
-    /// <summary>Fills dW and db; returns dout as rows (N*out_h*out_w, FN), the layout of Forward's product.</summary>
-    private Tensor BackwardParameters2D(Tensor dout)
+    public void BackwardParameters(Tensor dout)
     {
         ArgumentNullException.ThrowIfNull(dout);
-        var col = _col ?? throw new InvalidOperationException($"Convolution {W.Name}: Backward needs a Forward first.");
-        int rowCount = col.Dim(0);
-        if (dout.Rank != 4 || dout.Dim(1) != FilterCount || dout.Length != rowCount * FilterCount)
+        var columns = _columns ?? throw new InvalidOperationException($"Convolution {W.Name}: Backward needs a Forward first.");
+        var g = _geometry;
+        int n = _inputShape![0];
+        if (dout.Rank != 4 || dout.Dim(0) != n || dout.Dim(1) != FilterCount || dout.Dim(2) != g.OutH || dout.Dim(3) != g.OutW)
         {
             throw new ArgumentException(
-                $"Convolution {W.Name}: dout must be (N, {FilterCount}, out_h, out_w) as Forward gave, {rowCount * FilterCount} values; got {dout.ShapeString}.", nameof(dout));
+                $"Convolution {W.Name}: dout must be ({n}, {FilterCount}, {g.OutH}, {g.OutW}) as Forward gave; got {dout.ShapeString}.", nameof(dout));
         }
 
-        var rows = dout.Transpose(0, 2, 3, 1).Reshape(rowCount, FilterCount);
-        rows.SumAxis0(B.Grad);
-        Tensor.MatMul(rows, Transpose.Yes, col, Transpose.No, W.Grad.Reshape(FilterCount, PatchLength));
-        return rows;
+        int outLength = FilterCount * g.Positions;
+        int columnLength = PatchLength * g.Positions;
+        var db = B.Grad.Span;
+        db.Clear();
+        var d = dout.Span;
+        for (int image = 0; image < n; image++)
+        {
+            for (int f = 0; f < FilterCount; f++)
+            {
+                db[f] += System.Numerics.Tensors.TensorPrimitives.Sum(d.Slice(image * outLength + f * g.Positions, g.Positions));
+            }
+        }
+
+        // dWᵀ (C·FH·FW, FN) = Σ_n col_nᵀ · dout_nᵀ, summed per group of images into its own buffer and the groups added in
+        // order: a fixed number of groups, so the result does not depend on the thread count.
+        int groups = Math.Min(GradientGroups, n);
+        int perGroup = (n + groups - 1) / groups;
+        int length = PatchLength * FilterCount;
+        if (_partials is null || _partials.Length != groups * length)
+        {
+            _partials = new float[groups * length];
+        }
+
+        var partials = _partials;
+        Parallel.For(0, groups, group =>
+        {
+            var sum = partials.AsSpan(group * length, length);
+            int first = group * perGroup, last = Math.Min(n, first + perGroup);
+            for (int image = first; image < last; image++)
+            {
+                Gemm.Multiply(Transpose.No, Transpose.Yes, PatchLength, FilterCount, g.Positions, 1f,
+                    columns.AsSpan(image * columnLength, columnLength), g.Positions, dout.Span.Slice(image * outLength, outLength), g.Positions,
+                    image == first ? 0f : 1f, sum, FilterCount);
+            }
+
+            if (first >= last)
+            {
+                sum.Clear();
+            }
+        });
+
+        var dw = W.Grad.Span;
+        for (int p = 0; p < PatchLength; p++)
+        {
+            for (int f = 0; f < FilterCount; f++)
+            {
+                float total = 0;
+                for (int group = 0; group < groups; group++)
+                {
+                    total += partials[group * length + p * FilterCount + f];
+                }
+
+                dw[f * PatchLength + p] = total;
+            }
+        }
+    }
+
+    /// <summary>Groups of images whose dW is summed separately (on any thread), then added in order.</summary>
+    private const int GradientGroups = 4;
+
+    [ThreadStatic]
+    private static float[]? t_scratch;
+
+    private Geometry _geometry;
+    private float[]? _columns;
+    private float[]? _partials;
+
+    /// <summary>A per-thread buffer of at least <paramref name="length"/> floats for one image's dcol.</summary>
+    private static Span<float> ScratchColumns(int length)
+    {
+        if (t_scratch is null || t_scratch.Length < length)
+        {
+            t_scratch = new float[length];
+        }
+
+        return t_scratch.AsSpan(0, length);
+    }
+
+    /// <summary>Runs <paramref name="body"/> for every image, images spread over the cores in contiguous runs.</summary>
+    private static void ForEachImage(int n, Action<int> body)
+    {
+        int workers = Math.Min(n, Environment.ProcessorCount);
+        if (workers < 2)
+        {
+            for (int image = 0; image < n; image++)
+            {
+                body(image);
+            }
+
+            return;
+        }
+
+        int per = (n + workers - 1) / workers;
+        Parallel.For(0, workers, worker =>
+        {
+            for (int image = worker * per, end = Math.Min(n, image + per); image < end; image++)
+            {
+                body(image);
+            }
+        });
+    }
+
+    /// <summary>The sizes of the last Forward: input channels and size, filter size, output size.</summary>
+    private readonly record struct Geometry(int C, int H, int W, int FilterH, int FilterW, int OutH, int OutW)
+    {
+        public int Positions => OutH * OutW;
     }
 }

@@ -54,37 +54,98 @@ public sealed class Pooling : ILayer
             throw new ArgumentException($"Pooling takes images (N, C, H, W); got shape {x.ShapeString}.", nameof(x));
         }
 
-        int n = x.Dim(0), c = x.Dim(1);
-        int outH = ImageColumns.OutputSize(x.Dim(2), PoolH, Stride, Pad);
-        int outW = ImageColumns.OutputSize(x.Dim(3), PoolW, Stride, Pad);
-        // col rows are (n, y, x), each holding C windows of pool_h*pool_w: the book's reshape(-1, pool_h*pool_w).
-        var col = ImageColumns.Im2Col(x, PoolH, PoolW, Stride, Pad).Span;
-        int window = PoolH * PoolW;
-        int positions = outH * outW;
-        var argmax = new int[n * positions * c];
+        int n = x.Dim(0), c = x.Dim(1), h = x.Dim(2), width = x.Dim(3);
+        int outH = ImageColumns.OutputSize(h, PoolH, Stride, Pad);
+        int outW = ImageColumns.OutputSize(width, PoolW, Stride, Pad);
+        // Straight on (N, C, H, W), no im2col copy: the same windows in the same cell order (ky, kx) with the first
+        // maximum kept and padding read as 0, as the book's im2col + argmax does. argmax holds the input index of the
+        // maximum, or -1 when a padding 0 won (its gradient is dropped, as col2im drops the padding).
+        var argmax = new int[n * c * outH * outW];
         var output = Tensor.Zeros(n, c, outH, outW);
+        var input = x.Span;
         var o = output.Span;
-        for (int w = 0; w < argmax.Length; w++)
+        int planeIn = h * width, planeOut = outH * outW;
+        if (Pad == 0)
         {
-            var values = col.Slice(w * window, window);
-            int best = 0;
-            for (int k = 1; k < window; k++)
+            // Without padding every window lies inside the image (OutputSize checked that): no bounds tests.
+            MaxInside(input, o, argmax, n * c, h, width, outH, outW);
+            _inputShape = x.Shape.ToArray();
+            _argmax = argmax;
+            return output;
+        }
+
+        for (int plane = 0; plane < n * c; plane++)
+        {
+            int inBase = plane * planeIn;
+            for (int oy = 0; oy < outH; oy++)
             {
-                if (values[k] > values[best])
+                for (int ox = 0; ox < outW; ox++)
                 {
-                    best = k;
+                    float best = 0;
+                    int bestIndex = -1;
+                    bool first = true;
+                    for (int ky = 0; ky < PoolH; ky++)
+                    {
+                        int y = oy * Stride - Pad + ky;
+                        for (int kx = 0; kx < PoolW; kx++)
+                        {
+                            int xx = ox * Stride - Pad + kx;
+                            bool inside = y >= 0 && y < h && xx >= 0 && xx < width;
+                            float value = inside ? input[inBase + y * width + xx] : 0f;
+                            if (first || value > best)
+                            {
+                                best = value;
+                                bestIndex = inside ? inBase + y * width + xx : -1;
+                                first = false;
+                            }
+                        }
+                    }
+
+                    int at = plane * planeOut + oy * outW + ox;
+                    o[at] = best;
+                    argmax[at] = bestIndex;
                 }
             }
-
-            argmax[w] = best;
-            // Window w is (image, position, channel); the output is (image, channel, position).
-            int image = w / (positions * c), position = w / c % positions, channel = w % c;
-            o[(image * c + channel) * positions + position] = values[best];
         }
 
         _inputShape = x.Shape.ToArray();
         _argmax = argmax;
         return output;
+    }
+
+    /// <summary>Max pooling when every window is inside the image (no padding); same cell order and first-maximum rule.</summary>
+    private void MaxInside(ReadOnlySpan<float> input, Span<float> output, int[] argmax, int planes, int h, int width, int outH, int outW)
+    {
+        int planeIn = h * width, planeOut = outH * outW;
+        for (int plane = 0; plane < planes; plane++)
+        {
+            int inBase = plane * planeIn;
+            for (int oy = 0; oy < outH; oy++)
+            {
+                int rowOut = plane * planeOut + oy * outW;
+                for (int ox = 0; ox < outW; ox++)
+                {
+                    int start = inBase + oy * Stride * width + ox * Stride;
+                    int bestIndex = start;
+                    float best = input[start];
+                    for (int ky = 0; ky < PoolH; ky++)
+                    {
+                        int line = start + ky * width;
+                        for (int kx = ky == 0 ? 1 : 0; kx < PoolW; kx++)
+                        {
+                            if (input[line + kx] > best)
+                            {
+                                best = input[line + kx];
+                                bestIndex = line + kx;
+                            }
+                        }
+                    }
+
+                    output[rowOut + ox] = best;
+                    argmax[rowOut + ox] = bestIndex;
+                }
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -100,18 +161,17 @@ public sealed class Pooling : ILayer
             throw new ArgumentException($"Pooling: dout must have the shape Forward gave, {argmax.Length} values in (N, C, out_h, out_w); got {dout.ShapeString}.", nameof(dout));
         }
 
-        int c = shape[1];
-        int positions = dout.Dim(2) * dout.Dim(3);
-        int window = PoolH * PoolW;
-        var dcol = Tensor.Zeros(argmax.Length / c, c * window);
-        var d = dcol.Span;
+        var dx = Tensor.Zeros(shape);
+        var d = dx.Span;
         var g = dout.Span;
-        for (int w = 0; w < argmax.Length; w++)
+        for (int i = 0; i < argmax.Length; i++)
         {
-            int image = w / (positions * c), position = w / c % positions, channel = w % c;
-            d[w * window + argmax[w]] = g[(image * c + channel) * positions + position];
+            if (argmax[i] >= 0)
+            {
+                d[argmax[i]] += g[i];
+            }
         }
 
-        return ImageColumns.Col2Im(dcol, shape, PoolH, PoolW, Stride, Pad);
+        return dx;
     }
 }

@@ -5,7 +5,9 @@ namespace DeepScratch.Training;
 
 /// <summary>
 /// The book's <c>Trainer</c> (common/trainer.py): shuffled minibatches, one optimizer step each, train and test
-/// accuracy after every epoch (an epoch being one pass over the training set, <c>N / batch</c> iterations).
+/// accuracy after every epoch (an epoch being one pass over the training set, <c>N / batch</c> iterations) on a sample
+/// of each set (<see cref="TrainerOptions.EvaluationSample"/>, the book's <c>evaluate_sample_num_per_epoch</c>), and
+/// the whole test set at the end.
 /// </summary>
 public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptions options)
 {
@@ -33,7 +35,8 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
     /// <summary>
     /// Trains on (<paramref name="xTrain"/>, <paramref name="tTrain"/>) and measures on (<paramref name="xTest"/>,
     /// <paramref name="tTest"/>); labels are class indices (N,) or one-hot (N, C). Accuracy is measured after every
-    /// epoch and after the last iteration. Every iteration is checked by a <see cref="DivergenceDetector"/>, so a
+    /// epoch on the first <see cref="TrainerOptions.EvaluationSample"/> examples of each set, and after the last
+    /// iteration on that training sample and the WHOLE test set (<see cref="TrainingHistory.SampleSizes"/> says which). Every iteration is checked by a <see cref="DivergenceDetector"/>, so a
     /// run returns only with finite parameters of sensible size.
     /// </summary>
     /// <exception cref="TrainingDivergedException">The run diverged by the rule of <see cref="DivergenceDetector"/>.</exception>
@@ -48,6 +51,11 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
             throw new ArgumentOutOfRangeException(nameof(options), $"Batch size must be at least 1; got {options.BatchSize}.");
         }
 
+        if (options.EvaluationSample < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"The evaluation sample must be 0 (whole sets) or more; got {options.EvaluationSample}.");
+        }
+
         if (n == 0 || tTrain.Dim(0) != n)
         {
             throw new ArgumentException($"{n} training examples and {tTrain.Dim(0)} labels: need as many of each, at least one.");
@@ -57,6 +65,8 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
         int perEpoch = IterationsPerEpoch(n, batch);
         int total = TotalIterations(n, options);
         var history = new TrainingHistory { IterationsPerEpoch = perEpoch };
+        var (xTrainSample, tTrainSample) = Sample(xTrain, tTrain, options.EvaluationSample);
+        var (xTestSample, tTestSample) = Sample(xTest, tTest, options.EvaluationSample);
         var detector = new DivergenceDetector(Classes(tTrain));
         detector.CheckParameters(0, network.Parameters);
         var random = new Random(options.Seed);
@@ -97,18 +107,25 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
 
             history.EpochTimes.Add(epochClock.Elapsed);
             epochClock.Reset();
-            double trainAccuracy = network.Accuracy(xTrain, tTrain);
+            double trainAccuracy = network.Accuracy(xTrainSample, tTrainSample);
             if (iteration == total)
             {
                 // The last check needs the final accuracy: a run at chance after its loss rose has diverged.
                 detector.Finish(iteration, trainAccuracy, CommonestShare(tTrain));
             }
 
-            double testAccuracy = network.Accuracy(xTest, tTest);
+            // The run's result is measured on the whole test set; the epochs before it on the sample, as the book's trainer does.
+            var (xMeasured, tMeasured) = iteration == total ? (xTest, tTest) : (xTestSample, tTestSample);
+            double testAccuracy = network.Accuracy(xMeasured, tMeasured);
+            history.SampleSizes.Add((xTrainSample.Dim(0), xMeasured.Dim(0)));
             history.AccuracyIterations.Add(iteration);
             history.TrainAccuracy.Add(trainAccuracy);
             history.TestAccuracy.Add(testAccuracy);
-            progress?.Report(new TrainingProgress(iteration, total, epoch, loss, clock.Elapsed, trainAccuracy, testAccuracy));
+            progress?.Report(new TrainingProgress(iteration, total, epoch, loss, clock.Elapsed, trainAccuracy, testAccuracy)
+            {
+                TrainExamples = xTrainSample.Dim(0),
+                TestExamples = xMeasured.Dim(0),
+            });
         }
 
         history.Elapsed = clock.Elapsed;
@@ -146,6 +163,14 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
         }
 
         return n == 0 ? 0 : (double)counts.Values.Max() / n;
+    }
+
+    /// <summary>The first <paramref name="count"/> examples and labels (views, no copy); all of them for 0 or a count past the end.</summary>
+    private static (Tensor X, Tensor T) Sample(Tensor x, Tensor t, int count)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(t);
+        return count == 0 || count >= x.Dim(0) || t.Rank == 0 || t.Dim(0) != x.Dim(0) ? (x, t) : (x.Rows(0, count), t.Rows(0, count));
     }
 
     /// <summary>Copies the rows named by <paramref name="rows"/> into <paramref name="destination"/>'s rows, in order.</summary>

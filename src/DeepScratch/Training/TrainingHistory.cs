@@ -24,6 +24,12 @@ public sealed class TrainingHistory
     /// <summary>Training-set accuracy after each epoch and after the last iteration (see <see cref="AccuracyIterations"/>).</summary>
     public List<double> TrainAccuracy { get; } = [];
 
+    /// <summary>
+    /// For each accuracy measurement, how many examples of the training and the test set it covered: the evaluation
+    /// sample after each epoch, the whole test set at the last one.
+    /// </summary>
+    public List<(int Train, int Test)> SampleSizes { get; } = [];
+
     /// <summary>Test-set accuracy after each epoch and after the last iteration (see <see cref="AccuracyIterations"/>).</summary>
     public List<double> TestAccuracy { get; } = [];
 

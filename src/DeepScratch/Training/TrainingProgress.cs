@@ -12,6 +12,12 @@ public readonly record struct TrainingProgress(
     int Iteration, int TotalIterations, int Epoch, double Loss, TimeSpan Elapsed,
     double? TrainAccuracy = null, double? TestAccuracy = null)
 {
+    /// <summary>Training examples <see cref="TrainAccuracy"/> was measured on (the evaluation sample), or 0.</summary>
+    public int TrainExamples { get; init; }
+
+    /// <summary>Test examples <see cref="TestAccuracy"/> was measured on (the sample, or the whole set at the end), or 0.</summary>
+    public int TestExamples { get; init; }
+
     /// <summary>Estimated time left, from the pace so far.</summary>
     public TimeSpan Remaining => Iteration == 0 ? TimeSpan.Zero : Elapsed * ((double)(TotalIterations - Iteration) / Iteration);
 }

@@ -169,7 +169,7 @@ public sealed class ParserCliTests : IDisposable
     [InlineData("--dataset must be mnist or fashion-mnist; got 'cifar'", "eval", "--dataset", "cifar")]
     [InlineData("--set must be test or train; got 'valid'", "show", "0", "--set", "valid")]
     [InlineData("--optimizer must be one of sgd, momentum, nesterov, adagrad, rmsprop, adam; got 'adamw'; did you mean 'adam'?", "train", "--optimizer", "adamw")]
-    [InlineData("--model must be two-layer or multi-layer; got 'cnn'", "train", "--model", "cnn")]
+    [InlineData("--model must be one of two-layer, multi-layer, simple-cnn, deep-cnn; got 'cnn'", "train", "--model", "cnn")]
     [InlineData("--activation must be relu or sigmoid; got 'tanh'", "train", "--activation", "tanh")]
     public void A_wrong_choice_lists_the_choices(string message, params string[] args)
     {
