@@ -123,6 +123,36 @@ public sealed class PictureCliTests : IDisposable
         Assert.Equal(File.ReadAllBytes(TestData.Weights("sample_weight.pkl")), File.ReadAllBytes(model));
     }
 
+    [Fact]
+    public void Filters_of_a_network_without_a_convolution_is_one_line()
+    {
+        var r = CliRunner.Run(_dir, "filters", "--weights", TestData.Weights("sample_weight.pkl"), "--out", Path.Combine(_dir, "f.png"));
+        AssertOneLineError(r, 2, "holds a network without a convolution layer (784-50-100-10, sigmoid, sigmoid, softmax): filters draws a convolutional network's first filters");
+        Assert.False(File.Exists(Path.Combine(_dir, "f.png")));
+    }
+
+    [Fact]
+    public void Filters_with_an_unknown_file_names_it()
+    {
+        var r = CliRunner.Run(_dir, "filters", "--weights", "nope.pkl", "--out", Path.Combine(_dir, "f.png"));
+        AssertOneLineError(r, 3, "--weights: file not found: nope.pkl");
+    }
+
+    [Fact]
+    public void Filters_into_a_missing_folder_fails_before_loading()
+    {
+        string png = Path.Combine(_dir, "missing", "f.png");
+        var r = CliRunner.Run(_dir, "filters", "--weights", TestData.Weights("params.pkl"), "--out", png);
+        AssertOneLineError(r, 3, $"--out: cannot write {png}: folder {Path.Combine(_dir, "missing")} does not exist.");
+    }
+
+    [Fact]
+    public void Filters_without_weights_or_model_is_a_usage_error()
+    {
+        var r = CliRunner.Run(_dir, "filters", "--out", Path.Combine(_dir, "f.png"));
+        AssertOneLineError(r, 2, "filters needs");
+    }
+
     internal static void AssertOneLineError(CliResult r, int exitCode, string mention)
     {
         Assert.True(exitCode == r.ExitCode, $"exit {r.ExitCode}, stderr: {r.Stderr}");
