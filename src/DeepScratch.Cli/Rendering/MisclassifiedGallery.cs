@@ -32,14 +32,15 @@ internal static class MisclassifiedGallery
         int cellHeight = imageHeight + 6 + CaptionLines * LineHeight;
         int gridColumns = Math.Min(Columns, Math.Max(images.Count, 1));
         int gridRows = (images.Count + Columns - 1) / Columns;
-        int width = Margin + gridColumns * (CellWidth + Margin);
+        using var typeface = SKTypeface.FromFamilyName("DejaVu Sans") ?? SKTypeface.Default;
+        using var titleFont = new SKFont(typeface, 16);
+        // A gallery of one or two images is narrower than its title: the picture widens to show the whole title.
+        int width = Math.Max(Margin + gridColumns * (CellWidth + Margin), 2 * Margin + (int)Math.Ceiling(titleFont.MeasureText(title)));
         int height = TitleHeight + Margin + gridRows * (cellHeight + Margin);
 
         using var surface = SKSurface.Create(new SKImageInfo(width, height));
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
-        using var typeface = SKTypeface.FromFamilyName("DejaVu Sans") ?? SKTypeface.Default;
-        using var titleFont = new SKFont(typeface, 16);
         using var font = new SKFont(typeface, 13);
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         using var wrong = new SKPaint { Color = new SKColor(0xC0, 0x10, 0x10), IsAntialias = true };
