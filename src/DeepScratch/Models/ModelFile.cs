@@ -60,17 +60,22 @@ public static class ModelFile
             return ThreeLayerNet.FromWeights(file.Tensors, path);
         }
 
-        int[] described;
         try
         {
-            described = NetworkFactory.LayerSizes(file.Metadata);
+            if (model is NetworkFactory.SimpleCnn or NetworkFactory.DeepCnn)
+            {
+                CheckShapes(path, file.Tensors, NetworkFactory.ConvolutionalShapes(file.Metadata), model);
+            }
+            else
+            {
+                CheckTensorsFit(path, file.Tensors, NetworkFactory.LayerSizes(file.Metadata));
+            }
         }
         catch (ArgumentException e)
         {
             throw new InvalidDataException($"{path}: its metadata does not describe a network DeepScratch can build ({ErrorText.Fragment(e)})", e);
         }
 
-        CheckTensorsFit(path, file.Tensors, described);
         INetwork network;
         try
         {
@@ -91,6 +96,40 @@ public static class ModelFile
         }
 
         return network;
+    }
+
+    /// <summary>
+    /// Checks that the file holds exactly the tensors <paramref name="expected"/> names, each of its shape (a bias may
+    /// be (1, n) as numpy broadcasts it), and that every tensor is finite, before the network is built.
+    /// </summary>
+    private static void CheckShapes(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, int[]> expected, string model)
+    {
+        var missing = expected.Keys.Where(n => !tensors.ContainsKey(n)).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new InvalidDataException($"{path}: its metadata describes a {model} network but the file lacks {ShownList(missing)} (it has {ShownList(tensors.Keys)}).");
+        }
+
+        var unknown = tensors.Keys.Where(n => !expected.ContainsKey(n)).ToArray();
+        if (unknown.Length > 0)
+        {
+            throw new InvalidDataException($"{path}: its metadata describes a {model} network, which has no {ShownList(unknown)}.");
+        }
+
+        foreach (var (name, shape) in expected)
+        {
+            var given = tensors[name];
+            bool fits = given.Shape.SequenceEqual(shape) || (shape.Length == 1 && given.Rank == 2 && given.Dim(0) == 1 && given.Dim(1) == shape[0]);
+            if (!fits)
+            {
+                throw new InvalidDataException($"{path}: {Shown(name)} has shape {given.ShapeString} but {model} needs {Tensor.FormatShape(shape)}.");
+            }
+        }
+
+        foreach (var (name, value) in tensors)
+        {
+            FiniteParameters.ThrowIfNotFinite(path, name, value);
+        }
     }
 
     /// <summary>

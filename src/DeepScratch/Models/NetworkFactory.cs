@@ -18,6 +18,15 @@ public static class NetworkFactory
     /// <summary>The "model" value of <see cref="MultiLayerNetExtend"/>.</summary>
     public const string MultiLayerExtend = "multi-layer-extend";
 
+    /// <summary>The "model" value of <see cref="SimpleConvNet"/> (chapter 7).</summary>
+    public const string SimpleCnn = "simple-cnn";
+
+    /// <summary>The "model" value of <see cref="DeepConvNet"/> (chapter 8).</summary>
+    public const string DeepCnn = "deep-cnn";
+
+    /// <summary>Every "model" value <see cref="Create"/> builds, in the book's order: the one list for option checks and messages.</summary>
+    public static IReadOnlyList<string> ModelNames { get; } = Array.AsReadOnly([TwoLayer, MultiLayer, MultiLayerExtend, SimpleCnn, DeepCnn]);
+
     /// <summary>The hidden activation of the multi-layer nets when the architecture names none.</summary>
     public const string DefaultActivation = "relu";
 
@@ -30,6 +39,8 @@ public static class NetworkFactory
     {
         TwoLayer => "0.01",
         MultiLayer or MultiLayerExtend => "he",
+        SimpleCnn => SimpleConvNet.DefaultInit,
+        DeepCnn => "he",
         _ => throw UnknownModel(model),
     };
 
@@ -42,6 +53,8 @@ public static class NetworkFactory
     {
         TwoLayer => "50",
         MultiLayer or MultiLayerExtend => "100,100,100",
+        SimpleCnn => SimpleConvNet.DefaultHidden.ToString(CultureInfo.InvariantCulture),
+        DeepCnn => DeepConvNet.Hidden.ToString(CultureInfo.InvariantCulture),
         _ => throw UnknownModel(model),
     };
 
@@ -68,6 +81,13 @@ public static class NetworkFactory
                     a.Int("input"), a.IntList("hidden"), a.Int("output"), a.Optional("activation") ?? DefaultActivation,
                     a.Optional("init") ?? DefaultInit(MultiLayerExtend), a.Double("weight_decay", 0),
                     useDropout: a.Dropout() is not null, dropoutRatio: a.Dropout() ?? 0.5, useBatchnorm: a.Bool("batchnorm", false), seed: seed),
+                SimpleCnn => new SimpleConvNet(
+                    a.Shape("input", SimpleConvNet.DefaultInputShape), a.Int("filters", SimpleConvNet.DefaultFilters), a.Int("filter_size", SimpleConvNet.DefaultFilterSize),
+                    a.Int("pad", SimpleConvNet.DefaultPad, minimum: 0), a.Int("stride", SimpleConvNet.DefaultStride), a.Int("hidden", SimpleConvNet.DefaultHidden),
+                    a.Int("output", SimpleConvNet.DefaultClasses), a.Optional("init") ?? DefaultInit(SimpleCnn), a.Double("weight_decay", 0), seed),
+                DeepCnn => new DeepConvNet(
+                    a.Shape("input", SimpleConvNet.DefaultInputShape), a.Int("output", SimpleConvNet.DefaultClasses),
+                    a.Dropout() ?? DeepConvNet.DefaultDropout, a.Double("weight_decay", 0), seed),
                 _ => throw UnknownModel(model),
             };
         }
@@ -92,8 +112,66 @@ public static class NetworkFactory
         {
             TwoLayer => [a.Int("input"), a.Int("hidden"), a.Int("output")],
             MultiLayer or MultiLayerExtend => [a.Int("input"), .. a.IntList("hidden"), a.Int("output")],
+            SimpleCnn or DeepCnn => throw new ArgumentException($"A {model} network has convolution layers: its sizes are ParameterShapes, not affine layer sizes.", nameof(architecture)),
             _ => throw UnknownModel(model),
         };
+    }
+
+    /// <summary>
+    /// The shape of every parameter of the described convolutional network, by name, read from the text alone
+    /// (nothing is allocated), so a model file's tensors are checked against them before <see cref="Create"/> builds it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model is not a convolutional one, a value does not parse, or the sizes do not form a network.</exception>
+    public static IReadOnlyDictionary<string, int[]> ConvolutionalShapes(IReadOnlyDictionary<string, string> architecture)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        var a = new Reader(architecture);
+        string model = a.Required("model");
+        try
+        {
+            return model switch
+            {
+                SimpleCnn => SimpleConvNet.ParameterShapes(
+                    a.Shape("input", SimpleConvNet.DefaultInputShape), a.Int("filters", SimpleConvNet.DefaultFilters), a.Int("filter_size", SimpleConvNet.DefaultFilterSize),
+                    a.Int("pad", SimpleConvNet.DefaultPad, minimum: 0), a.Int("stride", SimpleConvNet.DefaultStride), a.Int("hidden", SimpleConvNet.DefaultHidden),
+                    a.Int("output", SimpleConvNet.DefaultClasses)),
+                DeepCnn => DeepConvNet.ParameterShapes(a.Shape("input", SimpleConvNet.DefaultInputShape), a.Int("output", SimpleConvNet.DefaultClasses)),
+                _ => throw new ArgumentException($"\"{model}\" is not a convolutional network (use \"{SimpleCnn}\" or \"{DeepCnn}\").", nameof(architecture)),
+            };
+        }
+        catch (OverflowException)
+        {
+            throw new ArgumentException($"The architecture describes a {model} network too large to build.", nameof(architecture));
+        }
+        catch (ArgumentException e) when (e.ParamName != nameof(architecture))
+        {
+            throw new ArgumentException($"The architecture does not describe a valid {model} network: {ErrorText.Fragment(e, endsLine: true)}", nameof(architecture), e);
+        }
+    }
+
+    /// <summary>An image shape (C, H, W) as architecture text, e.g. "1x28x28".</summary>
+    public static string FormatShape(IReadOnlyList<int> shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        return string.Join("x", shape.Select(d => d.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Parses <see cref="FormatShape"/>'s text ("1x28x28") back; the one parser of image shapes.</summary>
+    /// <exception cref="ArgumentException">An entry is not a positive whole number.</exception>
+    public static int[] ParseShape(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split('x', StringSplitOptions.TrimEntries);
+        var result = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out result[i]) || result[i] < 1)
+            {
+                throw new ArgumentException($"An image shape is positive whole numbers joined by x, like 1x28x28; '{text}' is not one.", nameof(text));
+            }
+        }
+
+        return result;
     }
 
     /// <summary>
@@ -123,7 +201,7 @@ public static class NetworkFactory
     }
 
     private static ArgumentException UnknownModel(string model) => new(
-        $"Unknown model \"{model}\" in the architecture: use \"{TwoLayer}\", \"{MultiLayer}\" or \"{MultiLayerExtend}\".", "architecture");
+        $"Unknown model \"{model}\" in the architecture: use {string.Join(", ", ModelNames.SkipLast(1).Select(m => $"\"{m}\""))} or \"{ModelNames[^1]}\".", "architecture");
 
     /// <summary>Reads typed values from the architecture with errors that name the key and the text found.</summary>
     private sealed class Reader(IReadOnlyDictionary<string, string> values)
@@ -140,6 +218,33 @@ public static class NetworkFactory
             return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0
                 ? v
                 : throw Invalid(key, text, "a positive whole number");
+        }
+
+        /// <summary>A whole number of at least <paramref name="minimum"/>, or <paramref name="fallback"/> when the key is absent.</summary>
+        public int Int(string key, int fallback, int minimum = 1)
+        {
+            string? text = Optional(key);
+            if (text is null)
+            {
+                return fallback;
+            }
+
+            return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= minimum
+                ? v
+                : throw Invalid(key, text, minimum == 0 ? "a whole number >= 0" : "a positive whole number");
+        }
+
+        public int[] Shape(string key, IReadOnlyList<int> fallback)
+        {
+            string? text = Optional(key);
+            try
+            {
+                return text is null ? [.. fallback] : ParseShape(text);
+            }
+            catch (ArgumentException)
+            {
+                throw Invalid(key, text!, "an image shape such as \"1x28x28\"");
+            }
         }
 
         public int[] IntList(string key)
