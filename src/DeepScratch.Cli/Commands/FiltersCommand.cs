@@ -9,7 +9,8 @@ namespace DeepScratch.Cli.Commands;
 
 /// <summary>
 /// <c>deepscratch filters</c>: what the first convolution layer learned, its filters as a grid of grey squares
-/// (chapter 7's <c>visualize_filter.py</c>), for a trained network (<c>--weights</c>).
+/// (chapter 7's <c>visualize_filter.py</c>), for a trained network (<c>--weights</c>) or an untrained one
+/// (<c>--model</c>, its weights drawn with <c>--seed</c>), as the book compares them in figure 7-24.
 /// </summary>
 internal static class FiltersCommand
 {
@@ -26,19 +27,43 @@ internal static class FiltersCommand
             DefaultValueFactory = _ => "filters.png",
             HelpName = "FILE.png",
         };
+        var model = new Option<string>("--model")
+        {
+            Description = "An untrained convolutional network instead of --weights: its filters as initialised (the book's figure 7-24, before learning).",
+        }.AcceptOnly(NetworkFactory.SimpleCnn, NetworkFactory.DeepCnn);
+        var seed = new Option<int>("--seed") { Description = "Seeds the untrained network's weights (with --model).", DefaultValueFactory = _ => 0, HelpName = "N" };
         var command = new Command("filters", "Draw the first convolution layer's filters as a grid (the book's visualize_filter.py).")
         {
-            weights, output,
+            weights, model, seed, output,
         };
-        command.SetAction(result => ErrorReporter.Run(() => Run(result.GetValue(weights), result.GetValue(output)!)));
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(weights) is not null && r.GetResult(model) is not null)
+            {
+                r.AddError("--weights and --model cannot be used together (--model draws an untrained network, --weights a trained one)");
+            }
+            else if (r.GetResult(model) is null && r.GetResult(seed) is { Implicit: false })
+            {
+                r.AddError("--seed needs --model (it seeds an untrained network's weights)");
+            }
+        });
+        command.SetAction(result => ErrorReporter.Run(() => Run(result.GetValue(weights), result.GetValue(model), result.GetValue(seed), result.GetValue(output)!)));
         return command;
     }
 
-    private static int Run(string? weightsPath, string output)
+    private static int Run(string? weightsPath, string? untrained, int seed, string output)
     {
+        if (untrained is not null)
+        {
+            CommonOptions.CheckOutput(output, "--out");
+            var network = NetworkFactory.Create(new Dictionary<string, string> { ["model"] = untrained }, seed);
+            var first = FirstConvolution(network) ?? throw new InvalidOperationException($"{untrained} has no convolution layer.");
+            return Draw(first, $"untrained {DisplayText.Escape(network.Description)}, seed {seed}", output);
+        }
+
         if (weightsPath is null)
         {
-            throw new UserError("filters needs --weights FILE: a convolutional network such as the book's params.pkl.");
+            throw new UserError("filters needs --weights FILE (a trained convolutional network such as the book's params.pkl) or --model simple-cnn|deep-cnn (an untrained one).");
         }
 
         CommonOptions.CheckInputFile(weightsPath, "--weights");

@@ -1,5 +1,6 @@
 using DeepScratch.Data;
 using DeepScratch.Models;
+using Xunit.Abstractions;
 
 namespace DeepScratch.Tests.Models;
 
@@ -7,7 +8,7 @@ namespace DeepScratch.Tests.Models;
 /// Chapter 8's half precision (half_float_network.py): weights rounded through float16, computed in float32. The
 /// rounding's oracle is numpy 1.24's <c>astype(np.float16)</c>; the accuracies are bench/reference/half_eval.py's.
 /// </summary>
-public class HalfPrecisionTests
+public class HalfPrecisionTests(ITestOutputHelper output)
 {
     /// <summary>float32 input and numpy's float16 of it (run by /usr/bin/python3, numpy 1.24.2), both as hex floats.</summary>
     public static TheoryData<float, float> NumpyRounding => new()
@@ -79,6 +80,29 @@ public class HalfPrecisionTests
         Assert.Equal(9352, full);
         Assert.Equal(9352, half);
         Assert.InRange(Math.Abs(full - half) / 10000.0, 0, 0.001);
+    }
+
+    /// <summary>
+    /// numpy's figures (bench/reference/half_eval.py): params.pkl 9600 with float32 and with float16 weights;
+    /// deep_convnet_params.pkl 9797 with float32 and 9798 with float16 weights (one image changes sides).
+    /// </summary>
+    [Theory]
+    [InlineData("params.pkl", 9600, 9600)]
+    [InlineData("deep_convnet_params.pkl", 9797, 9798)]
+    public void The_book_convolutional_networks_with_float16_weights_stay_within_0_001_of_float32(string pickle, int numpyFull, int numpyHalf)
+    {
+        LayeredNetwork net = pickle == "params.pkl" ? new SimpleConvNet() : new DeepConvNet();
+        ConvNetChecks.WithBookWeights(net, pickle);
+        int full = Correct(net);
+        var halfNet = HalfPrecision.ToHalfWeights(net);
+        int half = Correct(halfNet);
+
+        Assert.Equal(numpyFull, full);
+        Assert.InRange(Math.Abs(full - half) / 10000.0, 0, 0.001);
+        // Within one image of numpy's float16 figure: a near tie may fall either way with another summation order.
+        Assert.InRange(half, numpyHalf - 1, numpyHalf + 1);
+        output.WriteLine($"{pickle}: float32 {full} / 10000, float16 weights {half} / 10000");
+        Assert.All(((INetwork)halfNet).Parameters, p => Assert.All(p.Value.ToArray(), v => Assert.Equal((float)(Half)v, v)));
     }
 
     internal static int Correct(IClassifier model)
