@@ -125,6 +125,88 @@ public sealed class PictureCliTests : IDisposable
         Assert.Equal(File.ReadAllBytes(TestData.Weights("sample_weight.pkl")), File.ReadAllBytes(model));
     }
 
+    [Theory]
+    [InlineData("simple-cnn", 0, 30, 5, 10, 4)] // SimpleConvNet: 30 filters 5x5, 10 px a weight, 4 rows of 8
+    [InlineData("deep-cnn", 1, 16, 3, 16, 2)]   // DeepConvNet: 16 filters 3x3, 16 px a weight (48 px a filter), 2 rows
+    public void Filters_of_an_untrained_network_draw_its_initial_weights(string model, int seed, int count, int size, int scale, int rows)
+    {
+        string png = Path.Combine(_dir, "untrained.png");
+        var r = CliRunner.Run(_dir, "filters", "--model", model, "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", png);
+        var network = DeepScratch.Models.NetworkFactory.Create(new Dictionary<string, string> { ["model"] = model }, seed);
+        var w1 = network.Parameters.Single(p => p.Name == "W1").Value;
+        Assert.Equal([count, 1, size, size], w1.Shape.ToArray());
+        AssertFilterGrid(r, png, w1.ToArray(), count, size, scale, rows);
+        Assert.Contains($"untrained {model}", r.Stdout);
+    }
+
+    [Fact]
+    public void Filters_of_an_untrained_network_follow_the_seed()
+    {
+        string[] files = ["a.png", "b.png", "c.png"];
+        string[] seeds = ["5", "5", "6"];
+        for (int i = 0; i < 3; i++)
+        {
+            var r = CliRunner.Run(_dir, "filters", "--model", "simple-cnn", "--seed", seeds[i], "--out", Path.Combine(_dir, files[i]));
+            Assert.True(r.ExitCode == 0, r.Stderr);
+        }
+
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_dir, "a.png")), File.ReadAllBytes(Path.Combine(_dir, "b.png")));
+        Assert.NotEqual(PngImage.Read(Path.Combine(_dir, "a.png")).Pixels, PngImage.Read(Path.Combine(_dir, "c.png")).Pixels);
+    }
+
+    [Theory]
+    [InlineData("--model", "deep-cnn", "--weights", "x.pkl", "--weights and --model cannot be used together")]
+    [InlineData("--seed", "3", "--weights", "x.pkl", "--seed needs --model")]
+    [InlineData("--model", "lenet", "--seed", "0", "--model must be simple-cnn or deep-cnn; got 'lenet'")]
+    public void Filters_options_that_do_not_go_together_are_usage_errors(string o1, string v1, string o2, string v2, string message)
+    {
+        var r = CliRunner.Run(_dir, "filters", o1, v1, o2, v2, "--out", Path.Combine(_dir, "f.png"));
+        AssertOneLineError(r, 2, message);
+    }
+
+    /// <summary>
+    /// Checks a filters PNG against the filters' own values: eight a row, 4 px blue gaps, each weight a square of
+    /// <paramref name="scale"/> px whose grey is its filter's min-max scaling to 0-255 (smallest black, largest white).
+    /// </summary>
+    private static void AssertFilterGrid(CliResult r, string png, float[] values, int count, int size, int scale, int rows)
+    {
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var image = PngImage.Read(png);
+        int cell = size * scale;
+        Assert.Equal((4 + 8 * (cell + 4), 4 + rows * (cell + 4)), (image.Width, image.Height));
+        Assert.Contains($"Wrote {png} ({image.Width}x{image.Height} pixels)", r.Stdout);
+        Assert.Contains($"W1 ({count}, 1, {size}, {size}): {count} filters of {size}x{size}", r.Stdout);
+
+        for (int f = 0; f < count; f++)
+        {
+            var w = values.AsSpan(f * size * size, size * size).ToArray();
+            double min = w.Min(), max = w.Max();
+            int left = 4 + (f % 8) * (cell + 4), top = 4 + (f / 8) * (cell + 4);
+            int brightest = -1, brightestGrey = -1;
+            for (int i = 0; i < w.Length; i++)
+            {
+                int x = i % size, y = i / size;
+                var (red, green, blue) = image.Rgb(left + x * scale + scale / 2, top + y * scale + scale / 2);
+                Assert.True(red == green && green == blue, $"filter {f} weight {i} is not grey: ({red}, {green}, {blue})");
+                double expected = (w[i] - min) / (max - min) * 255;
+                Assert.True(Math.Abs(red - expected) <= 0.51, $"filter {f} weight {i} = {w[i]}: grey {red}, expected {expected:F2}");
+                // Every pixel of the weight's square has its grey.
+                Assert.Equal(red, image.Rgb(left + x * scale, top + y * scale).R);
+                Assert.Equal(red, image.Rgb(left + x * scale + scale - 1, top + y * scale + scale - 1).R);
+                if (red > brightestGrey)
+                {
+                    (brightest, brightestGrey) = (i, red);
+                }
+            }
+
+            Assert.Equal(Array.IndexOf(w, w.Max()), brightest);
+            Assert.Equal(255, brightestGrey);
+            Assert.Equal(0, Enumerable.Range(0, w.Length).Min(i => image.Rgb(left + (i % size) * scale, top + (i / size) * scale).R));
+            // The gap beside the filter is the grid's blue.
+            Assert.Equal(((byte)176, (byte)196, (byte)222), image.Rgb(left - 1, top + 1));
+        }
+    }
+
     [Fact]
     public void Filters_of_a_network_without_a_convolution_is_one_line()
     {
