@@ -29,9 +29,10 @@ internal static class EvalCommand
             Description = "Write a CSV with index,label,predicted,p0..p9 for every test image (Fashion-MNIST adds label_name,predicted_name after predicted).",
             HelpName = "FILE.csv",
         };
+        var bookModel = CommonOptions.BookModel();
         var command = new Command("eval", "Classify the test set with a network and print its accuracy.")
         {
-            weights, data, dataset, batchSize, perImage, predictions,
+            weights, bookModel, data, dataset, batchSize, perImage, predictions,
         };
         // A batch size beside --per-image would be ignored: refuse it rather than run something else than asked.
         command.Validators.Add(r =>
@@ -47,12 +48,13 @@ internal static class EvalCommand
             CommonOptions.RequestedDataset(result, dataset),
             result.GetValue(batchSize),
             result.GetValue(perImage),
-            result.GetValue(predictions))));
+            result.GetValue(predictions),
+            result.GetValue(bookModel))));
         return command;
     }
 
     /// <param name="requested">The --dataset given, or null: then the one the model file was trained on, else MNIST.</param>
-    private static int Run(string? weightsPath, string? dataDir, DatasetKind? requested, int batchSize, bool perImage, string? predictionsPath)
+    private static int Run(string? weightsPath, string? dataDir, DatasetKind? requested, int batchSize, bool perImage, string? predictionsPath, string? force)
     {
         var total = Stopwatch.StartNew();
         if (batchSize < 1)
@@ -63,7 +65,7 @@ internal static class EvalCommand
         CommonOptions.CheckOutput(predictionsPath, "--predictions");
 
         var store = CommonOptions.Store(dataDir);
-        var (model, path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, DatasetSplit.Test);
+        var (model, path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, DatasetSplit.Test, force);
         CommonOptions.CheckOutput(predictionsPath, "--predictions", (path, "the model file"), (imagesPath, "the images file"), (labelsPath, "the labels file"));
 
         // Only the headers are read here: Evaluate checks the image size against the network before any pixel, and the
