@@ -29,7 +29,7 @@ public sealed class BookPickleCliTests(ITestOutputHelper output) : IDisposable
     [InlineData("deep_convnet_params.pkl", "0.9797", "--batch-size", "1000")]
     public void Eval_recognises_the_books_convnet_pickles_and_gives_the_books_accuracy(string file, string accuracy, string option, string? value)
     {
-        string[] args = ["eval", "--data", TestData.Dir, "--weights", TestData.Weights(file), option, .. value is null ? Array.Empty<string>() : [value]];
+        string[] args = ["eval", "--data", TestData.Dir, "--weights", TestData.Weights(file), option, .. value is null ? System.Array.Empty<string>() : [value]];
         var r = CliRunner.Run(_dir, args);
 
         Assert.True(r.ExitCode == 0, r.Stderr);
@@ -100,7 +100,7 @@ public sealed class BookPickleCliTests(ITestOutputHelper output) : IDisposable
 
         Assert.True(r.ExitCode == 0, r.Stderr);
         var lines = r.Stdout.ReplaceLineEndings("\n").Split('\n');
-        int at = Array.FindIndex(lines, l => l.StartsWith("network: deep-cnn", StringComparison.Ordinal));
+        int at = System.Array.FindIndex(lines, l => l.StartsWith("network: deep-cnn", StringComparison.Ordinal));
         Assert.True(at >= 0, r.Stdout);
         Assert.Equal(
             ["conv 16 3x3 stride 1 pad 1", "relu", "conv 16 3x3 stride 1 pad 1", "relu", "pool 2x2 stride 2",
