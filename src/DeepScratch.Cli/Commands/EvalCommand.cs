@@ -33,9 +33,10 @@ internal static class EvalCommand
         {
             Description = "Store the weights as float16 (System.Half) and compute in float32, as the book's half_float_network.py (chapter 8).",
         };
+        var bookModel = CommonOptions.BookModel();
         var command = new Command("eval", "Classify the test set with a network and print its accuracy.")
         {
-            weights, data, dataset, batchSize, perImage, predictions, half,
+            weights, bookModel, data, dataset, batchSize, perImage, predictions, half,
         };
         // A batch size beside --per-image would be ignored: refuse it rather than run something else than asked.
         command.Validators.Add(r =>
@@ -52,12 +53,13 @@ internal static class EvalCommand
             result.GetValue(batchSize),
             result.GetValue(perImage),
             result.GetValue(predictions),
+            result.GetValue(bookModel),
             result.GetValue(half))));
         return command;
     }
 
     /// <param name="requested">The --dataset given, or null: then the one the model file was trained on, else MNIST.</param>
-    private static int Run(string? weightsPath, string? dataDir, DatasetKind? requested, int batchSize, bool perImage, string? predictionsPath, bool half)
+    private static int Run(string? weightsPath, string? dataDir, DatasetKind? requested, int batchSize, bool perImage, string? predictionsPath, string? force, bool half)
     {
         var total = Stopwatch.StartNew();
         if (batchSize < 1)
@@ -68,7 +70,7 @@ internal static class EvalCommand
         CommonOptions.CheckOutput(predictionsPath, "--predictions");
 
         var store = CommonOptions.Store(dataDir);
-        var (model, path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, DatasetSplit.Test);
+        var (model, path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, DatasetSplit.Test, force);
         string? halfNote = null;
         if (half)
         {
