@@ -27,10 +27,12 @@ internal static class FiltersCommand
             DefaultValueFactory = _ => "filters.png",
             HelpName = "FILE.png",
         };
+        // One --model for every command that reads the book's files: with --weights it says which network the file
+        // holds (as eval's); alone it builds that network untrained.
         var model = new Option<string>("--model")
         {
-            Description = "An untrained convolutional network instead of --weights: its filters as initialised (the book's figure 7-24, before learning).",
-        }.AcceptOnly(NetworkFactory.SimpleCnn, NetworkFactory.DeepCnn);
+            Description = $"Which of the book's networks ({string.Join(", ", BookNetworks.Names)}): with --weights, the one the file holds (default: recognised); alone, an untrained one, its filters as initialised (figure 7-24 before learning).",
+        }.AcceptOnly([.. BookNetworks.Names]);
         var seed = new Option<int>("--seed") { Description = "Seeds the untrained network's weights (with --model).", DefaultValueFactory = _ => 0, HelpName = "N" };
         var command = new Command("filters", "Draw the first convolution layer's filters as a grid (the book's visualize_filter.py).")
         {
@@ -38,23 +40,25 @@ internal static class FiltersCommand
         };
         command.Validators.Add(r =>
         {
-            if (r.GetResult(weights) is not null && r.GetResult(model) is not null)
+            if (r.GetResult(seed) is { Implicit: false } && (r.GetResult(model) is null || r.GetResult(weights) is not null))
             {
-                r.AddError("--weights and --model cannot be used together (--model draws an untrained network, --weights a trained one)");
-            }
-            else if (r.GetResult(model) is null && r.GetResult(seed) is { Implicit: false })
-            {
-                r.AddError("--seed needs --model (it seeds an untrained network's weights)");
+                r.AddError("--seed needs --model without --weights (it seeds an untrained network's weights)");
             }
         });
         command.SetAction(result => ErrorReporter.Run(() => Run(result.GetValue(weights), result.GetValue(model), result.GetValue(seed), result.GetValue(output)!)));
         return command;
     }
 
+    /// <param name="untrained">--model: alone, the untrained network to draw; with --weights, the book network the file holds.</param>
     private static int Run(string? weightsPath, string? untrained, int seed, string output)
     {
-        if (untrained is not null)
+        if (untrained is not null && weightsPath is null)
         {
+            if (untrained is not (NetworkFactory.SimpleCnn or NetworkFactory.DeepCnn))
+            {
+                throw new UserError($"--model {untrained} has no convolution layer: filters draws a convolutional network's first filters ({NetworkFactory.SimpleCnn} or {NetworkFactory.DeepCnn}).");
+            }
+
             CommonOptions.CheckOutput(output, "--out");
             var network = NetworkFactory.Create(new Dictionary<string, string> { ["model"] = untrained }, seed);
             var first = FirstConvolution(network) ?? throw new InvalidOperationException($"{untrained} has no convolution layer.");
@@ -68,7 +72,7 @@ internal static class FiltersCommand
 
         CommonOptions.CheckInputFile(weightsPath, "--weights");
         CommonOptions.CheckOutput(output, "--out", (weightsPath, "the model file"));
-        var model = ModelFile.Load(weightsPath);
+        var model = ModelFile.Load(weightsPath, untrained);
         var convolution = FirstConvolution(model) ?? throw new UserError(
             $"{weightsPath} holds a network without a convolution layer ({DisplayText.Escape(model.Description)}): filters draws a convolutional network's first filters, e.g. the book's params.pkl.");
         return Draw(convolution, $"{weightsPath} ({DisplayText.Escape(model.Description)})", output);

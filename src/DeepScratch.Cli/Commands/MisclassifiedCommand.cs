@@ -23,6 +23,7 @@ internal static class MisclassifiedCommand
     public static Command Create()
     {
         var weights = CommonOptions.Weights();
+        var bookModel = CommonOptions.BookModel();
         var data = CommonOptions.Data();
         var dataset = CommonOptions.Dataset();
         var output = new Option<string>("--out")
@@ -39,18 +40,19 @@ internal static class MisclassifiedCommand
         };
         var command = new Command("misclassified", "Draw the test images a network gets wrong, each with its label and the prediction (the book's misclassified_mnist.py).")
         {
-            weights, data, dataset, output, count,
+            weights, bookModel, data, dataset, output, count,
         };
         command.SetAction(result => ErrorReporter.Run(() => Run(
             result.GetValue(weights),
             result.GetValue(data),
             CommonOptions.RequestedDataset(result, dataset),
             result.GetValue(output)!,
-            result.GetValue(count))));
+            result.GetValue(count),
+            result.GetValue(bookModel))));
         return command;
     }
 
-    private static int Run(string? weightsPath, string? dataDir, DatasetKind? requested, string output, int count)
+    private static int Run(string? weightsPath, string? dataDir, DatasetKind? requested, string output, int count, string? force)
     {
         if (count is < 1 or > MaxCount)
         {
@@ -59,7 +61,7 @@ internal static class MisclassifiedCommand
 
         CommonOptions.CheckOutput(output, "--out");
         var store = CommonOptions.Store(dataDir);
-        var (model, path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, DatasetSplit.Test);
+        var (model, path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, DatasetSplit.Test, force);
         CommonOptions.CheckOutput(output, "--out", (path, "the model file"), (imagesPath, "the images file"), (labelsPath, "the labels file"));
 
         // Every mistake is counted (the total must agree with eval's accuracy); only the first `count` are drawn.

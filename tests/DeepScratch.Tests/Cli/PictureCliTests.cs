@@ -180,9 +180,9 @@ public sealed class PictureCliTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--model", "deep-cnn", "--weights", "x.pkl", "--weights and --model cannot be used together")]
-    [InlineData("--seed", "3", "--weights", "x.pkl", "--seed needs --model")]
-    [InlineData("--model", "lenet", "--seed", "0", "--model must be simple-cnn or deep-cnn; got 'lenet'")]
+    [InlineData("--seed", "3", "--weights", "x.pkl", "--seed needs --model without --weights")]
+    [InlineData("--model", "lenet", "--seed", "0", "--model must be one of three-layer, simple-cnn, deep-cnn; got 'lenet'")]
+    [InlineData("--model", "three-layer", "--seed", "0", "--model three-layer has no convolution layer: filters draws a convolutional network's first filters (simple-cnn or deep-cnn).")]
     public void Filters_options_that_do_not_go_together_are_usage_errors(string o1, string v1, string o2, string v2, string message)
     {
         var r = CliRunner.Run(_dir, "filters", o1, v1, o2, v2, "--out", Path.Combine(_dir, "f.png"));
@@ -234,6 +234,41 @@ public sealed class PictureCliTests : IDisposable
             // The gap beside the filter is the grid's blue.
             Assert.Equal(((byte)176, (byte)196, (byte)222), image.Rgb(left - 1, top + 1));
         }
+    }
+
+    [Theory]
+    [InlineData("params.pkl", null, 30, 5, 10, 4)]
+    [InlineData("deep_convnet_params.pkl", null, 16, 3, 16, 2)]
+    [InlineData("params.pkl", "simple-cnn", 30, 5, 10, 4)]
+    public void Filters_of_the_book_pickles_draw_their_learned_weights(string pickle, string? force, int count, int size, int scale, int rows)
+    {
+        string png = Path.Combine(_dir, "book.png");
+        string[] args = ["filters", "--weights", TestData.Weights(pickle), "--out", png];
+        var r = CliRunner.Run(_dir, force is null ? args : [.. args, "--model", force]);
+        var (values, shape) = FirstFilters(pickle);
+        Assert.Equal([count, 1, size, size], shape);
+        AssertFilterGrid(r, png, values, count, size, scale, rows);
+    }
+
+    [Fact]
+    public void Filters_with_the_wrong_forced_model_names_the_array()
+    {
+        var r = CliRunner.Run(_dir, "filters", "--weights", TestData.Weights("params.pkl"), "--model", "deep-cnn", "--out", Path.Combine(_dir, "f.png"));
+        Assert.Equal(3, r.ExitCode);
+        Assert.StartsWith("deepscratch: error: ", Assert.Single(r.StderrLines));
+        Assert.False(File.Exists(Path.Combine(_dir, "f.png")));
+    }
+
+    [Fact]
+    public void Misclassified_of_the_book_simple_convnet_counts_its_400_mistakes()
+    {
+        string png = Path.Combine(_dir, "cnn.png");
+        var r = CliRunner.Run(_dir, "misclassified", "--data", TestData.Dir, "--weights", TestData.Weights("params.pkl"), "--count", "5", "--out", png);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        // eval's 9600 / 10000 (the book's figure for params.pkl).
+        Assert.Contains("Misclassified: 400 of 10000 (accuracy 0.9600)", r.Stdout);
+        Assert.Equal(5, Regex.Matches(r.Stdout, @"^  \d+: \d -> \d\r?$", RegexOptions.Multiline).Count);
+        Assert.True(PngImage.Read(png).Width > 0);
     }
 
     [Fact]
