@@ -30,6 +30,8 @@ public static class Program
             GatesCommand.Create(),
             TrainCommand.Create(),
             ConvertCommand.Create(),
+            MisclassifiedCommand.Create(),
+            FiltersCommand.Create(),
         };
         // No command: the help, on stdout with exit 0, as `dotnet` alone does (the user asked what there is).
         var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);

@@ -35,6 +35,12 @@ internal static class CommonOptions
         return option.AcceptOnly(Enum.GetValues<DatasetKind>().Select(Catalog.FolderName).ToArray());
     }
 
+    /// <summary><c>--model</c> of the commands that read the book's files: which book network a pickle holds, instead of recognising it.</summary>
+    public static Option<string> BookModel() => new Option<string>("--model")
+    {
+        Description = $"Which of the book's networks the file holds ({string.Join(", ", BookNetworks.Names)}). Default: recognised from the arrays' names and shapes.",
+    }.AcceptOnly([.. BookNetworks.Names]);
+
     public static Option<string> Set() => new Option<string>("--set")
     {
         Description = "Which split: test (10,000 images) or train (60,000).",
@@ -145,13 +151,13 @@ internal static class CommonOptions
     /// The model and the split's two files for a command that runs a model: a model the user named is loaded (so
     /// identified and checked) before any data is looked for or downloaded; the dataset by the one rule
     /// (<see cref="ModelFile.DatasetFor"/>); every missing file (the default weights included) fetched or reported
-    /// together in one message.
+    /// together in one message. <paramref name="force"/> is <c>--model</c> (<see cref="BookNetworks.Names"/>), or null.
     /// </summary>
     public static (IClassifier Model, string ModelPath, DatasetKind Kind, string ImagesPath, string LabelsPath) ResolveModelAndData(
-        string? weights, DataStore store, DatasetKind? requested, DatasetSplit split)
+        string? weights, DataStore store, DatasetKind? requested, DatasetSplit split, string? force = null)
     {
         string? given = weights is null ? null : ResolveWeights(weights, store);
-        var model = given is null ? null : ModelFile.Load(given);
+        var model = given is null ? null : ModelFile.Load(given, force);
         var kind = ModelFile.DatasetFor(given, requested);
         var files = new List<DatasetFile>();
         if (given is null)
@@ -162,7 +168,7 @@ internal static class CommonOptions
         files.AddRange(Mnist.Files(kind, split));
         var paths = store.Ensure(files, new ConsoleProgress());
         string path = given ?? paths[0];
-        return (model ?? ModelFile.Load(path), path, kind, paths[^2], paths[^1]);
+        return (model ?? ModelFile.Load(path, force), path, kind, paths[^2], paths[^1]);
     }
 
     /// <summary>

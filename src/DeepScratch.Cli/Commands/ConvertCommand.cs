@@ -11,9 +11,10 @@ internal static class ConvertCommand
     {
         var input = new Argument<string>("INPUT") { Description = "A numpy pickle, e.g. sample_weight.pkl." };
         var output = new Argument<string>("OUTPUT") { Description = "The safetensors file to write." };
-        var command = new Command("convert", "Convert the book's pickle weights to a safetensors model file (the chapter 3 network keeps its architecture).")
+        var bookModel = CommonOptions.BookModel();
+        var command = new Command("convert", "Convert the book's pickle weights to a safetensors model file (the book's three networks keep their architecture).")
         {
-            input, output,
+            input, output, bookModel,
         };
         command.SetAction(r => ErrorReporter.Run(() =>
         {
@@ -26,7 +27,7 @@ internal static class ConvertCommand
             }
 
             CommonOptions.CheckOutput(to, "OUTPUT", (from, "INPUT, the weights file"));
-            var result = ModelFile.Convert(from, to);
+            var result = ModelFile.Convert(from, to, r.GetValue(bookModel));
             foreach (string note in result.Notes)
             {
                 // The notes name arrays the file chose; escaped again here as the last line of defence, as errors are.

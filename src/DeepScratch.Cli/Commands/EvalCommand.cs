@@ -29,9 +29,14 @@ internal static class EvalCommand
             Description = "Write a CSV with index,label,predicted,p0..p9 for every test image (Fashion-MNIST adds label_name,predicted_name after predicted).",
             HelpName = "FILE.csv",
         };
+        var half = new Option<bool>("--half")
+        {
+            Description = "Store the weights as float16 (System.Half) and compute in float32, as the book's half_float_network.py (chapter 8).",
+        };
+        var bookModel = CommonOptions.BookModel();
         var command = new Command("eval", "Classify the test set with a network and print its accuracy.")
         {
-            weights, data, dataset, batchSize, perImage, predictions,
+            weights, bookModel, data, dataset, batchSize, perImage, predictions, half,
         };
         // A batch size beside --per-image would be ignored: refuse it rather than run something else than asked.
         command.Validators.Add(r =>
@@ -47,12 +52,14 @@ internal static class EvalCommand
             CommonOptions.RequestedDataset(result, dataset),
             result.GetValue(batchSize),
             result.GetValue(perImage),
-            result.GetValue(predictions))));
+            result.GetValue(predictions),
+            result.GetValue(bookModel),
+            result.GetValue(half))));
         return command;
     }
 
     /// <param name="requested">The --dataset given, or null: then the one the model file was trained on, else MNIST.</param>
-    private static int Run(string? weightsPath, string? dataDir, DatasetKind? requested, int batchSize, bool perImage, string? predictionsPath)
+    private static int Run(string? weightsPath, string? dataDir, DatasetKind? requested, int batchSize, bool perImage, string? predictionsPath, string? force, bool half)
     {
         var total = Stopwatch.StartNew();
         if (batchSize < 1)
@@ -63,7 +70,13 @@ internal static class EvalCommand
         CommonOptions.CheckOutput(predictionsPath, "--predictions");
 
         var store = CommonOptions.Store(dataDir);
-        var (model, path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, DatasetSplit.Test);
+        var (model, path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, DatasetSplit.Test, force);
+        string? halfNote = null;
+        if (half)
+        {
+            (model, halfNote) = ToHalf(model, path);
+        }
+
         CommonOptions.CheckOutput(predictionsPath, "--predictions", (path, "the model file"), (imagesPath, "the images file"), (labelsPath, "the labels file"));
 
         // Only the headers are read here: Evaluate checks the image size against the network before any pixel, and the
@@ -93,6 +106,11 @@ internal static class EvalCommand
         total.Stop();
         var inv = CultureInfo.InvariantCulture;
         System.Console.WriteLine($"Network:  {path} ({DisplayText.Escape(model.Description)})");
+        if (halfNote is not null)
+        {
+            System.Console.WriteLine($"Weights:  {halfNote}");
+        }
+
         System.Console.WriteLine($"Data:     {Catalog.DisplayName(kind)} test set, {result.Total} images");
         System.Console.WriteLine(string.Create(inv, $"Accuracy: {result.Accuracy:0.0000}"));
         System.Console.WriteLine($"Correct:  {result.Correct} / {result.Total}");
@@ -105,6 +123,39 @@ internal static class EvalCommand
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The model with its weights rounded through float16, and the line that says so: how many values were stored as
+    /// float16 and the largest change rounding made.
+    /// </summary>
+    private static (IClassifier Model, string Note) ToHalf(IClassifier model, string path)
+    {
+        IClassifier rounded;
+        try
+        {
+            rounded = HalfPrecision.ToHalfWeights(model);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: --half: {e.Message}", e);
+        }
+
+        long count = 0;
+        double largest = 0;
+        foreach (var ((_, before), (_, after)) in HalfPrecision.Weights(model).Zip(HalfPrecision.Weights(rounded)))
+        {
+            count += before.Length;
+            var a = before.Span;
+            var b = after.Span;
+            for (int i = 0; i < a.Length; i++)
+            {
+                largest = Math.Max(largest, Math.Abs((double)a[i] - b[i]));
+            }
+        }
+
+        return (rounded, string.Create(CultureInfo.InvariantCulture,
+            $"float16 ({count} weights stored as System.Half, largest rounding change {largest:G3}; computed in float32)"));
     }
 
     /// <summary>

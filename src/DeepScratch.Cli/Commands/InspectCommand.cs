@@ -11,17 +11,18 @@ internal static class InspectCommand
     public static Command Create()
     {
         var file = new Argument<string>("FILE") { Description = "A weights file: a numpy pickle (e.g. sample_weight.pkl) or a safetensors model." };
+        var bookModel = CommonOptions.BookModel();
         var command = new Command("inspect",
             "List every array in a weights file (numpy pickle or safetensors): name, shape, stored dtype and order, min / max / sum, "
-            + "NaN and Inf counts when there are any, and a safetensors model's metadata (architecture, dataset, accuracy).")
+            + "NaN and Inf counts when there are any, a safetensors model's metadata (architecture, dataset, accuracy), and the network's layers.")
         {
-            file,
+            file, bookModel,
         };
-        command.SetAction(result => ErrorReporter.Run(() => Run(result.GetValue(file)!)));
+        command.SetAction(result => ErrorReporter.Run(() => Run(result.GetValue(file)!, result.GetValue(bookModel))));
         return command;
     }
 
-    private static int Run(string path)
+    private static int Run(string path, string? force)
     {
         CommonOptions.CheckInputFile(path, "FILE");
 
@@ -85,6 +86,7 @@ internal static class InspectCommand
             System.Console.WriteLine(Format(row, widths));
         }
 
+        PrintNetwork(path, force);
         if (anyNonFinite)
         {
             int damaged = stats.Count(s => s.NaN + s.Inf > 0);
@@ -94,6 +96,30 @@ internal static class InspectCommand
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The network the file holds and its layers, one per line (conv settings included); a file that is no network
+    /// DeepScratch can run says why in one line (inspect is for looking at any file), unless --model demanded one.
+    /// </summary>
+    private static void PrintNetwork(string path, string? force)
+    {
+        Models.IClassifier model;
+        try
+        {
+            model = Models.ModelFile.Load(path, force);
+        }
+        catch (InvalidDataException e) when (force is null)
+        {
+            System.Console.WriteLine($"network: none DeepScratch can run ({DisplayText.Escape(e.Message.ReplaceLineEndings(" "), 300)})");
+            return;
+        }
+
+        System.Console.WriteLine($"network: {DisplayText.Escape(model.Description, 200)}, input {string.Join("x", model.InputShape)}");
+        foreach (string layer in Models.NetworkDescription.Of(model).Layers)
+        {
+            System.Console.WriteLine($"  {layer}");
+        }
     }
 
     /// <summary>A safetensors file's tensors in the shape of pickle arrays (always row-major), with their stored dtype.</summary>

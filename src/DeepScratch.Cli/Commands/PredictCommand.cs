@@ -18,24 +18,26 @@ internal static class PredictCommand
         var set = CommonOptions.Set();
         var data = CommonOptions.Data();
         var dataset = CommonOptions.Dataset();
+        var bookModel = CommonOptions.BookModel();
         var command = new Command("predict", "Classify one image: the ten class probabilities as a bar chart, the prediction against the label.")
         {
-            index, weights, set, data, dataset,
+            index, weights, bookModel, set, data, dataset,
         };
         command.SetAction(result => ErrorReporter.Run(() => Run(
             result.GetValue(index),
             result.GetValue(weights),
             CommonOptions.ParseSplit(result.GetValue(set)!),
             result.GetValue(data),
-            CommonOptions.RequestedDataset(result, dataset))));
+            CommonOptions.RequestedDataset(result, dataset),
+            result.GetValue(bookModel))));
         return command;
     }
 
     /// <param name="requested">The --dataset given, or null: then the one the model file was trained on, else MNIST.</param>
-    private static int Run(int index, string? weightsPath, DatasetSplit split, string? dataDir, DatasetKind? requested)
+    private static int Run(int index, string? weightsPath, DatasetSplit split, string? dataDir, DatasetKind? requested, string? force)
     {
         var store = CommonOptions.Store(dataDir);
-        var (model, path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, split);
+        var (model, path, kind, imagesPath, labelsPath) = CommonOptions.ResolveModelAndData(weightsPath, store, requested, split, force);
         var image = CommonOptions.ReadImage(index, imagesPath, labelsPath, kind, split);
         CommonOptions.CheckInputSize(model, image.Pixels.Length, path);
         // The compiled engine when the network has one (every book network), else the layer-by-layer Predict.

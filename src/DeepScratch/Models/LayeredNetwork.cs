@@ -36,12 +36,23 @@ public abstract class LayeredNetwork : INetwork
     /// <remarks>Found by one inference forward of a zero example when the layers are set, whatever the layers are.</remarks>
     public int Classes { get; private set; }
 
-    /// <summary>A short description from the <see cref="Architecture"/>, e.g. "multi-layer 784-100-100-10 (relu, batchnorm)".</summary>
+    /// <summary>
+    /// A short description from the <see cref="Architecture"/>, e.g. "multi-layer 784-100-100-10 (relu, batchnorm)"; a
+    /// network with convolutions lists its layers, e.g. "simple-cnn 1x28x28 (conv 30 5x5 stride 1 pad 0, relu, ...)".
+    /// </summary>
     public string Description
     {
         get
         {
             string Get(string key) => Architecture.TryGetValue(key, out var v) ? v : "";
+            if (!Architecture.ContainsKey("hidden") || Get("model") == NetworkFactory.SimpleCnn)
+            {
+                // Networks with convolutions (or described only by their layers) are told by the layer sequence.
+                var described = NetworkDescription.Of(this);
+                string name = Get("model") is { Length: > 0 } m ? m : "sequential";
+                return $"{name} {NetworkFactory.FormatShape(described.InputShape)} ({string.Join(", ", described.Layers)})";
+            }
+
             string layers = $"{Get("input")}-{Get("hidden").Replace(',', '-')}-{Get("output")}";
             var extras = new List<string>();
             if (Get("activation") is { Length: > 0 } act)

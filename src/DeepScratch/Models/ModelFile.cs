@@ -5,7 +5,7 @@ namespace DeepScratch.Models;
 
 /// <summary>
 /// Loads and saves whole models: a safetensors file whose <c>__metadata__</c> records the architecture (so it
-/// reloads with no other information), or one of the book's numpy pickles (the chapter 3 network).
+/// reloads with no other information), or one of the book's numpy pickles (<see cref="BookNetworks"/>).
 /// </summary>
 public static class ModelFile
 {
@@ -24,9 +24,6 @@ public static class ModelFile
     /// <summary>Architecture name of the book's chapter 3 network (W1..b3, sigmoid, sigmoid, softmax).</summary>
     public const string ThreeLayer = "three-layer";
 
-    /// <summary>Metadata value of "network" that <see cref="Convert"/> writes for a convolutional network (chapter 7).</summary>
-    public const string Convolutional = "convolutional";
-
     /// <summary>
     /// The model in <paramref name="path"/>, whatever its format. Networks are built from checked tensors, never from
     /// metadata alone: the tensors' names and shapes must form the network the metadata describes before anything is
@@ -37,8 +34,23 @@ public static class ModelFile
     /// The file is malformed or does not describe a known model; a tensor is missing, has the wrong shape or holds NaN or
     /// ±∞. The message names the file and the array at fault.
     /// </exception>
-    public static IClassifier Load(string path)
+    public static IClassifier Load(string path) => Load(path, null);
+
+    /// <summary>
+    /// The model in <paramref name="path"/>, as <see cref="Load(string)"/>; <paramref name="force"/> (one of
+    /// <see cref="BookNetworks.Names"/>, the CLI's <c>--model</c>) says which of the book's networks a pickle or an
+    /// unmarked safetensors file holds instead of recognising it from the arrays' names and shapes.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="Load(string)"/>; or the file records another network than <paramref name="force"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="force"/> is not one of <see cref="BookNetworks.Names"/>.</exception>
+    public static IClassifier Load(string path, string? force)
     {
+        if (force is not null && !BookNetworks.Names.Contains(force))
+        {
+            throw new ArgumentException($"\"{force}\" is not one of the book's networks: use {string.Join(", ", BookNetworks.Names)}.", nameof(force));
+        }
+
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"model file not found: {path}", path);
@@ -46,13 +58,24 @@ public static class ModelFile
 
         if (!SafeTensors.LooksLikeSafeTensors(path))
         {
-            return ThreeLayerNet.Load(path);
+            return BookNetworks.Build(NumpyPickle.LoadTensors(path), path, force);
         }
 
         var file = SafeTensors.Load(path);
-        if (!file.Metadata.TryGetValue("model", out string? model))
+        file.Metadata.TryGetValue("model", out string? named);
+        if (file.Metadata.TryGetValue(NetworkDescription.MetadataKey, out string? layers) && named != ThreeLayer)
         {
-            return LoadUnmarked(path, file);
+            return LoadDescribed(path, file, layers, named, force);
+        }
+
+        if (named is not { } model)
+        {
+            return LoadUnmarked(path, file, force);
+        }
+
+        if (force is not null && force != model)
+        {
+            throw new InvalidDataException($"{path} records a {DisplayText.Escape(model, 60)} network, not {force}: its own metadata says what it holds (leave out the forced model).");
         }
 
         if (model == ThreeLayer)
@@ -99,21 +122,74 @@ public static class ModelFile
     }
 
     /// <summary>
+    /// A file whose metadata holds the layer sequence (<see cref="NetworkDescription"/>): the tensors' names and shapes
+    /// are checked against the description before anything is allocated; a known "model" is rebuilt as its class (with
+    /// its training settings) and must have exactly the described layers, any other network as a <see cref="SequentialNetwork"/>.
+    /// </summary>
+    private static IClassifier LoadDescribed(string path, SafeTensorsFile file, string layers, string? model, string? force)
+    {
+        if (force is not null)
+        {
+            throw new InvalidDataException($"{path} describes its own layers: leave out the forced model ({force}).");
+        }
+
+        NetworkDescription description;
+        try
+        {
+            description = NetworkDescription.Parse(layers);
+            CheckShapes(path, file.Tensors, description.ParameterShapes(), "the described network");
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: its metadata does not describe a network DeepScratch can build ({ErrorText.Fragment(e)})", e);
+        }
+
+        LayeredNetwork network;
+        try
+        {
+            network = model is not null && NetworkFactory.ModelNames.Contains(model)
+                ? (LayeredNetwork)NetworkFactory.Create(file.Metadata)
+                : description.Build();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: its metadata does not describe a network DeepScratch can build ({ErrorText.Fragment(e)})", e);
+        }
+
+        if (NetworkDescription.Of(network).Text != description.Text)
+        {
+            throw new InvalidDataException(
+                $"{path}: its metadata is inconsistent: \"{DisplayText.Escape(model!, 60)}\" has the layers \"{NetworkDescription.Of(network).Text}\", not the \"{DisplayText.Escape(description.Text, 300)}\" the file describes.");
+        }
+
+        try
+        {
+            network.LoadParameters(file.Tensors);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: {ErrorText.Fragment(e, endsLine: true)}", e);
+        }
+
+        return network;
+    }
+
+    /// <summary>
     /// Checks that the file holds exactly the tensors <paramref name="expected"/> names, each of its shape (a bias may
     /// be (1, n) as numpy broadcasts it), and that every tensor is finite, before the network is built.
     /// </summary>
-    private static void CheckShapes(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, int[]> expected, string model)
+    internal static void CheckShapes(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, int[]> expected, string model)
     {
         var missing = expected.Keys.Where(n => !tensors.ContainsKey(n)).ToArray();
         if (missing.Length > 0)
         {
-            throw new InvalidDataException($"{path}: its metadata describes a {model} network but the file lacks {ShownList(missing)} (it has {ShownList(tensors.Keys)}).");
+            throw new InvalidDataException($"{path}: {model} needs {ShownList(missing)}, which the file lacks (it has {ShownList(tensors.Keys)}).");
         }
 
         var unknown = tensors.Keys.Where(n => !expected.ContainsKey(n)).ToArray();
         if (unknown.Length > 0)
         {
-            throw new InvalidDataException($"{path}: its metadata describes a {model} network, which has no {ShownList(unknown)}.");
+            throw new InvalidDataException($"{path}: {model} has no {ShownList(unknown)} (the file holds arrays of another network).");
         }
 
         foreach (var (name, shape) in expected)
@@ -171,23 +247,17 @@ public static class ModelFile
     }
 
     /// <summary>
-    /// A safetensors file without DeepScratch's "model" entry: the book's W1..b3 (e.g. written by Python) load as the
-    /// chapter 3 network; anything else is explained (a convolutional network converted from the book's pickles, or
-    /// arrays of unknown architecture).
+    /// A safetensors file without DeepScratch's "model" entry (written by Python, or converted by an earlier version):
+    /// the book's networks are recognised from the arrays (<see cref="BookNetworks"/>); anything else is explained.
     /// </summary>
-    private static ThreeLayerNet LoadUnmarked(string path, SafeTensorsFile file)
+    private static IClassifier LoadUnmarked(string path, SafeTensorsFile file, string? force)
     {
+        if (force is not null || BookNetworks.Recognise(file.Tensors) is not null)
+        {
+            return BookNetworks.Build(file.Tensors, path, force);
+        }
+
         string from = file.Metadata.TryGetValue("source", out string? source) ? $" (converted from {source})" : "";
-        if (file.Metadata.TryGetValue("network", out string? kind) && kind == Convolutional)
-        {
-            throw new InvalidDataException($"{path} holds a convolutional network{from}: eval and predict cannot use it yet (they run fully connected networks only).");
-        }
-
-        if (ThreeLayerNet.ParameterNames.All(file.Tensors.ContainsKey))
-        {
-            return ThreeLayerNet.FromWeights(file.Tensors, path);
-        }
-
         string names = string.Join(", ", file.Tensors.Keys);
         throw new InvalidDataException(file.Metadata.TryGetValue(FormatKey, out string? format) && format == FormatValue
             ? $"{path} holds arrays ({names}){from} that do not form a network DeepScratch can run."
@@ -228,11 +298,18 @@ public static class ModelFile
             $"{modelPath} was trained on \"{trainedOn}\", a dataset DeepScratch does not have; choose one with --dataset mnist or fashion-mnist.");
     }
 
-    /// <summary>Saves a trained network's parameters, buffers (BatchNorm's running statistics) and architecture (plus <paramref name="extra"/> metadata), atomically.</summary>
+    /// <summary>
+    /// Saves a trained network's parameters, buffers (BatchNorm's running statistics), architecture and layer sequence
+    /// (<see cref="NetworkDescription"/>, so it reloads with no other information), plus <paramref name="extra"/> metadata, atomically.
+    /// </summary>
     public static void Save(string path, INetwork network, IReadOnlyDictionary<string, string>? extra = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        var metadata = new Dictionary<string, string>(network.Architecture) { [FormatKey] = FormatValue };
+        var metadata = new Dictionary<string, string>(network.Architecture)
+        {
+            [FormatKey] = FormatValue,
+            [NetworkDescription.MetadataKey] = NetworkDescription.Of(network).Text,
+        };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
         {
             metadata.TryAdd(key, value);
@@ -244,18 +321,21 @@ public static class ModelFile
 
     /// <summary>
     /// Converts one of the book's pickles to safetensors: every array keeps its name and is stored as float32; a file
-    /// holding the chapter 3 network's W1..b3 is marked as such so <see cref="Load"/> rebuilds it, and a convolutional
-    /// network (4-d weights, as in the book's <c>params.pkl</c>) is marked as one. Nothing is dropped silently: the
-    /// returned notes say what changed (float64 stored as float32) and what eval cannot use.
+    /// holding one of the book's networks (<see cref="BookNetworks"/>: the chapter 3 network, SimpleConvNet,
+    /// DeepConvNet) is marked with its architecture so <see cref="Load(string)"/> rebuilds it. Nothing is dropped
+    /// silently: the returned notes say what changed (float64 stored as float32) and what eval cannot use.
     /// </summary>
     /// <exception cref="InvalidDataException">
-    /// The pickle is malformed; an array holds NaN or ±∞; or arrays named W1..b3 do not form the chapter 3 network
-    /// (the message says which array is wrong; nothing is written).
+    /// The pickle is malformed; an array holds NaN or ±∞; or arrays named as one of the book's networks do not form it
+    /// (the message says which array is wrong and the shape needed; nothing is written).
     /// </exception>
     /// <exception cref="ArgumentException">
-    /// A path is empty, or <paramref name="outputPath"/> is the pickle itself (also through a symbolic link).
+    /// A path is empty, <paramref name="outputPath"/> is the pickle itself (also through a symbolic link), or <paramref name="force"/> is unknown.
     /// </exception>
-    public static ConversionResult Convert(string picklePath, string outputPath)
+    /// <param name="picklePath">The book's pickle.</param>
+    /// <param name="outputPath">The safetensors file to write.</param>
+    /// <param name="force">One of <see cref="BookNetworks.Names"/> (the CLI's <c>--model</c>) naming the network the pickle holds, or null to recognise it.</param>
+    public static ConversionResult Convert(string picklePath, string outputPath, string? force = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(outputPath);
         ArgumentException.ThrowIfNullOrEmpty(picklePath);
@@ -273,23 +353,28 @@ public static class ModelFile
 
         var metadata = new Dictionary<string, string> { [FormatKey] = FormatValue, ["source"] = file };
         var notes = new List<string>();
-        var filter = arrays.FirstOrDefault(a => a.Tensor.Rank == 4 && a.Name.StartsWith('W'));
         var names = arrays.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
-        if (filter is not null)
+        var tensors = arrays.ToDictionary(a => a.Name, a => a.Tensor);
+        if (force is not null || BookNetworks.Recognise(tensors) is not null)
         {
-            metadata["network"] = Convolutional;
-            notes.Add($"{file} holds a convolutional network ({Shown(filter.Name)} {filter.Tensor.ShapeString} is a convolution filter): " +
-                "its arrays are converted, but eval and predict cannot use it yet (they run fully connected networks only).");
-        }
-        else if (ThreeLayerNet.ParameterNames.All(names.Contains))
-        {
-            // Throws with the array at fault: a file that looks like the chapter 3 network but is not one is refused.
-            ThreeLayerNet.FromWeights(arrays.ToDictionary(a => a.Name, a => a.Tensor), picklePath);
-            metadata["model"] = ThreeLayer;
+            // Throws with the array at fault: a file that looks like one of the book's networks but is not one is refused.
+            var network = BookNetworks.Build(tensors, picklePath, force);
+            metadata[NetworkDescription.MetadataKey] = NetworkDescription.Of(network).Text;
+            if (network is INetwork layered)
+            {
+                foreach (var (key, value) in layered.Architecture)
+                {
+                    metadata[key] = value;
+                }
+            }
+            else
+            {
+                metadata["model"] = ThreeLayer;
+            }
         }
         else
         {
-            notes.Add($"{file} does not hold the chapter 3 network's W1..b3 (it has {ShownList(names)}): " +
+            notes.Add($"{file} holds none of the book's networks (it has {ShownList(names)}): " +
                 "its arrays are converted, but eval and predict cannot use the result.");
         }
 
@@ -308,7 +393,7 @@ public static class ModelFile
     private static string Shown(string name) => DisplayText.Escape(name, 200);
 
     /// <summary>Names for a note: escaped, and the first 32 only, so a file of 100,000 arrays gives one readable line.</summary>
-    private static string ShownList(IEnumerable<string> names)
+    internal static string ShownList(IEnumerable<string> names)
     {
         const int MaxShown = 32;
         var list = names.ToList();

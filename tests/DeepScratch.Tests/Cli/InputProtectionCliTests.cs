@@ -158,7 +158,7 @@ public sealed class InputProtectionCliTests : IDisposable
         Assert.DoesNotContain('\u001b', r.Stderr + r.Stdout);
         Assert.Equal(
             [
-                @"deepscratch: note: esc2.pkl does not hold the chapter 3 network's W1..b3 (it has W1\x1b[2J): its arrays are converted, but eval and predict cannot use the result.",
+                @"deepscratch: note: esc2.pkl holds none of the book's networks (it has W1\x1b[2J): its arrays are converted, but eval and predict cannot use the result.",
                 @"deepscratch: note: 1 float64 array is stored as float32 (W1\x1b[2J), the type DeepScratch computes in.",
             ],
             r.StderrLines);
@@ -179,7 +179,7 @@ public sealed class InputProtectionCliTests : IDisposable
         var result = DeepScratch.Models.ModelFile.Convert(path, Path.Combine(_dir, "many.safetensors"));
 
         string names = string.Join(", ", Enumerable.Range(0, 32).Select(i => $"a{i}"));
-        Assert.Equal($"many.pkl does not hold the chapter 3 network's W1..b3 (it has {names} and 8 more): its arrays are converted, but eval and predict cannot use the result.",
+        Assert.Equal($"many.pkl holds none of the book's networks (it has {names} and 8 more): its arrays are converted, but eval and predict cannot use the result.",
             Assert.Single(result.Notes));
     }
 

@@ -47,7 +47,7 @@ public sealed class ParserCliTests : IDisposable
     public void An_unknown_command_far_from_every_command_lists_them_all()
     {
         var r = CliRunner.Run(_dir, "frobnicate");
-        AssertUsage(r, "unknown command 'frobnicate'; the commands are eval, show, predict, inspect, gates, train, convert");
+        AssertUsage(r, "unknown command 'frobnicate'; the commands are eval, show, predict, inspect, gates, train, convert, misclassified, filters");
         Assert.DoesNotContain("did you mean", r.Stderr);
     }
 
@@ -58,7 +58,7 @@ public sealed class ParserCliTests : IDisposable
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal("", r.Stderr);
         Assert.Contains("Usage:\n  deepscratch [command] [options]", r.Stdout.Replace("\r", ""));
-        foreach (string command in new[] { "eval", "show", "predict", "inspect", "gates", "train", "convert" })
+        foreach (string command in new[] { "eval", "show", "predict", "inspect", "gates", "train", "convert", "misclassified", "filters" })
         {
             Assert.Matches($@"(?m)^  {command} ", r.Stdout);
         }

@@ -6,7 +6,7 @@ namespace DeepScratch.Tests.Models;
 
 /// <summary>
 /// DeepConvNet (ch08/deep_convnet.py): the book's layer list and paddings, He initialisation by fan-in (the book's
-/// pre_node_nums), inference dropout scaling, and deep_convnet_params.pkl giving exactly 9797 / 10000.
+/// pre_node_nums), inference dropout scaling, the gradient check, and deep_convnet_params.pkl giving exactly 9797 / 10000.
 /// </summary>
 public class DeepConvNetTests
 {
@@ -65,6 +65,41 @@ public class DeepConvNetTests
         {
             Assert.Equal(expected[i], actual[i], 1e-5f + 1e-5f * Math.Abs(expected[i]));
         }
+    }
+
+    [Fact]
+    public void Backprop_matches_the_numerical_gradient_on_a_small_input()
+    {
+        // An 8x8 input goes 8 → pool 4 → (4 + 4 − 3) + 1 = 6 → pool 3 → pool 1; ratio 0 keeps every neuron so that the
+        // loss is a fixed function of the weights (Dropout's own masks are checked in DropoutTests).
+        var net = new DeepConvNet(inputShape: [1, 8, 8], classes: 4, dropoutRatio: 0, weightDecay: 0.05, seed: 2);
+        Assert.Equal("W7 (64, 50)", $"W7 {net.Parameters.Single(p => p.Name == "W7").Value.ShapeString}");
+        // With He weights, thousands of ReLU inputs lie within a step's reach of 0 in a 6-convolution net, and each
+        // one crossed bends the finite difference (errors of ~1 % at any h float32 can resolve). Positive images,
+        // weights in (0, 2/fan_in) and biases in (0, 0.1) keep every pre-activation positive, so the check sees a smooth
+        // loss through every convolution, pool route and affine; W8 takes both signs, as the scores need.
+        var random = new Random(11);
+        foreach (var p in net.Parameters)
+        {
+            var v = p.Value.Span;
+            int fanIn = p.Value.Length / p.Value.Dim(0);
+            double high = p.Name == "W8" ? 0 : p.Name.StartsWith('W') ? 2.0 / (p.Value.Rank == 4 ? fanIn : p.Value.Dim(0)) : 0.1;
+            for (int i = 0; i < v.Length; i++)
+            {
+                v[i] = p.Name == "W8" ? (float)(random.NextDouble() * 2 - 1) : (float)(random.NextDouble() * high);
+            }
+        }
+
+        var x = Tensor.Zeros(2, 1, 8, 8);
+        for (int i = 0; i < x.Length; i++)
+        {
+            x.Span[i] = (float)random.NextDouble();
+        }
+
+        var t = Tensor.FromValues(3, 0);
+        // Along directions (the gradient's and 3 random ones): a single W1 entry moves the loss by ~1e-6, float32's own
+        // rounding of it; h = 1e-2 on a unit direction is smooth enough here (1e-3 leaves errors of ~1e-3 from rounding alone).
+        ConvNetChecks.AssertDirectionalDerivativesMatch(net, x, t, h: 1e-2, randomDirections: 3, seed: 7);
     }
 
     [Fact]
