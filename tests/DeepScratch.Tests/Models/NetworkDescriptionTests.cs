@@ -118,4 +118,21 @@ public sealed class NetworkDescriptionTests : IDisposable
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 50_000_000, "the loader allocated for the described network");
         Assert.Contains("needs W2, b2, which the file lacks", e.Message);
     }
+
+    [Fact]
+    public void Flat_keys_that_disagree_with_the_layers_are_refused_before_the_named_network_is_built()
+    {
+        string path = _temp.File("mixed.safetensors");
+        var tensors = new Dictionary<string, Tensor> { ["W1"] = Tensor.Zeros(2, 2), ["b1"] = Tensor.Zeros(2), ["W2"] = Tensor.Zeros(2, 2), ["b2"] = Tensor.Zeros(2) };
+        SafeTensors.Save(path, tensors, new Dictionary<string, string>
+        {
+            [NetworkDescription.MetadataKey] = "input=2; affine 2; relu; affine 2",
+            ["model"] = "two-layer", ["input"] = "46000", ["hidden"] = "46000", ["output"] = "2",
+        });
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidDataException>(() => ModelFile.Load(path));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 50_000_000, "the loader built the network the flat keys describe");
+        Assert.Equal($"{path}: its metadata is inconsistent: the two-layer settings do not give the layers \"input=2; affine 2; relu; affine 2\" the file describes.", e.Message);
+    }
 }
