@@ -93,6 +93,8 @@ public sealed class NetworkDescriptionTests : IDisposable
     [InlineData("input=784; dropout 1; affine 10", "The network description part \"dropout 1\" is not valid: the dropout ratio must be a number in [0, 1).")]
     [InlineData("input=784; conv 3 3x3 stride 1 pad 0; affine 10", "The network description \"input=784; conv 3 3x3 stride 1 pad 0; affine 10\" does not form a network: \"conv 3 3x3 stride 1 pad 0\" needs images (C, H, W) but receives (784).")]
     [InlineData("input=1x4x4; conv 2 5x5 stride 1 pad 0; affine 2", "The network description \"input=1x4x4; conv 2 5x5 stride 1 pad 0; affine 2\" does not form a network: A window of 5 does not fit in an input of 4 padded by 0 on each side (4).")]
+    [InlineData("input=1x28x28; conv 30 5x5 7; affine 10", "The network description part \"conv 30 5x5 7\" is not valid: \"7\" is not part of a conv layer (after the sizes come stride S and pad P, once each).")]
+    [InlineData("input=1x28x28; pool 2x2 stride 2 stride 1; affine 10", "The network description part \"pool 2x2 stride 2 stride 1\" is not valid: \"stride\" is not part of a pool layer (after the sizes come stride S and pad P, once each).")]
     [InlineData("input=784; affine 10; relu", null)]
     public void A_bad_description_gets_one_readable_line(string text, string? message)
     {
