@@ -144,10 +144,18 @@ public static class ModelFile
             throw new InvalidDataException($"{path}: its metadata does not describe a network DeepScratch can build ({ErrorText.Fragment(e)})", e);
         }
 
+        bool named = model is not null && NetworkFactory.ModelNames.Contains(model);
+        if (named && !FlatKeysAgree(file.Metadata, model!, description))
+        {
+            // Checked from the text before Create: flat keys cannot make the loader build a network the tensors do not fit.
+            throw new InvalidDataException(
+                $"{path}: its metadata is inconsistent: the {DisplayText.Escape(model!, 60)} settings do not give the layers \"{DisplayText.Escape(description.Text, 300)}\" the file describes.");
+        }
+
         LayeredNetwork network;
         try
         {
-            network = model is not null && NetworkFactory.ModelNames.Contains(model)
+            network = named
                 ? (LayeredNetwork)NetworkFactory.Create(file.Metadata)
                 : description.Build();
         }
@@ -172,6 +180,28 @@ public static class ModelFile
         }
 
         return network;
+    }
+
+    /// <summary>Whether a known model's flat keys give the parameter shapes of the description, read from text alone.</summary>
+    private static bool FlatKeysAgree(IReadOnlyDictionary<string, string> metadata, string model, NetworkDescription description)
+    {
+        var described = description.ParameterShapes();
+        try
+        {
+            if (model is NetworkFactory.SimpleCnn or NetworkFactory.DeepCnn)
+            {
+                var shapes = NetworkFactory.ConvolutionalShapes(metadata);
+                return shapes.Count == described.Count && shapes.All(p => described.TryGetValue(p.Key, out var d) && d.SequenceEqual(p.Value));
+            }
+
+            int[] sizes = NetworkFactory.LayerSizes(metadata);
+            return described.Keys.Count(k => k.StartsWith('W')) == sizes.Length - 1
+                && Enumerable.Range(1, sizes.Length - 1).All(i => described.TryGetValue($"W{i}", out var w) && w.SequenceEqual([sizes[i - 1], sizes[i]]));
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

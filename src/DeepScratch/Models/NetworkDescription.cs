@@ -247,12 +247,15 @@ public sealed class NetworkDescription
             return at < 0 ? fallback : Number(at + 1, minimum, key);
         }
 
-        void Only(params string[] allowed)
+        // After the positional words, only "stride N" and "pad N" pairs, each at most once.
+        void Only(int positional)
         {
-            var extra = words.Where((w, i) => i > 0 && !allowed.Contains(w) && (i == 0 || !allowed.Contains(words[i - 1]))).ToArray();
-            if (extra.Length > 0)
+            for (int i = positional; i < words.Length; i += 2)
             {
-                throw Bad(part, $"\"{extra[0]}\" is not part of a {words[0]} layer");
+                if (words[i] is not ("stride" or "pad") || Array.IndexOf(words, words[i], positional) != i || i + 1 >= words.Length)
+                {
+                    throw Bad(part, $"\"{words[i]}\" is not part of a {words[0]} layer (after the sizes come stride S and pad P, once each)");
+                }
             }
         }
 
@@ -261,11 +264,11 @@ public sealed class NetworkDescription
             case "conv":
                 var (fh, fw) = Window(2);
                 int filters = Number(1, 1, "the filter count");
-                Only("stride", "pad", words[1], words[2]);
+                Only(3);
                 return new Spec(Kind.Conv, filters, fh, fw, Named("stride", 1, 1), Named("pad", 0, 0));
             case "pool":
                 var (ph, pw) = Window(1);
-                Only("stride", "pad", words[1]);
+                Only(2);
                 return new Spec(Kind.Pool, 0, ph, pw, Named("stride", 1, 1), Named("pad", 0, 0));
             case "affine" when words.Length == 2:
                 return new Spec(Kind.Affine, Number(1, 1, "the unit count"));

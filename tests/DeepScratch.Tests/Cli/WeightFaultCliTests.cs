@@ -136,7 +136,8 @@ public sealed class WeightFaultCliTests : IDisposable
             ["deepscratch: note: 6 float64 arrays are stored as float32 (W1, b1, W2, b2, W3, b3), the type DeepScratch computes in."],
             r.StderrLines);
 
-        var e = CliRunner.Run(_dir, "eval", "--data", TestData.Dir, "--weights", output, "--batch-size", "1000");
+        // A whole-test-set run of SimpleConvNet's layer-by-layer forward: minutes in a Debug build on a shared machine.
+        var e = CliRunner.Run(_dir, new Dictionary<string, string>(), TimeSpan.FromMinutes(15), "eval", "--data", TestData.Dir, "--weights", output, "--batch-size", "1000");
         Assert.True(e.ExitCode == 0, e.Stderr);
         Assert.Contains("Accuracy: 0.9600", e.Stdout);
     }

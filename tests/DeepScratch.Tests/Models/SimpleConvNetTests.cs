@@ -72,8 +72,8 @@ public class SimpleConvNetTests
         var (x, labels) = ConvNetChecks.MnistTest;
         var net = ConvNetChecks.WithBookWeights(new SimpleConvNet(), "params.pkl");
 
-        Assert.Equal(0.96, net.Accuracy(x, ConvNetChecks.LabelTensor(labels), batchSize: 100));
-        Assert.Equal(9600, Evaluation.Evaluate(net, x, labels, batchSize: 1000).Correct);
+        // The network's own Accuracy (the book's); eval's streaming Evaluate is run by BookPickleCliTests.
+        Assert.Equal(0.96, net.Accuracy(x, ConvNetChecks.LabelTensor(labels), batchSize: 500));
     }
 
     [Fact]
