@@ -5,7 +5,9 @@ namespace DeepScratch.Layers;
 /// <summary>
 /// The fully connected layer of chapter 5: out = x·W + b. An input (N, ...) such as images (N, C, H, W) is viewed as
 /// (N, D) for the product (no copy), and dx gets the input's shape back. Forward keeps that view of x for
-/// Backward's dW = xᵀ·dout, so x must not change in between.
+/// Backward's dW = xᵀ·dout, so x must not change in between; likewise W must not change between a Forward and its
+/// Backward (dx uses W as Backward first finds it). W may be written in place in any way between updates: every Forward
+/// reads it afresh.
 /// </summary>
 public sealed class Affine : ILayer
 {
@@ -34,11 +36,12 @@ public sealed class Affine : ILayer
         _backwardWeights = new PackedWeight(w, w.Value.Dim(0), w.Value.Dim(1), Transpose.Yes);
     }
 
-    // W packed for x·W and for dout·Wᵀ, each remade only when an optimizer (or a load) changes W.
+    // W packed for x·W at every Forward (anything may have written W since) and for dout·Wᵀ at most once per Forward,
+    // lazily by the first Backward: each layout once per update, with nothing relying on writers to announce changes.
     private readonly PackedWeight _forwardWeights;
     private readonly PackedWeight _backwardWeights;
 
-    /// <summary>Times W has been packed for the forward and the backward product (tests check reuse and invalidation).</summary>
+    /// <summary>Times W has been packed for the forward and the backward product (tests check one of each per Forward at most).</summary>
     internal (int Forward, int Backward) PackCounts => (_forwardWeights.PackCount, _backwardWeights.PackCount);
 
     /// <summary>The weights (inputs, outputs); their gradient dW = xᵀ·dout.</summary>
@@ -68,6 +71,8 @@ public sealed class Affine : ILayer
         _inputShape = x.Shape.ToArray();
         _x = x.Reshape(x.Dim(0), inputs);
         var output = Tensor.Zeros(x.Dim(0), W.Value.Dim(1));
+        _forwardWeights.MarkStale();
+        _backwardWeights.MarkStale();
         _forwardWeights.Multiply(Transpose.No, x.Dim(0), _x.Span, inputs, output.Span);
         output.AddRowVectorInPlace(B.Value);
         return output;

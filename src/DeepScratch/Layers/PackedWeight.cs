@@ -3,21 +3,25 @@ using DeepScratch.Kernels;
 namespace DeepScratch.Layers;
 
 /// <summary>
-/// A layer's weight matrix packed once for the GEMM (as op(B), transposed or not) and reused until the parameter's
-/// <see cref="Parameter.Version"/> changes, so a weight is packed at most once per update for each layout the layer
-/// multiplies by, instead of on every forward and backward call.
+/// A layer's weight matrix packed for the GEMM (as op(B), transposed or not). The layer marks the pack stale at every
+/// Forward, so it is remade from the current weights on the next product and reused only until the next Forward: no
+/// writer of the weights has to announce its write (a learner's own <c>W -= lr·dW</c>, a numerical-gradient probe),
+/// and with one forward and one backward per update each layout is still packed once per update.
 /// </summary>
 internal sealed class PackedWeight(Parameter parameter, int rows, int columns, Transpose transpose)
 {
     private PackedMatrix? _packed;
-    private int _version;
+    private bool _stale = true;
 
     /// <summary>How many times the weight has been packed (tests count repacks).</summary>
     public int PackCount { get; private set; }
 
+    /// <summary>Drops the pack (keeping its buffer): the next <see cref="Multiply"/> packs the weights as they are then.</summary>
+    public void MarkStale() => _stale = true;
+
     /// <summary>
     /// C = op(A)·op(W) (+ beta·C), W viewed as (<c>rows</c>, <c>columns</c>) and used transposed when the layout says
-    /// so: packed on first use and after each change of the parameter, else reused.
+    /// so: packed from the current weights when stale, else the pack made since the last <see cref="MarkStale"/>.
     /// </summary>
     public void Multiply(Transpose transA, int m, ReadOnlySpan<float> a, int lda, Span<float> c, float beta = 0f)
     {
@@ -29,10 +33,10 @@ internal sealed class PackedWeight(Parameter parameter, int rows, int columns, T
             return;
         }
 
-        if (_packed is null || _version != parameter.Version)
+        if (_packed is null || _stale)
         {
             _packed = PackedMatrix.Pack(parameter.Value.Span, columns, transpose, k, n, _packed?.Data);
-            _version = parameter.Version;
+            _stale = false;
             PackCount++;
         }
 

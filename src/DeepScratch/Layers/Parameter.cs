@@ -26,7 +26,10 @@ public sealed class Parameter
     /// <summary>The book's name for it: W1, b1, gamma1, beta1, ...</summary>
     public string Name { get; }
 
-    /// <summary>The current value, updated in place by optimizers; whoever writes it in place then calls <see cref="MarkChanged"/>.</summary>
+    /// <summary>
+    /// The current value, updated in place by optimizers, loads, numerical-gradient probes or the learner's own code;
+    /// no announcement is needed: layers read it afresh at every Forward.
+    /// </summary>
     public Tensor Value { get; }
 
     /// <summary>Whether the network's weight decay adds 0.5·λ·ΣValue² to the loss and λ·Value to <see cref="Grad"/>.</summary>
@@ -34,17 +37,4 @@ public sealed class Parameter
 
     /// <summary>dLoss/dValue from the last backward pass, same shape as <see cref="Value"/>.</summary>
     public Tensor Grad { get; }
-
-    /// <summary>
-    /// Counts the in-place changes of <see cref="Value"/> announced by <see cref="MarkChanged"/>. Layers keep copies
-    /// derived from the value (weights packed for the GEMM) tagged with the version they were made from, and remake
-    /// them when it differs.
-    /// </summary>
-    public int Version { get; private set; }
-
-    /// <summary>
-    /// Announces that <see cref="Value"/> was written in place (an optimizer step, loaded weights, a numerical-gradient
-    /// probe), so that layers drop what they derived from the old value. Whoever writes the value must call it.
-    /// </summary>
-    public void MarkChanged() => Version = unchecked(Version + 1);
 }

@@ -319,11 +319,6 @@ public abstract class LayeredNetwork : INetwork
         {
             tensors[name].Span.CopyTo(value.Span);
         }
-
-        foreach (var parameter in Parameters)
-        {
-            parameter.MarkChanged();
-        }
     }
 
     private static int CountNegative(ReadOnlySpan<float> values)

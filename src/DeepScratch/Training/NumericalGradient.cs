@@ -1,5 +1,3 @@
-using DeepScratch.Layers;
-
 namespace DeepScratch.Training;
 
 /// <summary>
@@ -17,21 +15,8 @@ public static class NumericalGradient
     /// <param name="x">The point; its elements are changed during the call and restored before it returns.</param>
     /// <param name="h">The step; the book's 1e-4. For a float32 network's loss 1e-3 to 1e-2 balances rounding (∝ 1/h) against truncation (∝ h²).</param>
     /// <returns>A tensor of x's shape holding the partial derivatives.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="h"/> is not positive, or too small to change an element of x.</exception>
-    public static Tensor Compute(Func<double> f, Tensor x, double h = 1e-4) => Compute(f, x, null, h);
-
-    /// <summary>
-    /// <see cref="Compute(Func{double}, Tensor, double)"/> on a layer's parameter: every probe of its value is announced
-    /// with <see cref="Parameter.MarkChanged"/>, so layers that cache what they derive from it (packed weights) see it.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">h is not a positive finite number, or too small to change an element in float32.</exception>
-    public static Tensor Compute(Func<double> f, Parameter parameter, double h = 1e-4)
-    {
-        ArgumentNullException.ThrowIfNull(parameter);
-        return Compute(f, parameter.Value, parameter, h);
-    }
-
-    private static Tensor Compute(Func<double> f, Tensor x, Parameter? parameter, double h)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="h"/> is not a positive finite number, or too small to change an element of x.</exception>
+    public static Tensor Compute(Func<double> f, Tensor x, double h = 1e-4)
     {
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(x);
@@ -56,17 +41,14 @@ public static class NumericalGradient
             try
             {
                 values[i] = plus;
-                parameter?.MarkChanged();
                 double fPlus = f();
                 values[i] = minus;
-                parameter?.MarkChanged();
                 double fMinus = f();
                 g[i] = (float)((fPlus - fMinus) / ((double)plus - minus));
             }
             finally
             {
                 values[i] = original;
-                parameter?.MarkChanged();
             }
         }
 

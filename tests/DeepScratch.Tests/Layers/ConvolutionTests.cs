@@ -176,7 +176,7 @@ public class ConvolutionTests
         foreach (var p in net.Parameters)
         {
             var analytic = p.Grad.Clone();
-            var numerical = NumericalGradient.Compute(() => net.Loss(x, t, train: true), p, 1e-3);
+            var numerical = NumericalGradient.Compute(() => net.Loss(x, t, train: true), p.Value, 1e-3);
             GradientCheck.AssertClose(p.Name, analytic, numerical);
         }
     }

@@ -74,7 +74,7 @@ internal static class GradientCheck
         };
         foreach (var p in layer.Parameters)
         {
-            errors[p.Name] = RelativeError(analytic[p.Name], NumericalGradient.Compute(F, p, h));
+            errors[p.Name] = RelativeError(analytic[p.Name], NumericalGradient.Compute(F, p.Value, h));
         }
 
         return errors;

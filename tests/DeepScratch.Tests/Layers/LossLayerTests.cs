@@ -133,7 +133,6 @@ public class LossLayerTests
                     value[i] -= 0.1f * grad[i];
                 }
 
-                p.MarkChanged(); // an update in place, announced as every optimizer does, so Affine repacks W
             }
         }
 

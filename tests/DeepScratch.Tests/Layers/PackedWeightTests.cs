@@ -1,12 +1,15 @@
 using DeepScratch.Layers;
+using DeepScratch.Models;
+using DeepScratch.Training;
 using DeepScratch.Training.Optimizers;
 
 namespace DeepScratch.Tests.Layers;
 
 /// <summary>
-/// Affine packs W once per change: forwards and backwards between updates reuse the pack, and every optimizer's
-/// update (or a load, or a numerical-gradient probe) makes the next product use the new W. The oracle is a plain
-/// double loop over the current W, so a stale pack turns these red.
+/// Affine packs W for x·W at every Forward and for dout·Wᵀ at most once per Forward, so whatever wrote W in place
+/// since (an optimizer, a plain span write, a numerical-gradient probe, a load) is what the next product uses, with no
+/// announcement. The oracle is a plain double loop over the current W (or backprop against central differences), so
+/// a pack kept across a write turns these red.
 /// </summary>
 public class PackedWeightTests
 {
@@ -91,7 +94,7 @@ public class PackedWeightTests
     }
 
     [Fact]
-    public void Weights_are_packed_once_per_update_for_each_product()
+    public void Weights_are_packed_once_per_forward_and_at_most_once_per_backward_after_it()
     {
         var (layer, x) = Setup(3);
         var dout = GradientCheck.Random([9, 20], new Random(6), 1);
@@ -100,28 +103,48 @@ public class PackedWeightTests
             layer.Forward(x, train: false);
         }
 
-        layer.Backward(dout);
-        layer.Backward(dout);
-        Assert.Equal((1, 1), layer.PackCounts);
+        Assert.Equal((5, 0), layer.PackCounts); // inference alone never packs Wᵀ
 
-        new Adam().Update(layer.Parameters);
-        layer.Forward(x, train: true);
+        layer.Backward(dout);
+        layer.Backward(dout);
+        Assert.Equal((5, 1), layer.PackCounts); // backwards after one Forward share one pack of Wᵀ
+
+        // One training step (forward, backward, update) packs each layout once.
         layer.Forward(x, train: true);
         layer.Backward(dout);
-        Assert.Equal((2, 2), layer.PackCounts);
+        new Adam().Update(layer.Parameters);
+        Assert.Equal((6, 2), layer.PackCounts);
+
+        layer.Forward(x, train: true);
+        layer.Backward(dout);
+        Assert.Equal((7, 3), layer.PackCounts);
     }
 
     [Fact]
-    public void A_write_announced_by_MarkChanged_is_seen_and_numerical_probes_announce_theirs()
+    public void A_weight_written_in_place_without_announcement_is_used_by_the_next_forward_and_backward()
     {
         var (layer, x) = Setup(4);
-        layer.Forward(x, train: false);
+        var dout = GradientCheck.Random([9, 20], new Random(7), 1);
+        layer.Forward(x, train: true);
+        layer.Backward(dout);
+
+        // The book's own SGD step on W, written straight into the span as a learner would: W -= lr·dW.
+        var w = layer.W.Value.Span;
+        var dw = layer.W.Grad.Span;
+        for (int i = 0; i < w.Length; i++)
+        {
+            w[i] -= 0.5f * dw[i];
+        }
+
+        AssertClose(Reference(x, layer), layer.Forward(x, train: true));
+        AssertClose(ReferenceDx(dout, layer), layer.Backward(dout));
+
         layer.W.Value.Span.Fill(0.25f);
-        layer.W.MarkChanged();
         AssertClose(Reference(x, layer), layer.Forward(x, train: false));
 
-        // The numerical gradient of Σ y through the layer is Σ_i x[i, p] for every W[p, j]: probes must reach the GEMM.
-        var numerical = DeepScratch.Training.NumericalGradient.Compute(() => layer.Forward(x, train: false).Sum(), layer.W, 1e-2);
+        // The numerical gradient of Σ y through the layer is Σ_i x[i, p] for every W[p, j]: the probes of the tensor
+        // (chapter 4's numerical_gradient on a weight array) must reach the GEMM.
+        var numerical = NumericalGradient.Compute(() => layer.Forward(x, train: false).Sum(), layer.W.Value, 1e-2);
         for (int p = 0; p < 7; p++)
         {
             double column = 0;
@@ -130,7 +153,28 @@ public class PackedWeightTests
                 column += x[i, p];
             }
 
-            Assert.Equal(column, numerical[p, 3], 2);
+            for (int j = 0; j < 20; j++)
+            {
+                Assert.Equal(column, numerical[p, j], 2);
+            }
+        }
+    }
+
+    [Fact]
+    public void Numerical_gradient_of_a_networks_loss_over_its_weight_tensors_equals_backprop()
+    {
+        // Chapter 5's gradient check as the book writes it: numerical_gradient(loss, W) on the weight arrays themselves.
+        // Std 0.3 keeps ReLU's inputs away from the kink for a step of h (see NetworkGradientTests).
+        var net = new TwoLayerNet(inputSize: 20, hiddenSize: 10, outputSize: 5, weightInitStd: 0.3, seed: 3);
+        var x = GradientCheck.Random([3, 20], new Random(5), 1);
+        var t = Tensor.FromValues(1, 4, 2);
+        net.Gradient(x, t);
+        foreach (var p in net.Parameters.Where(p => p.Name.StartsWith('W')))
+        {
+            var analytic = p.Grad.Clone();
+            var numerical = NumericalGradient.Compute(() => net.Loss(x, t, train: true), p.Value, 3e-3);
+            Assert.True(GradientCheck.MaxAbs(numerical) > 1e-3, $"{p.Name}: the numerical gradient is ~0, so the probes did not reach the product");
+            GradientCheck.AssertClose(p.Name, analytic, numerical);
         }
     }
 }

@@ -56,13 +56,10 @@ internal static class ConvNetChecks
                 int i = indices[k];
                 float original = p.Value.Span[i];
                 p.Value.Span[i] = (float)(original + h);
-                p.MarkChanged(); // layers repack what they derive from W
                 double plus = net.Loss(x, t, train: true);
                 p.Value.Span[i] = (float)(original - h);
-                p.MarkChanged(); // layers repack what they derive from W
                 double minus = net.Loss(x, t, train: true);
                 p.Value.Span[i] = original;
-                p.MarkChanged(); // layers repack what they derive from W
                 numerical[k] = (float)((plus - minus) / ((double)(float)(original + h) - (float)(original - h)));
                 analytic[k] = p.Grad.Span[i];
             }
@@ -108,13 +105,10 @@ internal static class ConvNetChecks
                 }
 
                 plus.CopyTo(p.Value.Span);
-                p.MarkChanged(); // layers repack what they derive from W
                 double lossPlus = net.Loss(x, t, train: true);
                 minus.CopyTo(p.Value.Span);
-                p.MarkChanged(); // layers repack what they derive from W
                 double lossMinus = net.Loss(x, t, train: true);
                 original.CopyTo(p.Value.Span);
-                p.MarkChanged(); // layers repack what they derive from W
                 double error = Math.Abs(lossPlus - lossMinus - predicted) / (2 * h * norm);
                 Assert.True(error <= GradientCheck.Tolerance,
                     $"{p.Name}: the loss changed by {lossPlus - lossMinus:E4} along a direction where backprop predicts {predicted:E4} (relative error {error:E2} > {GradientCheck.Tolerance:E0}).");

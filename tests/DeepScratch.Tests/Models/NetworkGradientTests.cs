@@ -89,7 +89,7 @@ public class NetworkGradientTests
         var analytic = net.Parameters.ToDictionary(p => p.Name, p => p.Grad.Clone());
         foreach (var p in net.Parameters)
         {
-            var numerical = NumericalGradient.Compute(() => net.Loss(x, t, train: true), p, h);
+            var numerical = NumericalGradient.Compute(() => net.Loss(x, t, train: true), p.Value, h);
             if (zeroGradient?.Contains(p.Name) == true)
             {
                 Assert.True(GradientCheck.MaxAbs(analytic[p.Name]) < 1e-6, $"{p.Name}: backprop gradient should vanish, is up to {GradientCheck.MaxAbs(analytic[p.Name]):E2}");

@@ -245,7 +245,6 @@ public class NetworkTests
                     value[i] -= learningRate * grad[i];
                 }
 
-                p.MarkChanged(); // announced as every optimizer does, so layers repack the weights
             }
         }
     }

@@ -38,7 +38,6 @@ public sealed class AdaGrad : IOptimizer
             ReadOnlySpan<float> grad = parameter.Grad.Span;
             TensorPrimitives.MultiplyAdd(grad, grad, h, h);
             AdaptiveStep.Apply(parameter.Value.Span, grad, h, lr, _scratch.Get(h.Length));
-            parameter.MarkChanged();
         }
     }
 }

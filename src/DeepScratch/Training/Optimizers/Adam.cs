@@ -65,7 +65,6 @@ public sealed class Adam : IOptimizer
             TensorPrimitives.Subtract(scratch, v, scratch);
             TensorPrimitives.MultiplyAdd(scratch, keepNewSquare, v, v);
             AdaptiveStep.Apply(parameter.Value.Span, m, v, lrT, scratch);
-            parameter.MarkChanged();
         }
     }
 }

@@ -45,7 +45,6 @@ public sealed class Momentum : IOptimizer
             TensorPrimitives.Multiply(v, momentum, v);
             TensorPrimitives.MultiplyAdd(parameter.Grad.Span, -lr, v, v);
             TensorPrimitives.Add(value, v, value);
-            parameter.MarkChanged();
         }
     }
 }

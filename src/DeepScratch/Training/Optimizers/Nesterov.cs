@@ -49,7 +49,6 @@ public sealed class Nesterov : IOptimizer
             TensorPrimitives.MultiplyAdd(grad, -lr, v, v);
             TensorPrimitives.MultiplyAdd(v, lookAhead, value, value);
             TensorPrimitives.MultiplyAdd(grad, -gradientStep, value, value);
-            parameter.MarkChanged();
         }
     }
 }

@@ -50,7 +50,6 @@ public sealed class RmsProp : IOptimizer
             TensorPrimitives.Multiply(grad, keepNew, scratch);
             TensorPrimitives.MultiplyAdd(scratch, grad, h, h);
             AdaptiveStep.Apply(parameter.Value.Span, grad, h, lr, scratch);
-            parameter.MarkChanged();
         }
     }
 }

@@ -28,7 +28,6 @@ public sealed class Sgd : IOptimizer
         {
             Span<float> value = parameters[i].Value.Span;
             TensorPrimitives.MultiplyAdd(parameters[i].Grad.Span, -lr, value, value);
-            parameters[i].MarkChanged();
         }
     }
 }
