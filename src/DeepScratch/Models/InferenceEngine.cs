@@ -42,6 +42,9 @@ public sealed class InferenceEngine
 
     internal IReadOnlyList<EngineOp> Ops => _ops;
 
+    /// <summary>What computes each compiled step, in order (e.g. "SingleChannelConvolution+MaxPool", "WinogradConvolution", "Linear").</summary>
+    internal IReadOnlyList<string> StepKernels => [.. _ops.Select(o => o.Name)];
+
     /// <summary>Channels of the input images (1 for flat inputs): more than one needs a transpose to channels-last first.</summary>
     internal int InputChannels { get; }
 
@@ -264,6 +267,16 @@ public sealed class InferenceEngine
                 {
                     var geometry = new PatchGeometry(shape[1], shape[2], shape[0], c.Filters.Dim(2), c.Filters.Dim(3), c.Stride, c.Pad);
                     var (filters, bias) = (node.Weights!, node.Bias!);
+                    var next = i + 1 < nodes.Count ? nodes[i + 1] : null;
+                    if (FastConvolution(geometry, filters, bias, node.Activation, next) is { } fast)
+                    {
+                        // A fused pool's step is done here: skip it.
+                        var outShape = fast.Name.EndsWith("+MaxPool", StringComparison.Ordinal) ? nodes[++i].Shape : node.Shape;
+                        ops.Add(new ConvolutionOp(fast, outShape.Aggregate(1, (a, b) => a * b)));
+                        shape = outShape;
+                        continue;
+                    }
+
                     // Before a pool, filters are padded with zero filters to whole panels (30 -> 32) so that every
                     // output tile is stored whole; the pool reads the real channels and writes them compact.
                     int fn = bias.Length, padded = (fn + PackedMatrix.PanelWidth - 1) / PackedMatrix.PanelWidth * PackedMatrix.PanelWidth;
@@ -311,6 +324,38 @@ public sealed class InferenceEngine
         }
 
         return [.. ops];
+    }
+
+    /// <summary>
+    /// The fast kernel for a convolution where one applies, else null (the implicit-im2col GEMM): a one-channel
+    /// stride-1 square filter -> <see cref="SingleChannelConvolution"/> (with the next 2x2 stride-2 unpadded max pool
+    /// fused when the activation is ReLU); a multi-channel 3x3 stride-1 filter -> <see cref="WinogradConvolution"/>.
+    /// Both only for finite filters and bias (the GEMM then gives the layers' NaN/∞ pattern), no activation or ReLU,
+    /// and a machine that runs them.
+    /// </summary>
+    private static IConvolutionKernel? FastConvolution(PatchGeometry g, float[] filters, float[] bias, Activation activation, Node? next)
+    {
+        if (g.Stride != 1 || activation is not (Activation.None or Activation.Relu)
+            || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(filters) || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(bias))
+        {
+            return null;
+        }
+
+        bool relu = activation == Activation.Relu;
+        if (g.Channels == 1 && g.FilterH == g.FilterW)
+        {
+            bool pool = relu && next?.Step is InferenceStep.MaxPool { PoolH: 2, PoolW: 2, Stride: 2, Pad: 0 };
+            return SingleChannelConvolution.TryCreate(filters, bias, bias.Length, g.FilterH, g.Pad, relu, pool) is { } k
+                ? new SingleChannelKernel(k, g.Height, g.Width) : null;
+        }
+
+        if (g.Channels > 1 && g.FilterH == 3 && g.FilterW == 3)
+        {
+            return WinogradConvolution.TryCreate(filters, bias, bias.Length, g.Channels, g.Pad, relu) is { } w
+                ? new WinogradKernel(w, g.Height, g.Width) : null;
+        }
+
+        return null;
     }
 
     /// <summary>

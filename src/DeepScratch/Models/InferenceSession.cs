@@ -14,6 +14,7 @@ public sealed unsafe class InferenceSession
     private readonly float[] _a;
     private readonly float[] _b;
     private readonly float[]? _input;
+    private readonly float[] _workspace;
 
     internal InferenceSession(InferenceEngine engine, int maxBatch)
     {
@@ -30,6 +31,8 @@ public sealed unsafe class InferenceSession
         _b = GC.AllocateArray<float>(maxBatch * engine.MaxWidth, pinned: true);
         // Multi-channel images are transposed to channels-last first; bytes are converted first when no GEMM reads them.
         _input = engine.InputChannels > 1 || !engine.Ops[0].ReadsBytes ? GC.AllocateArray<float>(maxBatch * engine.InputSize, pinned: true) : null;
+        // The kernels' scratch (Winograd's transformed tiles, padded images): the most any step needs, shared by the steps in turn.
+        _workspace = GC.AllocateArray<float>(engine.Ops.Max(o => o.WorkspaceLength(maxBatch)), pinned: true);
     }
 
     /// <summary>The most examples one call may pass.</summary>
@@ -103,7 +106,7 @@ public sealed unsafe class InferenceSession
             {
                 var op = ops[i];
                 float* output = op.InPlace && current != null && current != input ? current : next;
-                op.Run(current, current == null ? pixels : null, count, output);
+                op.Run(current, current == null ? pixels : null, count, output, _workspace);
                 current = output;
                 next = output == a ? b : a;
             }

@@ -18,8 +18,17 @@ internal abstract unsafe class EngineOp
     /// <summary>Whether the step may write over its input (element-wise steps do, in place).</summary>
     public virtual bool InPlace => false;
 
-    /// <summary>Runs <paramref name="count"/> examples from <paramref name="input"/> (or <paramref name="pixels"/>) into <paramref name="output"/>.</summary>
-    public abstract void Run(float* input, byte* pixels, int count, float* output);
+    /// <summary>What computes this step (the kernel's name for a convolution), for tests and profiles.</summary>
+    public virtual string Name => GetType().Name[..^"Op".Length];
+
+    /// <summary>Floats of the caller's workspace a batch of <paramref name="count"/> needs (0 for most steps).</summary>
+    public virtual int WorkspaceLength(int count) => 0;
+
+    /// <summary>
+    /// Runs <paramref name="count"/> examples from <paramref name="input"/> (or <paramref name="pixels"/>) into
+    /// <paramref name="output"/>, with the session's <paramref name="workspace"/> (at least <see cref="WorkspaceLength"/> floats).
+    /// </summary>
+    public abstract void Run(float* input, byte* pixels, int count, float* output, Span<float> workspace);
 }
 
 /// <summary>y = x·W + b (+ activation) through the shared GEMM, W packed once.</summary>
@@ -32,7 +41,7 @@ internal sealed unsafe class LinearOp(float[] weights, int inputs, int outputs, 
 
     public override bool ReadsBytes => true;
 
-    public override void Run(float* input, byte* pixels, int count, float* output)
+    public override void Run(float* input, byte* pixels, int count, float* output, Span<float> workspace)
     {
         var source = input != null ? MatrixSource.RowMajor(input, inputs) : MatrixSource.Pixels(pixels, inputs);
         fixed (float* w = _w.Data)
@@ -48,15 +57,20 @@ internal sealed unsafe class ConvolutionOp(IConvolutionKernel kernel, int output
 {
     public override int OutputWidth => outputWidth;
 
-    public override bool ReadsBytes => true;
+    public override bool ReadsBytes => kernel.ReadsBytes;
 
-    public override void Run(float* input, byte* pixels, int count, float* output) => kernel.Run(input, pixels, count, output);
+    public override string Name => kernel.Name;
+
+    public override int WorkspaceLength(int count) => kernel.WorkspaceLength(count);
+
+    public override void Run(float* input, byte* pixels, int count, float* output, Span<float> workspace) => kernel.Run(input, pixels, count, output, workspace);
 }
 
 /// <summary>
 /// Max pooling over channels-last images: each output pixel is the element-wise max of its window's channel vectors;
 /// a window reaching into the padding also takes 0, as the book's zero-padded im2col does. The input's pixels may be
 /// <paramref name="pixelStride"/> ≥ C floats apart (a convolution padded to whole panels); the output is compact.
+/// Images are shared out over the cores (the pool was the one single-threaded step of the engine's profile).
 /// </summary>
 internal sealed unsafe class MaxPoolOp(int height, int width, int channels, int poolH, int poolW, int stride, int pad, int pixelStride) : EngineOp
 {
@@ -65,32 +79,54 @@ internal sealed unsafe class MaxPoolOp(int height, int width, int channels, int 
 
     public override int OutputWidth => _outH * _outW * channels;
 
-    public override void Run(float* input, byte* pixels, int count, float* output)
+    public override void Run(float* input, byte* pixels, int count, float* output, Span<float> workspace)
     {
-        int c = channels;
-        float* o = output;
-        for (int n = 0; n < count; n++)
+        var job = new Job
         {
-            float* image = input + (long)n * height * width * pixelStride;
-            for (int py = 0; py < _outH; py++)
+            Input = input, Output = output, Count = count, Height = height, Width = width, Channels = channels, PoolH = poolH,
+            PoolW = poolW, Stride = stride, Pad = pad, PixelStride = pixelStride, OutH = _outH, OutW = _outW,
+            // A few blocks per core so that an uneven core still finishes with the others; whole images per block.
+            Blocks = Math.Min(count, 4 * Environment.ProcessorCount),
+        };
+        WorkerPool.Run(&RunBlock, &job, job.Blocks);
+    }
+
+    /// <summary>Everything one call needs, on the caller's stack.</summary>
+    private struct Job
+    {
+        public float* Input, Output;
+        public int Count, Height, Width, Channels, PoolH, PoolW, Stride, Pad, PixelStride, OutH, OutW, Blocks;
+    }
+
+    /// <summary>Images [count·block/blocks, count·(block+1)/blocks).</summary>
+    private static void RunBlock(void* state, int block)
+    {
+        var j = (Job*)state;
+        int first = (int)((long)j->Count * block / j->Blocks), end = (int)((long)j->Count * (block + 1) / j->Blocks);
+        int c = j->Channels;
+        float* o = j->Output + (long)first * j->OutH * j->OutW * c;
+        for (int n = first; n < end; n++)
+        {
+            float* image = j->Input + (long)n * j->Height * j->Width * j->PixelStride;
+            for (int py = 0; py < j->OutH; py++)
             {
-                int y0 = py * stride - pad;
-                int fy0 = Math.Max(0, -y0), fy1 = Math.Min(poolH, height - y0);
-                for (int px = 0; px < _outW; px++, o += c)
+                int y0 = py * j->Stride - j->Pad;
+                int fy0 = Math.Max(0, -y0), fy1 = Math.Min(j->PoolH, j->Height - y0);
+                for (int px = 0; px < j->OutW; px++, o += c)
                 {
-                    int x0 = px * stride - pad;
-                    int fx0 = Math.Max(0, -x0), fx1 = Math.Min(poolW, width - x0);
-                    bool padded = fy0 > 0 || fx0 > 0 || fy1 < poolH || fx1 < poolW;
-                    Window(image, y0, x0, fy0, fy1, fx0, fx1, padded, o);
+                    int x0 = px * j->Stride - j->Pad;
+                    int fx0 = Math.Max(0, -x0), fx1 = Math.Min(j->PoolW, j->Width - x0);
+                    bool padded = fy0 > 0 || fx0 > 0 || fy1 < j->PoolH || fx1 < j->PoolW;
+                    Window(j, image, y0, x0, fy0, fy1, fx0, fx1, padded, o);
                 }
             }
         }
     }
 
-    private void Window(float* image, int y0, int x0, int fy0, int fy1, int fx0, int fx1, bool padded, float* o)
+    private static void Window(Job* j, float* image, int y0, int x0, int fy0, int fy1, int fx0, int fx1, bool padded, float* o)
     {
-        int c = channels, s = pixelStride;
-        int rowStride = width * s;
+        int c = j->Channels, s = j->PixelStride;
+        int rowStride = j->Width * s;
         float* first = image + (long)(y0 + fy0) * rowStride + (x0 + fx0) * s;
         var start = padded ? Vector256<float>.Zero : Vector256.Create(float.NegativeInfinity);
         // Whole vectors of channels, then one last vector ending at channel c (overlapping is harmless for a max).
@@ -99,7 +135,7 @@ internal sealed unsafe class MaxPoolOp(int height, int width, int channels, int 
             int at = ch + 8 <= c ? ch : c - 8;
             if (at < 0)
             {
-                Scalar(first, rowStride, fy1 - fy0, fx1 - fx0, padded, o);
+                Scalar(c, s, first, rowStride, fy1 - fy0, fx1 - fx0, padded, o);
                 return;
             }
 
@@ -117,7 +153,7 @@ internal sealed unsafe class MaxPoolOp(int height, int width, int channels, int 
         }
     }
 
-    private void Scalar(float* first, int rowStride, int rows, int cols, bool padded, float* o)
+    private static void Scalar(int channels, int pixelStride, float* first, int rowStride, int rows, int cols, bool padded, float* o)
     {
         for (int ch = 0; ch < channels; ch++)
         {
@@ -142,7 +178,7 @@ internal sealed unsafe class ScaleShiftOp(int width, float[] scale, float[]? shi
 
     public override bool InPlace => true;
 
-    public override void Run(float* input, byte* pixels, int count, float* output)
+    public override void Run(float* input, byte* pixels, int count, float* output, Span<float> workspace)
     {
         for (int n = 0; n < count; n++)
         {
@@ -181,7 +217,7 @@ internal sealed unsafe class ActivationOp(int width, Activation activation) : En
 
     public override bool InPlace => true;
 
-    public override void Run(float* input, byte* pixels, int count, float* output)
+    public override void Run(float* input, byte* pixels, int count, float* output, Span<float> workspace)
     {
         for (int n = 0; n < count; n++)
         {

@@ -44,7 +44,13 @@ internal sealed unsafe class ImplicitGemmConvolution : IConvolutionKernel
 
     public PatchGeometry Geometry { get; }
 
-    public void Run(float* images, byte* pixels, int count, float* output)
+    public string Name => nameof(ImplicitGemmConvolution);
+
+    public bool ReadsBytes => true;
+
+    public int WorkspaceLength(int count) => 0;
+
+    public void Run(float* images, byte* pixels, int count, float* output, Span<float> workspace)
     {
         var source = images != null ? MatrixSource.ImagePatches(images, Geometry) : MatrixSource.ImagePatchBytes(pixels, Geometry);
         int m = count * Geometry.OutH * Geometry.OutW;
