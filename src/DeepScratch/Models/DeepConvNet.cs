@@ -91,6 +91,8 @@ public sealed class DeepConvNet : LayeredNetwork
         }
 
         var shapes = new Dictionary<string, int[]>();
+        NetworkDescription.CheckActivations(inputShape, "the input");
+        NetworkDescription.CheckActivations([classes], "the output layer");
         int channels = inputShape[0], h = inputShape[1], w = inputShape[2];
         for (int i = 1; i <= 6; i++)
         {
@@ -100,6 +102,7 @@ public sealed class DeepConvNet : LayeredNetwork
             channels = c.Filters;
             h = SimpleConvNet.ConvOutput(h, c.Size, c.Stride, c.Pad);
             w = SimpleConvNet.ConvOutput(w, c.Size, c.Stride, c.Pad);
+            NetworkDescription.CheckActivations([channels, h, w], $"convolution {i}");
             if (i % 2 == 0)
             {
                 h = SimpleConvNet.ConvOutput(h, PoolSize, PoolSize, 0);

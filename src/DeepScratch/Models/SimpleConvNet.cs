@@ -111,8 +111,12 @@ public sealed class SimpleConvNet : LayeredNetwork
                 $"SimpleConvNet needs filters, filter size, stride, hidden and classes >= 1 and pad >= 0; got {filters}, {filterSize}, {stride}, {hidden}, {classes} and pad {pad}.");
         }
 
+        NetworkDescription.CheckActivations(inputShape, "the input");
         int convH = ConvOutput(inputShape[1], filterSize, stride, pad);
         int convW = ConvOutput(inputShape[2], filterSize, stride, pad);
+        NetworkDescription.CheckActivations([filters, convH, convW], "the convolution");
+        NetworkDescription.CheckActivations([hidden], "the hidden affine layer");
+        NetworkDescription.CheckActivations([classes], "the output layer");
         int pooled = checked(filters * ConvOutput(convH, PoolSize, PoolSize, 0) * ConvOutput(convW, PoolSize, PoolSize, 0));
         return new Dictionary<string, int[]>
         {
