@@ -80,7 +80,7 @@ public sealed class DeepConvNet : LayeredNetwork
     /// The shapes of W1..W8 and b1..b8 for an input (C, H, W) and a class count, from the numbers alone (nothing is
     /// allocated), so that a model file's tensors can be checked before the network is built.
     /// </summary>
-    /// <exception cref="ArgumentException">The input is not (C, H, W) with positive sizes, is too small for the layers, or classes is below 1.</exception>
+    /// <exception cref="ArgumentException">The input is not (C, H, W) with positive sizes, is too small for the layers, the input or a layer exceeds <see cref="NetworkDescription.MaxActivations"/> values per example, or classes is below 1.</exception>
     public static IReadOnlyDictionary<string, int[]> ParameterShapes(IReadOnlyList<int> inputShape, int classes)
     {
         ArgumentNullException.ThrowIfNull(inputShape);

@@ -125,7 +125,7 @@ public sealed class NetworkDescription
     /// Every parameter's and buffer's name and shape, in order, computed from the text alone (nothing is allocated):
     /// a model file's tensors are checked against them before the network is built.
     /// </summary>
-    /// <exception cref="ArgumentException">A layer does not fit the shape it receives (a window larger than the padded map, a conv after a flat layer), or a size overflows.</exception>
+    /// <exception cref="ArgumentException">A layer does not fit the shape it receives (a window larger than the padded map, a conv after a flat layer), a layer (or the input) exceeds <see cref="MaxActivations"/> values per example, or a size overflows.</exception>
     public IReadOnlyDictionary<string, int[]> ParameterShapes()
     {
         var shapes = new Dictionary<string, int[]>();
