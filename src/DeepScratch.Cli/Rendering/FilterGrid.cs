@@ -27,9 +27,6 @@ internal static class FilterGrid
     /// <summary>The most filters drawn (32 rows): the book's networks have 16 or 30; a file's count is otherwise unbounded.</summary>
     public const int MaxFilters = 256;
 
-    /// <summary>The longest side of the picture in pixels, a size image viewers open (the book's grids are a few hundred).</summary>
-    public const int MaxSide = 16384;
-
     /// <summary>How many of <paramref name="count"/> filters are drawn: all, up to <see cref="MaxFilters"/>.</summary>
     public static int Drawn(int count) => Math.Min(count, MaxFilters);
 
@@ -37,7 +34,7 @@ internal static class FilterGrid
     /// Writes the grid of <paramref name="filters"/> (FN, C, FH, FW) as an RGB PNG and returns its size and layout:
     /// the first <see cref="Drawn"/> filters.
     /// </summary>
-    /// <exception cref="InvalidDataException">The filters are so large that the picture would exceed <see cref="MaxSide"/> pixels a side.</exception>
+    /// <exception cref="InvalidDataException">The filters are so large that the picture would exceed <see cref="PictureSize.MaxSide"/> pixels a side.</exception>
     public static (int Width, int Height, int Rows, int Scale) WritePng(Stream output, Tensor filters)
     {
         int count = Drawn(filters.Dim(0)), channels = filters.Dim(1), fh = filters.Dim(2), fw = filters.Dim(3);
@@ -79,20 +76,15 @@ internal static class FilterGrid
     }
 
     /// <summary>The picture's size for <paramref name="count"/> filters of FH x FW, computed in long so that no size wraps.</summary>
-    /// <exception cref="InvalidDataException">A side would exceed <see cref="MaxSide"/> pixels.</exception>
+    /// <exception cref="InvalidDataException">A side would exceed <see cref="PictureSize.MaxSide"/> pixels.</exception>
     public static (int Width, int Height, int Rows, int Scale) Layout(int count, int fh, int fw)
     {
         int scale = Scale(fh, fw);
         int rows = (count + Columns - 1) / Columns;
         long width = Gap + Math.Min(Columns, count) * ((long)fw * scale + Gap);
         long height = Gap + rows * ((long)fh * scale + Gap);
-        if (width > MaxSide || height > MaxSide)
-        {
-            throw new InvalidDataException(
-                $"{Math.Min(count, Columns)}x{rows} filters of {fh}x{fw} would make a picture of {width}x{height} pixels, more than the {MaxSide} a side filters draws.");
-        }
-
-        return ((int)width, (int)height, rows, scale);
+        var (w, h) = PictureSize.Check(width, height, $"{Math.Min(count, Columns)}x{rows} filters of {fh}x{fw}");
+        return (w, h, rows, scale);
     }
 
     private static void Fill(byte[] rgb, int width, int left, int top, int size, byte grey)

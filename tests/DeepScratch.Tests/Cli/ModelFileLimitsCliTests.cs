@@ -139,7 +139,22 @@ public sealed class ModelFileLimitsCliTests : IDisposable
         string png = Path.Combine(_dir, "big.png");
         var r = CliRunner.Run(_dir, "filters", "--weights", model, "--out", png);
         Assert.Equal(3, r.ExitCode);
-        Assert.Equal("deepscratch: error: 1x1 filters of 1700x1700 would make a picture of 17008x17008 pixels, more than the 16384 a side filters draws.", Assert.Single(r.StderrLines));
+        Assert.Equal("deepscratch: error: 1x1 filters of 1700x1700 would make a picture of 17008x17008 pixels, more than the 16384 a side the CLI draws.", Assert.Single(r.StderrLines));
+        Assert.False(File.Exists(png));
+    }
+
+    [Fact]
+    public void Show_refuses_an_image_whose_picture_would_exceed_16384_pixels_a_side()
+    {
+        // One image of 1x2000 pixels, drawn 10 px a pixel: 20000 pixels wide.
+        string data = Path.Combine(_dir, "wide-data");
+        Directory.CreateDirectory(Path.Combine(data, "mnist"));
+        File.WriteAllBytes(Path.Combine(data, "mnist", "t10k-images-idx3-ubyte.gz"), IdxFiles.Gzip(IdxFiles.Images(1, 1, 2000, IdxFiles.Noise(2000, 1))));
+        File.WriteAllBytes(Path.Combine(data, "mnist", "t10k-labels-idx1-ubyte.gz"), IdxFiles.Gzip(IdxFiles.Labels(1, [3])));
+        string png = Path.Combine(_dir, "wide.png");
+        var r = CliRunner.Run(_dir, "show", "0", "--data", data, "--out", png);
+        Assert.Equal(3, r.ExitCode);
+        Assert.Equal("deepscratch: error: An image of 1x2000 drawn 10 px a pixel would make a picture of 20000x10 pixels, more than the 16384 a side the CLI draws.", Assert.Single(r.StderrLines));
         Assert.False(File.Exists(png));
     }
 
