@@ -27,12 +27,10 @@ internal static class FiltersCommand
             DefaultValueFactory = _ => "filters.png",
             HelpName = "FILE.png",
         };
-        // One --model for every command that reads the book's files: with --weights it says which network the file
-        // holds (as eval's); alone it builds that network untrained.
-        var model = new Option<string>("--model")
-        {
-            Description = $"Which of the book's networks ({string.Join(", ", BookNetworks.Names)}): with --weights, the one the file holds (default: recognised); alone, an untrained one, its filters as initialised (figure 7-24 before learning).",
-        }.AcceptOnly([.. BookNetworks.Names]);
+        // The shared --model of the commands that read the book's files (with --weights it says which network the
+        // file holds, as eval's); alone it builds that network untrained, which its description here adds.
+        var model = CommonOptions.BookModel();
+        model.Description = $"Which of the book's networks ({string.Join(", ", BookNetworks.Names)}): with --weights, the one the file holds (default: recognised); alone, an untrained one, its filters as initialised (figure 7-24 before learning).";
         var seed = new Option<int>("--seed") { Description = "Seeds the untrained network's weights (with --model).", DefaultValueFactory = _ => 0, HelpName = "N" };
         var command = new Command("filters", "Draw the first convolution layer's filters as a grid (the book's visualize_filter.py).")
         {
@@ -54,7 +52,7 @@ internal static class FiltersCommand
     {
         if (untrained is not null && weightsPath is null)
         {
-            if (untrained is not (NetworkFactory.SimpleCnn or NetworkFactory.DeepCnn))
+            if (!TrainableModels.IsConvolutional(untrained))
             {
                 throw new UserError($"--model {untrained} has no convolution layer: filters draws a convolutional network's first filters ({NetworkFactory.SimpleCnn} or {NetworkFactory.DeepCnn}).");
             }
@@ -88,8 +86,10 @@ internal static class FiltersCommand
         int count = w.Dim(0), channels = w.Dim(1), fh = w.Dim(2), fw = w.Dim(3);
         System.Console.WriteLine($"Network:  {network}");
         System.Console.WriteLine($"Filters:  {convolution.W.Name} {w.ShapeString}: {count} filters of {fh}x{fw}" +
-            (channels > 1 ? $", channel 0 of {channels} drawn (as the book's filters[i, 0])" : ""));
-        (int Width, int Height, int Rows, int Scale) layout = default;
+            (channels > 1 ? $", channel 0 of {channels} drawn (as the book's filters[i, 0])" : "") +
+            (FilterGrid.Drawn(count) < count ? $"; the first {FilterGrid.Drawn(count)} drawn" : ""));
+        // Checked before the file is opened, so a picture too large to draw leaves no file behind.
+        var layout = FilterGrid.Layout(FilterGrid.Drawn(count), fh, fw);
         AtomicFile.Write(output, stream => layout = FilterGrid.WritePng(stream, w));
         System.Console.WriteLine($"Grid:     {layout.Rows} row{(layout.Rows == 1 ? "" : "s")} of up to {FilterGrid.Columns}, each weight {layout.Scale}x{layout.Scale} px; per filter, its smallest weight black and its largest white");
         System.Console.WriteLine($"Wrote {output} ({layout.Width}x{layout.Height} pixels)");

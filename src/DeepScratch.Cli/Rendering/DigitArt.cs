@@ -38,8 +38,7 @@ internal static class DigitArt
     /// </summary>
     public static void WritePng(Stream output, ReadOnlySpan<byte> pixels, int rows, int columns, int scale)
     {
-        int width = columns * scale;
-        int height = rows * scale;
+        var (width, height) = PictureSize.Check((long)columns * scale, (long)rows * scale, $"An image of {rows}x{columns} drawn {scale} px a pixel");
         var image = new byte[width * height];
         for (int y = 0; y < height; y++)
         {

@@ -24,17 +24,21 @@ internal static class FilterGrid
     /// <summary>Pixels per weight: 10 (the book's <c>scale=10</c>), more for small filters so each is at least 48 px wide.</summary>
     public static int Scale(int filterHeight, int filterWidth) => Math.Max(10, (48 + Math.Max(filterHeight, filterWidth) - 1) / Math.Max(filterHeight, filterWidth));
 
+    /// <summary>The most filters drawn (32 rows): the book's networks have 16 or 30; a file's count is otherwise unbounded.</summary>
+    public const int MaxFilters = 256;
+
+    /// <summary>How many of <paramref name="count"/> filters are drawn: all, up to <see cref="MaxFilters"/>.</summary>
+    public static int Drawn(int count) => Math.Min(count, MaxFilters);
+
     /// <summary>
-    /// Writes the grid of <paramref name="filters"/> (FN, C, FH, FW) as an RGB PNG and returns its size and layout.
+    /// Writes the grid of <paramref name="filters"/> (FN, C, FH, FW) as an RGB PNG and returns its size and layout:
+    /// the first <see cref="Drawn"/> filters.
     /// </summary>
+    /// <exception cref="InvalidDataException">The filters are so large that the picture would exceed <see cref="PictureSize.MaxSide"/> pixels a side.</exception>
     public static (int Width, int Height, int Rows, int Scale) WritePng(Stream output, Tensor filters)
     {
-        int count = filters.Dim(0), channels = filters.Dim(1), fh = filters.Dim(2), fw = filters.Dim(3);
-        int scale = Scale(fh, fw);
-        int columns = Math.Min(Columns, count);
-        int rows = (count + Columns - 1) / Columns;
-        int width = Gap + columns * (fw * scale + Gap);
-        int height = Gap + rows * (fh * scale + Gap);
+        int count = Drawn(filters.Dim(0)), channels = filters.Dim(1), fh = filters.Dim(2), fw = filters.Dim(3);
+        var (width, height, rows, scale) = Layout(count, fh, fw);
         var rgb = new byte[width * height * 3];
         for (int i = 0; i < rgb.Length; i += 3)
         {
@@ -69,6 +73,18 @@ internal static class FilterGrid
 
         new ImageWriter().WritePng(rgb, width, height, ColorComponents.RedGreenBlue, output);
         return (width, height, rows, scale);
+    }
+
+    /// <summary>The picture's size for <paramref name="count"/> filters of FH x FW, computed in long so that no size wraps.</summary>
+    /// <exception cref="InvalidDataException">A side would exceed <see cref="PictureSize.MaxSide"/> pixels.</exception>
+    public static (int Width, int Height, int Rows, int Scale) Layout(int count, int fh, int fw)
+    {
+        int scale = Scale(fh, fw);
+        int rows = (count + Columns - 1) / Columns;
+        long width = Gap + Math.Min(Columns, count) * ((long)fw * scale + Gap);
+        long height = Gap + rows * ((long)fh * scale + Gap);
+        var (w, h) = PictureSize.Check(width, height, $"{Math.Min(count, Columns)}x{rows} filters of {fh}x{fw}");
+        return (w, h, rows, scale);
     }
 
     private static void Fill(byte[] rgb, int width, int left, int top, int size, byte grey)

@@ -28,7 +28,7 @@ internal static class MisclassifiedGallery
     /// <param name="className">A class for a caption, e.g. "7" or "9 Ankle boot".</param>
     public static (int Width, int Height) Write(Stream output, IReadOnlyList<Misclassified> images, int rows, int columns, string title, Func<int, string> className)
     {
-        int imageWidth = columns * Scale, imageHeight = rows * Scale;
+        var (imageWidth, imageHeight) = PictureSize.Check((long)columns * Scale, (long)rows * Scale, $"An image of {rows}x{columns} drawn {Scale} px a pixel");
         int cellHeight = imageHeight + 6 + CaptionLines * LineHeight;
         int gridColumns = Math.Min(Columns, Math.Max(images.Count, 1));
         int gridRows = (images.Count + Columns - 1) / Columns;

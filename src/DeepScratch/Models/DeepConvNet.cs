@@ -80,7 +80,7 @@ public sealed class DeepConvNet : LayeredNetwork
     /// The shapes of W1..W8 and b1..b8 for an input (C, H, W) and a class count, from the numbers alone (nothing is
     /// allocated), so that a model file's tensors can be checked before the network is built.
     /// </summary>
-    /// <exception cref="ArgumentException">The input is not (C, H, W) with positive sizes, is too small for the layers, or classes is below 1.</exception>
+    /// <exception cref="ArgumentException">The input is not (C, H, W) with positive sizes, is too small for the layers, the input or a layer exceeds <see cref="NetworkDescription.MaxActivations"/> values per example, or classes is below 1.</exception>
     public static IReadOnlyDictionary<string, int[]> ParameterShapes(IReadOnlyList<int> inputShape, int classes)
     {
         ArgumentNullException.ThrowIfNull(inputShape);
@@ -91,6 +91,8 @@ public sealed class DeepConvNet : LayeredNetwork
         }
 
         var shapes = new Dictionary<string, int[]>();
+        NetworkDescription.CheckActivations(inputShape, "the input");
+        NetworkDescription.CheckActivations([classes], "the output layer");
         int channels = inputShape[0], h = inputShape[1], w = inputShape[2];
         for (int i = 1; i <= 6; i++)
         {
@@ -100,6 +102,7 @@ public sealed class DeepConvNet : LayeredNetwork
             channels = c.Filters;
             h = SimpleConvNet.ConvOutput(h, c.Size, c.Stride, c.Pad);
             w = SimpleConvNet.ConvOutput(w, c.Size, c.Stride, c.Pad);
+            NetworkDescription.CheckActivations([channels, h, w], $"convolution {i}");
             if (i % 2 == 0)
             {
                 h = SimpleConvNet.ConvOutput(h, PoolSize, PoolSize, 0);

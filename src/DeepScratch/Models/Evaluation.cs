@@ -21,6 +21,13 @@ public static class Evaluation
     public const int MaxProbabilitiesHeld = 1 << 22;
 
     /// <summary>
+    /// The most values of one layer a streaming evaluation's session holds per buffer (2^24 floats, 64 MB): a batch
+    /// of a network with very wide layers is scored in smaller pieces (as for <see cref="MaxProbabilitiesHeld"/>), so
+    /// the batch size never makes a buffer exceed an array or the memory; the book's CNNs still take batches of about a thousand.
+    /// </summary>
+    public const int MaxActivationsHeld = 1 << 24;
+
+    /// <summary>
     /// Scores a test set as it is read, <paramref name="batchSize"/> examples at a time (the book's batch loop), or
     /// one image at a time without a batch axis when <paramref name="perImage"/> (its first loop). The image size is
     /// checked against the model before any pixel is read; memory is bounded by the batch x classes plus the model,
@@ -51,10 +58,12 @@ public static class Evaluation
         }
 
         int classes = Math.Max(1, model.Classes);
-        int chunk = perImage ? 1 : Math.Clamp(Math.Min(batchSize, MaxProbabilitiesHeld / classes), 1, Math.Max(data.Count - data.Position, 1));
+        // Compiled first so that the chunk also fits the engine's widest step (a session holds chunk x that many floats).
+        var engine = model.CompileInference();
+        int chunk = perImage ? 1 : Math.Clamp(Math.Min(batchSize, Math.Min(MaxProbabilitiesHeld / classes, SessionBatch(engine))), 1, Math.Max(data.Count - data.Position, 1));
         var pixels = new byte[chunk * inputs];
         var labels = new byte[chunk];
-        var predictor = model.CreatePredictor(chunk);
+        var predictor = engine?.CreateSession(chunk);
         var x = predictor is null ? new float[chunk * inputs] : null;
         var probabilities = predictor is null ? null : new float[chunk * classes];
         int correct = 0, total = 0;
@@ -134,7 +143,8 @@ public static class Evaluation
         CheckBatchSize(batchSize);
 
         int n = labels.Length;
-        var predictor = network.CreatePredictor(Math.Min(batchSize, Math.Max(n, 1)));
+        var engine = network.CompileInference();
+        var predictor = engine.CreateSession(Math.Min(Math.Min(batchSize, SessionBatch(engine)), Math.Max(n, 1)));
         int inputs = predictor.InputSize;
         int classes = predictor.Classes;
         if (pixels.Length != (long)n * inputs)
@@ -144,9 +154,9 @@ public static class Evaluation
 
         var probabilities = Tensor.Zeros(n, classes);
         var clock = Stopwatch.StartNew();
-        for (int start = 0; start < n; start += batchSize)
+        for (int start = 0; start < n; start += predictor.MaxBatch)
         {
-            int count = Math.Min(batchSize, n - start);
+            int count = Math.Min(predictor.MaxBatch, n - start);
             predictor.PredictPixels(pixels.Slice(start * inputs, count * inputs), count, probabilities.Span.Slice(start * classes, count * classes));
         }
 
@@ -161,6 +171,10 @@ public static class Evaluation
 
         return new EvaluationResult(correct, predicted, probabilities, clock.Elapsed);
     }
+
+    /// <summary>The most examples a session of <paramref name="engine"/> takes within <see cref="MaxActivationsHeld"/> (at least 1; any batch with no engine).</summary>
+    private static int SessionBatch(InferenceEngine? engine) =>
+        engine is null ? int.MaxValue : Math.Max(1, MaxActivationsHeld / engine.WidestStep);
 
     private static EvaluationResult Run(IClassifier model, Tensor x, ReadOnlySpan<byte> labels, int batchSize, bool singleInputs)
     {

@@ -51,9 +51,25 @@ public sealed class InferenceEngine
     /// <summary>The most floats per example any step writes.</summary>
     internal int MaxWidth { get; }
 
+    /// <summary>
+    /// The most values per example a session (<see cref="CreateSession"/>) holds in one buffer: the widest step's
+    /// outputs or the input; a session of N examples holds N times this, so callers size their batches by it.
+    /// </summary>
+    public int WidestStep => Math.Max(MaxWidth, InputSize);
+
     /// <summary>A caller's own buffers for batches of up to <paramref name="maxBatch"/> examples.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBatch"/> is not positive, or its buffers would exceed 2^31 floats.</exception>
     public InferenceSession CreateSession(int maxBatch) => new(this, maxBatch);
+
+    /// <summary>
+    /// Whether <paramref name="shape"/> is an example shape the engine (and so a model file) takes: (features,) or
+    /// (C, H, W), every size at least 1. The one statement of the rule; <see cref="NetworkDescription.Parse"/> checks it too.
+    /// </summary>
+    public static bool IsInputShape(IReadOnlyList<int> shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        return shape.Count is 1 or 3 && shape.All(d => d >= 1);
+    }
 
     /// <summary>
     /// Compiles <paramref name="steps"/> (in forward order) for inputs of <paramref name="inputShape"/>, ending with the
@@ -66,7 +82,7 @@ public sealed class InferenceEngine
     {
         ArgumentNullException.ThrowIfNull(inputShape);
         ArgumentNullException.ThrowIfNull(steps);
-        if (inputShape.Count is not (1 or 3) || inputShape.Any(d => d < 1))
+        if (!IsInputShape(inputShape))
         {
             throw new ArgumentException($"The engine takes inputs of shape (features,) or (C, H, W); got ({string.Join(", ", inputShape)}).", nameof(inputShape));
         }

@@ -33,7 +33,7 @@ public abstract class LayeredNetwork : INetwork
     public IReadOnlyList<int> InputShape { get; private set; } = [];
 
     /// <inheritdoc/>
-    /// <remarks>Found by one inference forward of a zero example when the layers are set, whatever the layers are.</remarks>
+    /// <remarks>The last affine layer's units when only shape-keeping layers follow it, else found by one inference forward of a zero example when the layers are set.</remarks>
     public int Classes { get; private set; }
 
     /// <summary>
@@ -131,7 +131,17 @@ public abstract class LayeredNetwork : INetwork
         _parameters = parameters;
         _decayed = parameters.Where(p => p.WeightDecay).ToArray();
         Buffers = buffers;
-        Classes = Forward(Tensor.Zeros([1, .. InputShape]), train: false).Dim(-1);
+        Classes = ClassesFromLayers() ?? Forward(Tensor.Zeros([1, .. InputShape]), train: false).Dim(-1);
+    }
+
+    /// <summary>
+    /// The last affine layer's units when only shape-keeping layers follow it (every network of the book): read from
+    /// the weights, so that loading never runs a forward whose size a file's metadata sets; null otherwise.
+    /// </summary>
+    private int? ClassesFromLayers()
+    {
+        int last = Array.FindLastIndex(_layers, l => l is not (DeepScratch.Layers.Relu or DeepScratch.Layers.Sigmoid or Dropout or BatchNormalization));
+        return last >= 0 && _layers[last] is Affine affine ? affine.W.Value.Dim(1) : null;
     }
 
     /// <summary>

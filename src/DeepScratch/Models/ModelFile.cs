@@ -75,7 +75,7 @@ public static class ModelFile
 
         if (force is not null && force != model)
         {
-            throw new InvalidDataException($"{path} records a {DisplayText.Escape(model, 60)} network, not {force}: its own metadata says what it holds (leave out the forced model).");
+            throw OtherModel(path, model, force);
         }
 
         if (model == ThreeLayer)
@@ -85,7 +85,7 @@ public static class ModelFile
 
         try
         {
-            if (model is NetworkFactory.SimpleCnn or NetworkFactory.DeepCnn)
+            if (TrainableModels.IsConvolutional(model))
             {
                 CheckShapes(path, file.Tensors, NetworkFactory.ConvolutionalShapes(file.Metadata), model);
             }
@@ -128,9 +128,10 @@ public static class ModelFile
     /// </summary>
     private static IClassifier LoadDescribed(string path, SafeTensorsFile file, string layers, string? model, string? force)
     {
-        if (force is not null)
+        // A --model naming the file's own model only repeats what the file says; another one contradicts it.
+        if (force is not null && force != model)
         {
-            throw new InvalidDataException($"{path} describes its own layers: leave out the forced model ({force}).");
+            throw OtherModel(path, model ?? "described (unnamed)", force);
         }
 
         NetworkDescription description;
@@ -182,13 +183,17 @@ public static class ModelFile
         return network;
     }
 
+    /// <summary>The one message for a forced model (--model) other than the one the file records.</summary>
+    private static InvalidDataException OtherModel(string path, string model, string force) =>
+        new($"{path} records a {DisplayText.Escape(model, 60)} network, not {force}: its own metadata says what it holds (leave out the forced model).");
+
     /// <summary>Whether a known model's flat keys give the parameter shapes of the description, read from text alone.</summary>
     private static bool FlatKeysAgree(IReadOnlyDictionary<string, string> metadata, string model, NetworkDescription description)
     {
         var described = description.ParameterShapes();
         try
         {
-            if (model is NetworkFactory.SimpleCnn or NetworkFactory.DeepCnn)
+            if (TrainableModels.IsConvolutional(model))
             {
                 var shapes = NetworkFactory.ConvolutionalShapes(metadata);
                 return shapes.Count == described.Count && shapes.All(p => described.TryGetValue(p.Key, out var d) && d.SequenceEqual(p.Value));

@@ -17,6 +17,28 @@ public sealed class NetworkDescription
     /// <summary>The metadata key of the text.</summary>
     public const string MetadataKey = "layers";
 
+    /// <summary>
+    /// The most values one example may have at any layer, the input included: 2^24 floats (64 MiB). A model file's
+    /// metadata sets these sizes while its tensors can be tiny (a pool needs no weights), so the loader refuses larger
+    /// ones before building anything; the book's largest (chapter 8's 16x28x28) is 12,544, far below.
+    /// </summary>
+    public const int MaxActivations = 1 << 24;
+
+    /// <summary>Refuses an example shape of more than <see cref="MaxActivations"/> values; used by every walk of layer shapes.</summary>
+    /// <param name="shape">One example's shape at <paramref name="where"/>.</param>
+    /// <param name="where">The layer's text for the message, e.g. "pool 2x2 stride 2" or "the input".</param>
+    /// <exception cref="ArgumentException">The shape holds more than <see cref="MaxActivations"/> values.</exception>
+    public static void CheckActivations(IReadOnlyList<int> shape, string where)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        long values = shape.Aggregate(1L, (a, d) => a * d);
+        if (values > MaxActivations)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{where} gives {values} values per example ({string.Join("x", shape)}), more than the {MaxActivations} (2^24) a layer may hold."));
+        }
+    }
+
     private readonly Spec[] _specs;
 
     private NetworkDescription(int[] inputShape, Spec[] specs)
@@ -88,6 +110,11 @@ public sealed class NetworkDescription
             throw Bad(parts[0], "the input shape must be positive whole numbers joined by x, e.g. input=1x28x28");
         }
 
+        if (!InferenceEngine.IsInputShape(input))
+        {
+            throw Bad(parts[0], "the input is one example's features (N) or images (C, H, W), e.g. input=784 or input=1x28x28");
+        }
+
         var specs = parts.Skip(1).Select(ParseLayer).ToArray();
         var description = new NetworkDescription(input, specs);
         description.ParameterShapes();
@@ -98,7 +125,7 @@ public sealed class NetworkDescription
     /// Every parameter's and buffer's name and shape, in order, computed from the text alone (nothing is allocated):
     /// a model file's tensors are checked against them before the network is built.
     /// </summary>
-    /// <exception cref="ArgumentException">A layer does not fit the shape it receives (a window larger than the padded map, a conv after a flat layer), or a size overflows.</exception>
+    /// <exception cref="ArgumentException">A layer does not fit the shape it receives (a window larger than the padded map, a conv after a flat layer), a layer (or the input) exceeds <see cref="MaxActivations"/> values per example, or a size overflows.</exception>
     public IReadOnlyDictionary<string, int[]> ParameterShapes()
     {
         var shapes = new Dictionary<string, int[]>();
@@ -106,6 +133,7 @@ public sealed class NetworkDescription
         int index = 0;
         try
         {
+            CheckActivations(shape, "the input");
             foreach (var s in _specs)
             {
                 switch (s.Kind)
@@ -131,7 +159,7 @@ public sealed class NetworkDescription
                             shape = [shape[0], h, w];
                         }
 
-                        _ = checked(shape[0] * shape[1] * shape[2]);
+                        CheckActivations(shape, $"\"{s}\"");
                         break;
                     case Kind.Affine:
                         index++;
@@ -140,6 +168,7 @@ public sealed class NetworkDescription
                         shapes[$"W{index}"] = [inputs, s.Units];
                         shapes[$"b{index}"] = [s.Units];
                         shape = [s.Units];
+                        CheckActivations(shape, $"\"{s}\"");
                         break;
                     case Kind.BatchNorm:
                         if (index == 0 || shapes.ContainsKey($"gamma{index}"))

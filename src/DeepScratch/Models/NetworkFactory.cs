@@ -61,13 +61,28 @@ public static class NetworkFactory
     /// <summary>
     /// An untrained network of the described architecture, its weights drawn with <paramref name="seed"/>. Keys other
     /// than the architecture's are ignored (a model file may carry more metadata); optional keys take the constructors'
-    /// defaults.
+    /// defaults. An architecture with no "model" but a <see cref="NetworkDescription.MetadataKey"/> line (a
+    /// <see cref="SequentialNetwork"/>'s) builds that network, so every <see cref="INetwork.Architecture"/> rebuilds its network.
     /// </summary>
     /// <exception cref="ArgumentException">The model is unknown, a required key is missing, or a value does not parse; the message names the key.</exception>
     public static INetwork Create(IReadOnlyDictionary<string, string> architecture, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(architecture);
         var a = new Reader(architecture);
+        if (a.Optional("model") is null && a.Optional(NetworkDescription.MetadataKey) is { } layers)
+        {
+            // A network known only by its layers (a SequentialNetwork's Architecture): so that every network's
+            // Architecture rebuilds it, whatever built it.
+            try
+            {
+                return NetworkDescription.Parse(layers).Build(seed: seed);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"The architecture's \"{NetworkDescription.MetadataKey}\" does not describe a network: {ErrorText.Fragment(e, endsLine: true)}", nameof(architecture), e);
+            }
+        }
+
         string model = a.Required("model");
         try
         {
@@ -112,7 +127,7 @@ public static class NetworkFactory
         {
             TwoLayer => [a.Int("input"), a.Int("hidden"), a.Int("output")],
             MultiLayer or MultiLayerExtend => [a.Int("input"), .. a.IntList("hidden"), a.Int("output")],
-            SimpleCnn or DeepCnn => throw new ArgumentException($"A {model} network has convolution layers: its sizes are ParameterShapes, not affine layer sizes.", nameof(architecture)),
+            _ when TrainableModels.IsConvolutional(model) => throw new ArgumentException($"A {model} network has convolution layers: its sizes are ParameterShapes, not affine layer sizes.", nameof(architecture)),
             _ => throw UnknownModel(model),
         };
     }

@@ -96,7 +96,7 @@ public sealed class SimpleConvNet : LayeredNetwork
     /// The shapes of W1, b1, W2, b2, W3, b3 for these settings, computed from the numbers alone (nothing is allocated),
     /// so that a model file's tensors can be checked before the network is built.
     /// </summary>
-    /// <exception cref="ArgumentException">A size is not positive, the filters do not fit, the pooled map is empty, or a layer would exceed int.MaxValue values.</exception>
+    /// <exception cref="ArgumentException">A size is not positive, the filters do not fit, the pooled map is empty, a layer would exceed int.MaxValue values, or the input or a layer exceeds <see cref="NetworkDescription.MaxActivations"/> values per example.</exception>
     public static IReadOnlyDictionary<string, int[]> ParameterShapes(IReadOnlyList<int> inputShape, int filters, int filterSize, int pad, int stride, int hidden, int classes)
     {
         ArgumentNullException.ThrowIfNull(inputShape);
@@ -111,8 +111,12 @@ public sealed class SimpleConvNet : LayeredNetwork
                 $"SimpleConvNet needs filters, filter size, stride, hidden and classes >= 1 and pad >= 0; got {filters}, {filterSize}, {stride}, {hidden}, {classes} and pad {pad}.");
         }
 
+        NetworkDescription.CheckActivations(inputShape, "the input");
         int convH = ConvOutput(inputShape[1], filterSize, stride, pad);
         int convW = ConvOutput(inputShape[2], filterSize, stride, pad);
+        NetworkDescription.CheckActivations([filters, convH, convW], "the convolution");
+        NetworkDescription.CheckActivations([hidden], "the hidden affine layer");
+        NetworkDescription.CheckActivations([classes], "the output layer");
         int pooled = checked(filters * ConvOutput(convH, PoolSize, PoolSize, 0) * ConvOutput(convW, PoolSize, PoolSize, 0));
         return new Dictionary<string, int[]>
         {
