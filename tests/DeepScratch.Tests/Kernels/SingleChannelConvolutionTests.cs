@@ -97,13 +97,15 @@ public class SingleChannelConvolutionTests
         var expected = new float[n * 12 * 12 * fn];
         var workspace = new float[conv.WorkspaceLength(n, h, w)];
         conv.Forward(input, n, h, w, expected, workspace);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++)
+        long allocated = Allocations.OnThisThread(() =>
         {
-            conv.Forward(input, n, h, w, expected, workspace);
-        }
+            for (int i = 0; i < 5; i++)
+            {
+                conv.Forward(input, n, h, w, expected, workspace);
+            }
+        });
 
-        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1024, "Forward allocated in steady state");
+        Assert.True(allocated == 0, $"Forward allocated {allocated} bytes in steady state");
         Parallel.For(0, 4, _ =>
         {
             var y = new float[expected.Length];
