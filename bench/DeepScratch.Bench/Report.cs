@@ -20,7 +20,7 @@ internal sealed class Report(string data)
 
     /// <summary>
     /// The CNN workloads: the ONNX export, the accuracy every correct implementation gets, the multiply-adds of one
-    /// image, and DeepScratch's predictor: the inference engine compiled from the pickles (<see cref="BookCnnSteps"/>).
+    /// image, and DeepScratch's predictor: the inference engine compiled from the loaded pickles (<see cref="BookCnnSteps"/>).
     /// Multiply-adds: SimpleConvNet conv 24·24·30·25 + affine 4320·100 + 100·10; DeepConvNet conv 784·16·9, 784·16·144,
     /// 196·32·144, 256·32·288 (pad 2), 64·64·288, 64·64·576, affine 1024·50 + 50·10.
     /// </summary>
