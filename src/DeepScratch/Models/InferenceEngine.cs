@@ -367,12 +367,16 @@ public sealed class InferenceEngine
 
         if (g.Channels > 1 && g.FilterH == 3 && g.FilterW == 3)
         {
-            return WinogradConvolution.TryCreate(filters, bias, bias.Length, g.Channels, g.Pad, relu) is { } w
+            bool pool = next?.Step is InferenceStep.MaxPool { PoolH: 2, PoolW: 2, Stride: 2, Pad: 0 } && g.OutH >= 2 && g.OutW >= 2;
+            return WinogradConvolution.TryCreate(filters, bias, bias.Length, g.Channels, g.Pad, relu, WinogradTile(g), pool) is { } w
                 ? new WinogradKernel(w, g.Height, g.Width) : null;
         }
 
         return null;
     }
+
+    /// <summary>The Winograd output tile for a 3x3 convolution: F(4x4, 3x3) (see WinogradConvolution's error bounds).</summary>
+    private static int WinogradTile(PatchGeometry g) => 4;
 
     /// <summary>
     /// The weight rows of a linear step after images, reordered from the book's NCHW flatten (c, h, w) to the

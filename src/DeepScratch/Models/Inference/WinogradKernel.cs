@@ -4,13 +4,14 @@ namespace DeepScratch.Models.Inference;
 
 /// <summary>
 /// A 3x3 stride-1 convolution of multi-channel images as the engine step <see cref="WinogradConvolution"/> computes it
-/// (F(2x2, 3x3), bias + ReLU fused, channels-last in and out).
+/// (F(2x2, 3x3) or F(4x4, 3x3), bias + ReLU fused, and the following 2x2 stride-2 max pool when the kernel pools;
+/// channels-last in and out).
 /// </summary>
 internal sealed unsafe class WinogradKernel(WinogradConvolution kernel, int height, int width) : IConvolutionKernel
 {
-    private readonly int _outputWidth = kernel.OutputSize(height) * kernel.OutputSize(width) * kernel.FilterCount;
+    private readonly int _outputWidth = kernel.ResultSize(height) * kernel.ResultSize(width) * kernel.FilterCount;
 
-    public string Name => nameof(WinogradConvolution);
+    public string Name => $"{nameof(WinogradConvolution)}{kernel.TileSize}x{kernel.TileSize}{(kernel.Pool ? "+MaxPool" : "")}";
 
     public bool ReadsBytes => false;
 
