@@ -12,7 +12,7 @@ namespace DeepScratch.Tests.Models;
 /// odd convolutions (stride, padding, several input channels, a BatchNorm that cannot fold), zero allocation per
 /// batch once warm, and several threads sharing one engine.
 /// </summary>
-public class InferenceEngineTests(InferenceEngineTests.TestSet data) : IClassFixture<InferenceEngineTests.TestSet>
+public class InferenceEngineTests(InferenceEngineTests.TestSet data, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<InferenceEngineTests.TestSet>
 {
     /// <summary>The MNIST test set, loaded once.</summary>
     public sealed class TestSet
@@ -66,6 +66,7 @@ public class InferenceEngineTests(InferenceEngineTests.TestSet data) : IClassFix
             }
         }
 
+        output.WriteLine($"batch {batch}: {correct} correct, largest probability difference from the layer forward {worst:G3}");
         Assert.Equal(0, disagreements);
         Assert.True(worst <= 1e-5, $"largest probability difference {worst:G3}");
         Assert.Equal(expectedCorrect, correct);
