@@ -27,8 +27,8 @@ internal static class ConvolutionBench
         // The machine is shared: the FMA peak measured now says how much of it this run had.
         Console.WriteLine($"FMA peak now, Vector512 on {Environment.ProcessorCount} threads: {Peak.Measure(Environment.ProcessorCount, wide: true):0} GFLOPS");
         Console.WriteLine($"DeepConvNet convolutions, batch {n}, real filters; GFLOPS of the direct convolution's FLOP count");
-        Console.WriteLine("| layer | C->FN, HxW, pad | today's layer (im2col + GEMM) ms (GFLOPS) | GEMM alone on ready im2col ms (GFLOPS) | Winograd F(2x2,3x3) NHWC ms (GFLOPS) | vs layer | vs GEMM alone |");
-        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| layer | C->FN, HxW, pad | today's layer (im2col + GEMM) ms (GFLOPS) | GEMM alone on ready im2col ms (GFLOPS) | Winograd F(2x2,3x3) NHWC ms (GFLOPS) | vs layer | vs GEMM alone | F(4x4,3x3) ms (GFLOPS) | F(4x4) + the 2x2 pool fused ms |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         int h = 28, c = 1;
         double totalGemm = 0, totalWinograd = 0, totalLayer = 0;
         for (int l = 0; l < Layers.Length; l++)
@@ -56,10 +56,21 @@ internal static class ConvolutionBench
             var y = new float[n * outH * outH * fn];
             var workspace = new float[conv.WorkspaceLength(n, h, h)];
             var winogradTime = Harness.Measure(() => conv.Forward(x, n, h, h, y, workspace), warmup: 3, runs: 20);
+            var conv4 = WinogradConvolution.TryCreate(weights, b.ToArray(), fn, c, pad, relu: true, tileSize: 4)!;
+            var workspace4 = new float[conv4.WorkspaceLength(n, h, h)];
+            var time4 = Harness.Measure(() => conv4.Forward(x, n, h, h, y, workspace4), warmup: 3, runs: 20);
+            string pooled = "";
+            if (Layers[l].PoolAfter)
+            {
+                var convPool = WinogradConvolution.TryCreate(weights, b.ToArray(), fn, c, pad, relu: true, tileSize: 4, pool: true)!;
+                var workspacePool = new float[convPool.WorkspaceLength(n, h, h)];
+                pooled = $"{Harness.Measure(() => convPool.Forward(x, n, h, h, y, workspacePool), warmup: 3, runs: 20).BestMs:0.00}";
+            }
+
             totalLayer += layerTime.BestMs;
             totalGemm += gemmTime.BestMs;
             totalWinograd += winogradTime.BestMs;
-            Console.WriteLine($"| conv{l + 1} | {c}->{fn}, {h}x{h}, pad {pad} | {Cell(layerTime, flops)} | {Cell(gemmTime, flops)} | {Cell(winogradTime, flops)} | {layerTime.BestMs / winogradTime.BestMs:0.00}x | {gemmTime.BestMs / winogradTime.BestMs:0.00}x |");
+            Console.WriteLine($"| conv{l + 1} | {c}->{fn}, {h}x{h}, pad {pad} | {Cell(layerTime, flops)} | {Cell(gemmTime, flops)} | {Cell(winogradTime, flops)} | {layerTime.BestMs / winogradTime.BestMs:0.00}x | {gemmTime.BestMs / winogradTime.BestMs:0.00}x | {Cell(time4, flops)} | {pooled} |");
             h = Layers[l].PoolAfter ? outH / 2 : outH;
             c = fn;
         }

@@ -152,6 +152,31 @@ public class InferenceEngineTests(InferenceEngineTests.TestSet data, Xunit.Abstr
         AssertSame(net, GradientCheck.Random([5, 3, 9, 7], random, 1), 5);
     }
 
+    /// <summary>
+    /// Winograd with the 2x2 pool fused on sizes that fit no tile: an 11x9 convolution output pooled to 5x4 (the odd
+    /// last row and column dropped), then a 5x4 output without ReLU pooled to 2x2: the same probabilities as the layers.
+    /// </summary>
+    [Fact]
+    public void Winograd_convolutions_with_the_pool_fused_on_odd_sizes_give_the_layer_forward()
+    {
+        var random = new Random(12);
+        Parameter R(string name, params int[] shape) => new(name, GradientCheck.Random(shape, random, 0.5));
+        var net = new Net([3, 11, 9],
+        [
+            new Convolution(R("W1", 5, 3, 3, 3), R("b1", 5), 1, 1), new Relu(), new Pooling(2, 2, 2, 0),
+            new Convolution(R("W2", 7, 5, 3, 3), R("b2", 7), 1, 1), new Pooling(2, 2, 2, 0),
+            new Affine(R("W3", 28, 4), R("b3", 4)),
+        ]);
+        // Shapes: (3, 11, 9) -conv-> (5, 11, 9) -pool-> (5, 5, 4) -conv-> (7, 5, 4) -pool-> (7, 2, 2), 28 features.
+        if (DeepScratch.Kernels.WinogradConvolution.IsSupported)
+        {
+            Assert.Equal(["WinogradConvolution4x4+MaxPool", "WinogradConvolution4x4+MaxPool", "Linear"], net.CompileInference()!.StepKernels);
+        }
+
+        AssertSame(net, GradientCheck.Random([3, 3, 11, 9], random, 1), 3);
+        AssertSame(net, GradientCheck.Random([1, 3, 11, 9], random, 1), 1);
+    }
+
     private static void AssertSame(LayeredNetwork net, Tensor x, int count)
     {
         var expected = net.Predict(x).Span.ToArray();
