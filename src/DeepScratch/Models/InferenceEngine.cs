@@ -345,7 +345,8 @@ public sealed class InferenceEngine
     /// <summary>
     /// The fast kernel for a convolution where one applies, else null (the implicit-im2col GEMM): a one-channel
     /// stride-1 square filter -> <see cref="SingleChannelConvolution"/> (with the next 2x2 stride-2 unpadded max pool
-    /// fused when the activation is ReLU); a multi-channel 3x3 stride-1 filter -> <see cref="WinogradConvolution"/>.
+    /// fused when the activation is ReLU); a multi-channel 3x3 stride-1 filter -> <see cref="WinogradConvolution"/>
+    /// (with the next 2x2 stride-2 unpadded max pool fused, after no activation or ReLU).
     /// Both only for finite filters and bias (the GEMM then gives the layers' NaN/∞ pattern), no activation or ReLU,
     /// and a machine that runs them.
     /// </summary>
@@ -375,7 +376,13 @@ public sealed class InferenceEngine
         return null;
     }
 
-    /// <summary>The Winograd output tile for a 3x3 convolution: F(4x4, 3x3) (see WinogradConvolution's error bounds).</summary>
+    /// <summary>
+    /// The Winograd output tile for a 3x3 convolution: F(4x4, 3x3), 2.25 multiplications per output against F(2x2)'s 4,
+    /// on every layer, tiles past the output's edge included (14x14 -> 16x16 still costs 2.9). Its rounding is about ten
+    /// times F(2x2)'s: on DeepConvNet's real layers (20 test images, WinogradConvolutionTests) the largest |error| is
+    /// 7.4e-6 (conv2) to 8.3e-5 (conv6, |y| up to 33: 2.5e-6 relative) against 1.5e-6 to 8.8e-6 for F(2x2), and the
+    /// engine's probabilities stay within 1.8e-6 of the layer forward on all 10,000 images (bound 1e-5), 9797 correct.
+    /// </summary>
     private static int WinogradTile(PatchGeometry g) => 4;
 
     /// <summary>
