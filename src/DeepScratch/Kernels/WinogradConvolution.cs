@@ -424,19 +424,35 @@ internal sealed unsafe class WinogradConvolution
         float* img = job->Input + (long)image * height * width * channels;
         var t = stackalloc Vector512<float>[36];
         var o = stackalloc Vector512<float>[6];
+        // A tile whose 6x6 patch lies inside the image (most of them) loads whole vectors without the padding checks.
+        bool inside = y0 >= 0 && x0 >= 0 && y0 + 6 <= height && x0 + 6 <= width;
+        long rowStride = (long)width * channels;
         for (int c = 0; c < channels; c += Lanes)
         {
             int left = channels - c;
-            for (int x = 0; x < 6; x++)
+            if (inside && left >= Lanes)
             {
-                Bt6(
-                    LoadPixel(img, y0, x0 + x, height, width, c, left, channels),
-                    LoadPixel(img, y0 + 1, x0 + x, height, width, c, left, channels),
-                    LoadPixel(img, y0 + 2, x0 + x, height, width, c, left, channels),
-                    LoadPixel(img, y0 + 3, x0 + x, height, width, c, left, channels),
-                    LoadPixel(img, y0 + 4, x0 + x, height, width, c, left, channels),
-                    LoadPixel(img, y0 + 5, x0 + x, height, width, c, left, channels),
-                    t + x, 6);
+                float* p = img + ((long)y0 * width + x0) * channels + c;
+                for (int x = 0; x < 6; x++)
+                {
+                    float* q = p + (long)x * channels;
+                    Bt6(Vector512.Load(q), Vector512.Load(q + rowStride), Vector512.Load(q + 2 * rowStride), Vector512.Load(q + 3 * rowStride),
+                        Vector512.Load(q + 4 * rowStride), Vector512.Load(q + 5 * rowStride), t + x, 6);
+                }
+            }
+            else
+            {
+                for (int x = 0; x < 6; x++)
+                {
+                    Bt6(
+                        LoadPixel(img, y0, x0 + x, height, width, c, left, channels),
+                        LoadPixel(img, y0 + 1, x0 + x, height, width, c, left, channels),
+                        LoadPixel(img, y0 + 2, x0 + x, height, width, c, left, channels),
+                        LoadPixel(img, y0 + 3, x0 + x, height, width, c, left, channels),
+                        LoadPixel(img, y0 + 4, x0 + x, height, width, c, left, channels),
+                        LoadPixel(img, y0 + 5, x0 + x, height, width, c, left, channels),
+                        t + x, 6);
+                }
             }
 
             for (int i = 0; i < 6; i++)
