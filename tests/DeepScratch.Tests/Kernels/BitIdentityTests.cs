@@ -22,6 +22,9 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
         { 100, 10, 100, Activation.Sigmoid },
         { 7, 1000, 1025, Activation.None },
         { 600, 50, 784, Activation.Sigmoid },
+        { 100, 100, 4320, Activation.Relu },
+        { 101, 40, 700, Activation.None },
+        { 203, 8, 385, Activation.Sigmoid },
     };
 
     [Theory]
@@ -282,6 +285,7 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
                 double expected = activation switch
                 {
                     Activation.Sigmoid => ReferenceActivations.Sigmoid(z[j]),
+                    Activation.Relu => Math.Max(z[j], 0),
                     Activation.Softmax => Math.Exp(z[j] - max) / denominator,
                     _ => z[j],
                 };
