@@ -11,7 +11,6 @@ namespace DeepScratch.Tests.Kernels;
 /// </summary>
 public unsafe class BitIdentityTests(ITestOutputHelper output)
 {
-    private const int MaxChunk = 384; // Gemm's k chunk
 
     public static TheoryData<int, int, int, Activation> WidthCases() => new()
     {
@@ -143,7 +142,7 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
 
         var packed = PackedMatrix.Pack(RandomArray(random, k * n), n, Transpose.No, k, n);
         var bias = PackedMatrix.PadBias(RandomArray(random, n));
-        int chunks = (k + MaxChunk - 1) / MaxChunk;
+        int chunks = (k + Gemm.MaxChunk - 1) / Gemm.MaxChunk;
         fixed (float* pf = floats)
         fixed (float* pt = transposed)
         fixed (byte* px = pixels)

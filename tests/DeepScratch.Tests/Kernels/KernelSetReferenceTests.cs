@@ -15,7 +15,7 @@ namespace DeepScratch.Tests.Kernels;
 public class KernelSetReferenceTests(ITestOutputHelper output)
 {
     /// <summary>
-    /// m, n, k: 1 to 1025 in every dimension; k above 384 (several k chunks); n off multiples of 16 and 32 (partial
+    /// m, n, k: 1 to 4320 in every dimension; k above Gemm.MaxChunk = 1440 (several k chunks); n off multiples of 16 and 32 (partial
     /// panels, an odd last panel for the 6x32 kernel); m off multiples of 6 (partial tiles and the one-row kernel);
     /// n x k large enough for several column blocks; m x n x k above 2^20 (worker pool).
     /// </summary>
@@ -74,7 +74,7 @@ public class KernelSetReferenceTests(ITestOutputHelper output)
         var data = new TheoryData<string, int, int, int>();
         foreach (var set in new[] { "Avx2", "Avx512" })
         {
-            foreach (var (m, n, k) in new[] { (1, 50, 784), (7, 100, 784), (13, 33, 100), (100, 50, 784), (6, 10, 40), (101, 100, 784), (5, 8, 784) })
+            foreach (var (m, n, k) in new[] { (1, 50, 784), (7, 100, 784), (13, 33, 100), (100, 50, 784), (6, 10, 40), (101, 100, 784), (5, 8, 784), (13, 40, 3000) })
             {
                 data.Add(set, m, n, k);
             }
