@@ -15,7 +15,7 @@ namespace DeepScratch.Tests.Kernels;
 public class KernelSetReferenceTests(ITestOutputHelper output)
 {
     /// <summary>
-    /// m, n, k: 1 to 4320 in every dimension; k above Gemm.MaxChunk = 1440 (several k chunks); n off multiples of 16 and 32 (partial
+    /// m, n, k: 1 to 4320 in every dimension; k above Gemm.MaxChunk = 768 (several k chunks); n off multiples of 16 and 32 (partial
     /// panels, an odd last panel for the 6x32 kernel); m off multiples of 6 (partial tiles and the one-row kernel);
     /// n x k large enough for several column blocks; m x n x k above 2^20 (worker pool).
     /// </summary>
