@@ -29,6 +29,9 @@ internal sealed unsafe class SingleChannelConvolution
     /// <summary>Output pixels per strip along x when at most 16 filters remain (one vector each): still 16 accumulators.</summary>
     private const int NarrowStripWidth = 8;
 
+    /// <summary>Output pixels per strip along x on the pooled path for 32 filters: 2 x 6 x 2 = 24 accumulators.</summary>
+    private const int PooledStripWidth = 6;
+
     /// <summary>Weights [group][ky·FW + kx][32]: each group's 32 filters, zero past FN.</summary>
     private readonly float[] _weights;
 
@@ -206,7 +209,18 @@ internal sealed unsafe class SingleChannelConvolution
             int stripWidth = narrow ? NarrowStripWidth : StripWidth;
             for (int oy = 0; oy < rowLimit; oy += 2)
             {
-                for (int ox = 0; ox < colLimit; ox += stripWidth)
+                int ox = 0;
+                if (job->Pool && !narrow)
+                {
+                    // Whole 2 x 6 strips keep bias, ReLU and pooling in registers; the last columns take the general path.
+                    float* o = output + (long)oy / 2 * job->OutW * job->FN + g * Group;
+                    for (; ox + PooledStripWidth <= colLimit; ox += PooledStripWidth)
+                    {
+                        PooledStrip(padded + (long)oy * job->PaddedW + ox, job->PaddedW, w, job->F, bias0, bias1, job->Relu, o + (long)ox / 2 * job->FN, job->FN, width - Lanes);
+                    }
+                }
+
+                for (; ox < colLimit; ox += stripWidth)
                 {
                     if (narrow)
                     {
@@ -268,6 +282,90 @@ internal sealed unsafe class SingleChannelConvolution
         a20.Store(tile + 64); a21.Store(tile + 80); a30.Store(tile + 96); a31.Store(tile + 112);
         b00.Store(tile + 128); b01.Store(tile + 144); b10.Store(tile + 160); b11.Store(tile + 176);
         b20.Store(tile + 192); b21.Store(tile + 208); b30.Store(tile + 224); b31.Store(tile + 240);
+    }
+
+    /// <summary>
+    /// The 2 x 6 output pixels whose top-left input is <paramref name="x"/> for 32 filters (24 accumulators: AVX-512
+    /// has 32 registers), then bias, ReLU and the three 2x2 pooling windows in registers, stored straight to
+    /// <paramref name="output"/> (pooled pixels <paramref name="pixelStride"/> floats apart; the second vector's first
+    /// <paramref name="highWidth"/> filters). The same operations in the same order as <see cref="Strip"/> + <see cref="Finish"/>.
+    /// </summary>
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PooledStrip(float* x, int stride, float* w, int f, Vector512<float> bias0, Vector512<float> bias1, bool relu, float* output, int pixelStride, int highWidth)
+    {
+        var a00 = Vector512<float>.Zero; var a01 = Vector512<float>.Zero;
+        var a10 = Vector512<float>.Zero; var a11 = Vector512<float>.Zero;
+        var a20 = Vector512<float>.Zero; var a21 = Vector512<float>.Zero;
+        var a30 = Vector512<float>.Zero; var a31 = Vector512<float>.Zero;
+        var a40 = Vector512<float>.Zero; var a41 = Vector512<float>.Zero;
+        var a50 = Vector512<float>.Zero; var a51 = Vector512<float>.Zero;
+        var b00 = Vector512<float>.Zero; var b01 = Vector512<float>.Zero;
+        var b10 = Vector512<float>.Zero; var b11 = Vector512<float>.Zero;
+        var b20 = Vector512<float>.Zero; var b21 = Vector512<float>.Zero;
+        var b30 = Vector512<float>.Zero; var b31 = Vector512<float>.Zero;
+        var b40 = Vector512<float>.Zero; var b41 = Vector512<float>.Zero;
+        var b50 = Vector512<float>.Zero; var b51 = Vector512<float>.Zero;
+        for (int ky = 0; ky < f; ky++)
+        {
+            float* r0 = x + (long)ky * stride;
+            float* r1 = r0 + stride;
+            for (int kx = 0; kx < f; kx++)
+            {
+                var w0 = Vector512.Load(w);
+                var w1 = Vector512.Load(w + Lanes);
+                w += Group;
+                var v = Vector512.Create(r0[kx]);
+                a00 = Vector512.FusedMultiplyAdd(v, w0, a00); a01 = Vector512.FusedMultiplyAdd(v, w1, a01);
+                v = Vector512.Create(r0[kx + 1]);
+                a10 = Vector512.FusedMultiplyAdd(v, w0, a10); a11 = Vector512.FusedMultiplyAdd(v, w1, a11);
+                v = Vector512.Create(r0[kx + 2]);
+                a20 = Vector512.FusedMultiplyAdd(v, w0, a20); a21 = Vector512.FusedMultiplyAdd(v, w1, a21);
+                v = Vector512.Create(r0[kx + 3]);
+                a30 = Vector512.FusedMultiplyAdd(v, w0, a30); a31 = Vector512.FusedMultiplyAdd(v, w1, a31);
+                v = Vector512.Create(r0[kx + 4]);
+                a40 = Vector512.FusedMultiplyAdd(v, w0, a40); a41 = Vector512.FusedMultiplyAdd(v, w1, a41);
+                v = Vector512.Create(r0[kx + 5]);
+                a50 = Vector512.FusedMultiplyAdd(v, w0, a50); a51 = Vector512.FusedMultiplyAdd(v, w1, a51);
+                v = Vector512.Create(r1[kx]);
+                b00 = Vector512.FusedMultiplyAdd(v, w0, b00); b01 = Vector512.FusedMultiplyAdd(v, w1, b01);
+                v = Vector512.Create(r1[kx + 1]);
+                b10 = Vector512.FusedMultiplyAdd(v, w0, b10); b11 = Vector512.FusedMultiplyAdd(v, w1, b11);
+                v = Vector512.Create(r1[kx + 2]);
+                b20 = Vector512.FusedMultiplyAdd(v, w0, b20); b21 = Vector512.FusedMultiplyAdd(v, w1, b21);
+                v = Vector512.Create(r1[kx + 3]);
+                b30 = Vector512.FusedMultiplyAdd(v, w0, b30); b31 = Vector512.FusedMultiplyAdd(v, w1, b31);
+                v = Vector512.Create(r1[kx + 4]);
+                b40 = Vector512.FusedMultiplyAdd(v, w0, b40); b41 = Vector512.FusedMultiplyAdd(v, w1, b41);
+                v = Vector512.Create(r1[kx + 5]);
+                b50 = Vector512.FusedMultiplyAdd(v, w0, b50); b51 = Vector512.FusedMultiplyAdd(v, w1, b51);
+            }
+        }
+
+        var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(highWidth)).AsSingle();
+        PoolStore(a00, a10, b00, b10, bias0, relu, output, Vector512<float>.AllBitsSet);
+        PoolStore(a01, a11, b01, b11, bias1, relu, output + Lanes, mask);
+        PoolStore(a20, a30, b20, b30, bias0, relu, output + pixelStride, Vector512<float>.AllBitsSet);
+        PoolStore(a21, a31, b21, b31, bias1, relu, output + pixelStride + Lanes, mask);
+        PoolStore(a40, a50, b40, b50, bias0, relu, output + 2 * pixelStride, Vector512<float>.AllBitsSet);
+        PoolStore(a41, a51, b41, b51, bias1, relu, output + 2 * pixelStride + Lanes, mask);
+    }
+
+    /// <summary>One pooling window of 16 filters: bias, optional ReLU (Max keeps NaN), then the max of the four, as <see cref="Finish"/> does.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PoolStore(Vector512<float> p00, Vector512<float> p01, Vector512<float> p10, Vector512<float> p11, Vector512<float> bias, bool relu, float* destination, Vector512<float> mask)
+    {
+        p00 += bias; p01 += bias; p10 += bias; p11 += bias;
+        if (relu)
+        {
+            p00 = Vector512.Max(p00, Vector512<float>.Zero);
+            p01 = Vector512.Max(p01, Vector512<float>.Zero);
+            p10 = Vector512.Max(p10, Vector512<float>.Zero);
+            p11 = Vector512.Max(p11, Vector512<float>.Zero);
+        }
+
+        var m = Vector512.Max(Vector512.Max(p00, p01), Vector512.Max(p10, p11));
+        System.Runtime.Intrinsics.X86.Avx512F.MaskStore(destination, mask, m);
     }
 
     /// <summary>

@@ -11,7 +11,6 @@ namespace DeepScratch.Tests.Kernels;
 /// </summary>
 public unsafe class BitIdentityTests(ITestOutputHelper output)
 {
-    private const int MaxChunk = 384; // Gemm's k chunk
 
     public static TheoryData<int, int, int, Activation> WidthCases() => new()
     {
@@ -22,6 +21,9 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
         { 100, 10, 100, Activation.Sigmoid },
         { 7, 1000, 1025, Activation.None },
         { 600, 50, 784, Activation.Sigmoid },
+        { 100, 100, 4320, Activation.Relu },
+        { 101, 40, 700, Activation.None },
+        { 203, 8, 385, Activation.Sigmoid },
     };
 
     [Theory]
@@ -140,7 +142,7 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
 
         var packed = PackedMatrix.Pack(RandomArray(random, k * n), n, Transpose.No, k, n);
         var bias = PackedMatrix.PadBias(RandomArray(random, n));
-        int chunks = (k + MaxChunk - 1) / MaxChunk;
+        int chunks = (k + Gemm.MaxChunk - 1) / Gemm.MaxChunk;
         fixed (float* pf = floats)
         fixed (float* pt = transposed)
         fixed (byte* px = pixels)
@@ -282,6 +284,7 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
                 double expected = activation switch
                 {
                     Activation.Sigmoid => ReferenceActivations.Sigmoid(z[j]),
+                    Activation.Relu => Math.Max(z[j], 0),
                     Activation.Softmax => Math.Exp(z[j] - max) / denominator,
                     _ => z[j],
                 };

@@ -15,7 +15,7 @@ namespace DeepScratch.Tests.Kernels;
 public class KernelSetReferenceTests(ITestOutputHelper output)
 {
     /// <summary>
-    /// m, n, k: 1 to 1025 in every dimension; k above 384 (several k chunks); n off multiples of 16 and 32 (partial
+    /// m, n, k: 1 to 4320 in every dimension; k above Gemm.MaxChunk = 768 (several k chunks); n off multiples of 16 and 32 (partial
     /// panels, an odd last panel for the 6x32 kernel); m off multiples of 6 (partial tiles and the one-row kernel);
     /// n x k large enough for several column blocks; m x n x k above 2^20 (worker pool).
     /// </summary>
@@ -39,6 +39,17 @@ public class KernelSetReferenceTests(ITestOutputHelper output)
         { 13, 100, 769 },
         { 1001, 50, 100 },
         { 7, 1000, 1025 },
+        // Tile edges of the row-count kernels and the 8-wide last panel: SimpleConvNet's affine (two blocks of 50 rows,
+        // a last panel of 4 columns, 12 k chunks), blocks ending in 1 to 5 rows, last panels of 8, 9 and 4 columns, k = 1.
+        { 100, 100, 4320 },
+        { 101, 40, 700 },
+        { 105, 72, 200 },
+        { 203, 9, 1000 },
+        { 9, 8, 3 },
+        { 4, 4, 1 },
+        { 2, 100, 1 },
+        { 3, 24, 50 },
+        { 11, 56, 17 },
     };
 
     [Theory]
@@ -63,7 +74,7 @@ public class KernelSetReferenceTests(ITestOutputHelper output)
         var data = new TheoryData<string, int, int, int>();
         foreach (var set in new[] { "Avx2", "Avx512" })
         {
-            foreach (var (m, n, k) in new[] { (1, 50, 784), (7, 100, 784), (13, 33, 100), (100, 50, 784), (6, 10, 40) })
+            foreach (var (m, n, k) in new[] { (1, 50, 784), (7, 100, 784), (13, 33, 100), (100, 50, 784), (6, 10, 40), (101, 100, 784), (5, 8, 784), (13, 40, 3000) })
             {
                 data.Add(set, m, n, k);
             }
@@ -120,6 +131,65 @@ public class KernelSetReferenceTests(ITestOutputHelper output)
 
             AssertMatchesReference(expected, c, m, n, ldc, k, $"{set} pixels {m}x{n}x{k} alpha {alpha} beta {beta}");
         }
+    }
+
+    /// <summary>
+    /// NaN and ±∞ in A (a block's last rows) and in B (the 8-wide last panel and a pair of panels) give exactly the
+    /// non-finite pattern of the double-precision loop, and the other elements its values: no kernel drops a row or a
+    /// column, or mixes one into another.
+    /// </summary>
+    [Theory]
+    [InlineData("Avx2", 100, 100, 4320)]
+    [InlineData("Avx512", 100, 100, 4320)]
+    [InlineData("Avx2", 23, 40, 9)]
+    [InlineData("Avx512", 23, 40, 9)]
+    [InlineData("Avx512", 5, 4, 1)]
+    public void Non_finite_values_in_A_or_B_propagate_as_in_the_reference_loop(string kernels, int m, int n, int k)
+    {
+        var set = Enum.Parse<KernelSet>(kernels);
+        output.WriteLine(Describe(set));
+        var random = new Random(m * 3 + n + k);
+        var a = RandomArray(random, m * k);
+        var b = RandomArray(random, k * n);
+        a[(m - 2) * k + k / 3] = float.NaN;         // a row near the end of the last block
+        a[1 * k + k - 1] = float.PositiveInfinity;        // an early row
+        b[(k / 2) * n + n - 1] = float.NaN;          // the last column: in the last (8-wide) panel
+        b[(k - 1) * n + Math.Min(40, n) - 2] = float.NegativeInfinity;
+        var c = new float[m * n];
+        Array.Fill(c, float.NaN); // beta 0: C's old contents are ignored, even NaN
+        var expected = new double[m * n];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    sum += (double)a[i * k + p] * b[p * n + j];
+                }
+
+                expected[i * n + j] = sum;
+            }
+        }
+
+        Run(set, m, n, k, 1f, a, k, Transpose.No, b, n, Transpose.No, 0f, c, n);
+        int nonFinite = 0;
+        float tolerance = 1e-5f * MathF.Sqrt(k) + 1e-6f;
+        for (int i = 0; i < c.Length; i++)
+        {
+            if (!double.IsFinite(expected[i]))
+            {
+                nonFinite++;
+                Assert.True(double.IsNaN(expected[i]) ? float.IsNaN(c[i]) : c[i] == expected[i], $"({i / n}, {i % n}): {c[i]}, reference loop {expected[i]}");
+            }
+            else
+            {
+                Assert.True(Math.Abs(c[i] - expected[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])), $"({i / n}, {i % n}): {c[i]}, reference loop {expected[i]}");
+            }
+        }
+
+        // Two non-finite rows (n each) and two non-finite columns (m each), overlapping in at most four elements.
+        Assert.True(nonFinite >= 2 * n + 2 * m - 4, $"only {nonFinite} non-finite elements");
     }
 
     [Fact]

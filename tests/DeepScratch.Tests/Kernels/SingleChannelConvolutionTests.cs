@@ -21,6 +21,12 @@ public class SingleChannelConvolutionTests
         { 7, 13, 7, 5, 17, 0, false, false },
         { 1, 1, 1, 1, 1, 0, false, false },
         { 3, 7, 10, 4, 40, 1, true, true },
+        // The pooled 2 x 6 strips in registers: whole strips only (24 columns), then strips plus a 4- or 2-column rest.
+        { 2, 28, 28, 5, 32, 0, true, true },
+        { 3, 14, 20, 5, 30, 0, true, true },
+        { 2, 11, 18, 5, 30, 0, false, true },
+        { 1, 9, 13, 3, 64, 1, true, true },
+        { 2, 12, 17, 5, 47, 1, false, true },
     };
 
     [Theory]
@@ -76,6 +82,43 @@ public class SingleChannelConvolutionTests
         }
 
         Assert.Equal((9 + 4) * fn, nonFinite);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Non_finite_pixels_propagate_through_the_pooled_strips_as_in_the_direct_loop(bool relu)
+    {
+        // conv 10 x 16: two whole 2 x 6 strips and a 4-column rest per row pair; 30 filters: a masked second vector.
+        var random = new Random(relu ? 5 : 6);
+        int n = 2, h = 14, w = 20, f = 5, fn = 30, pad = 0;
+        var filters = Values(random, fn * f * f, 1f);
+        var bias = Values(random, fn, 0.5f);
+        var input = Values(random, n * h * w, 1f);
+        input[2 * w + 3] = float.PositiveInfinity;
+        input[9 * w + 17] = float.NegativeInfinity;
+        input[h * w + 6 * w + 8] = float.NaN;
+        input[h * w + 1 * w + 19] = float.PositiveInfinity;
+        var conv = SingleChannelConvolution.TryCreate(filters, bias, fn, f, pad, relu, true)!;
+        var y = new float[n * 5 * 8 * fn];
+        Array.Fill(y, 12345f);
+        conv.Forward(input, n, h, w, y, new float[conv.WorkspaceLength(n, h, w)]);
+        var (reference, bound) = Reference(input, n, h, w, f, filters, bias, fn, pad, relu, true);
+        int nonFinite = 0;
+        for (int i = 0; i < y.Length; i++)
+        {
+            if (!double.IsFinite(reference[i]))
+            {
+                nonFinite++;
+                Assert.Equal(reference[i], (double)y[i]);
+            }
+            else
+            {
+                Assert.True(Math.Abs(y[i] - reference[i]) <= bound[i], $"output {i}: {y[i]} vs {reference[i]}, bound {bound[i]:G3}");
+            }
+        }
+
+        Assert.True(nonFinite >= 4 * fn, $"only {nonFinite} non-finite outputs");
     }
 
     [Fact]
