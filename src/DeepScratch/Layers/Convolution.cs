@@ -260,7 +260,9 @@ public sealed class Convolution : ILayer
     /// </summary>
     private ConvolutionKernel ChooseData(Geometry g)
     {
-        if (!Gemm.HasFastKernels || !UsesFlippedCorrelation(g))
+        // With a NaN/∞ filter the correlation over the zero-padded dout would give 0·NaN at the image borders where the
+        // book's col2im adds nothing: only dcol + col2im keeps the book's NaN pattern there.
+        if (!Gemm.HasFastKernels || !UsesFlippedCorrelation(g) || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(W.Value.Span))
         {
             return ConvolutionKernel.Columns;
         }
