@@ -75,7 +75,7 @@ public static class Program
         if (what is "trainconv")
         {
             // The training Convolution layer's Forward / Backward per conv of both CNNs (not part of "all").
-            TrainingConvolutionBench.Run();
+            TrainingConvolutionBench.Run(data);
         }
 
         if (what is "steps")

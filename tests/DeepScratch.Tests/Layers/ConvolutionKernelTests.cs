@@ -25,6 +25,7 @@ public class ConvolutionKernelTests
             data.Add(kernel, 2, 20, 33, 5, 7, 3, 0);    // pad 0, FN past two panels
             data.Add(kernel, 1, 16, 16, 11, 13, 3, 1);  // DeepConvNet conv2-like, odd image
             data.Add(kernel, 2, 9, 3, 8, 8, 2, 1);      // even filter
+            data.Add(kernel, 23, 2, 5, 6, 5, 3, 1);     // dW over groups of several images, the last one shorter
         }
 
         return data;
