@@ -158,6 +158,32 @@ public class ConvolutionKernelTests
         Assert.Equal(3, y.Dim(0));
     }
 
+    [Theory]
+    [InlineData(1, 16, 28, 3, 1, "SingleChannel", "Columns")]   // DeepConvNet conv1 (its dx is never asked for)
+    [InlineData(16, 16, 28, 3, 1, "Winograd", "Winograd")]      // conv2
+    [InlineData(16, 32, 14, 3, 1, "Winograd", "Winograd")]      // conv3
+    [InlineData(32, 32, 14, 3, 2, "Winograd", "Winograd")]      // conv4, pad 2: dx padded by 0
+    [InlineData(64, 64, 8, 3, 1, "Winograd", "Winograd")]       // conv6
+    [InlineData(1, 30, 28, 5, 0, "Columns", "Columns")]         // SimpleConvNet's conv
+    [InlineData(12, 20, 9, 5, 2, "ImplicitGemm", "ImplicitGemm")] // 5x5 with several channels
+    public void The_book_layers_take_the_kernels_chosen_for_them(int c, int fn, int h, int f, int pad, string forward, string data)
+    {
+        if (!WinogradConvolution.IsSupported)
+        {
+            return; // the choice below is the AVX-512 machine's; elsewhere the other kernels are covered by the tests above
+        }
+
+        var (conv, x, dout) = Setup("Columns", 2, c, fn, h, h, f, pad, seed: 5);
+        conv.ForcedKernel = null;
+        var y = conv.Forward(x, train: true);
+        var dx = conv.Backward(dout);
+        Assert.Equal(forward, conv.ForwardKernel.ToString());
+        Assert.Equal(data, conv.DataKernel.ToString());
+        var reference = Reference.Of(x, conv.W.Value, conv.B.Value, dout, pad);
+        AssertMatches("y", reference.Y, y);
+        AssertMatches("dx", reference.Dx, dx);
+    }
+
     /// <summary>|actual − expected| ≤ 1e-5·Σ|terms| + 1e-6 everywhere, and NaN exactly where expected is NaN.</summary>
     private static void AssertMatches(string name, (double[] Value, double[] Scale) expected, Tensor actual)
     {
