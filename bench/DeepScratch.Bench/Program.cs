@@ -10,7 +10,7 @@ namespace DeepScratch.Bench;
 /// </summary>
 public static class Program
 {
-    private static readonly string[] Parts = ["all", "peak", "gemm", "mlp", "cnn", "train", "process", "conv", "steps"];
+    private static readonly string[] Parts = ["all", "peak", "gemm", "mlp", "cnn", "train", "process", "conv", "steps", "trainconv"];
 
     public static int Main(string[] args)
     {
@@ -70,6 +70,12 @@ public static class Program
         {
             // Kernel-level: DeepConvNet's convolutions one by one (not part of "all": the network rows are in "cnn").
             ConvolutionBench.Run(data);
+        }
+
+        if (what is "trainconv")
+        {
+            // The training Convolution layer's Forward / Backward per conv of both CNNs (not part of "all").
+            TrainingConvolutionBench.Run(data);
         }
 
         if (what is "steps")

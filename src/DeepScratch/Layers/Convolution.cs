@@ -6,15 +6,14 @@ namespace DeepScratch.Layers;
 /// <summary>
 /// The convolution layer of chapter 7 (the book's <c>Convolution</c>): filters W (FN, C, FH, FW) slide over images
 /// x (N, C, H, W) with a stride and zero padding, giving (N, FN, out_h, out_w) plus one bias per filter. The book's
-/// im2col product, image by image and transposed: for each image, col_nᵀ (C·FH·FW, out_h·out_w) by im2col, then
-/// W·col_nᵀ through the shared GEMM is that image's output already in (FN, out_h, out_w) order, so no transpose is
-/// copied; images run in parallel. Backward: dW = Σ_n dout_n·col_n, dx by Wᵀ·dout_n and col2im. Forward keeps the
-/// columns (in a buffer reused from batch to batch) for Backward.
+/// im2col product, done for the whole batch as one GEMM on the shared kernels with the im2col implicit (patch rows
+/// written from the channels-last images as the GEMM packs them) and the bias in the GEMM's epilogue. Backward:
+/// dW = Σ_n dout_n·col_n in a fixed image order (independent of the thread count); dx for stride 1 as one implicit
+/// GEMM too (dout correlated with the filters turned by 180°), otherwise Wᵀ·dout_n and col2im per image.
+/// Without the AVX2 / AVX-512 kernels the forward runs per image on explicit columns.
 /// </summary>
 public sealed class Convolution : ILayer
 {
-    private int[]? _inputShape;
-
     /// <summary>
     /// Wraps filters (FN, C, FH, FW) and biases (FN,), named by the owning network (W1, b1, ...). The network's weight
     /// decay covers the filters when they are created with <c>weightDecay: true</c>, as for Affine's weights.
@@ -83,36 +82,30 @@ public sealed class Convolution : ILayer
         int outH = ImageColumns.OutputSize(x.Dim(2), w.Dim(2), Stride, Pad);
         int outW = ImageColumns.OutputSize(x.Dim(3), w.Dim(3), Stride, Pad);
         var geometry = new Geometry(x.Dim(1), x.Dim(2), x.Dim(3), w.Dim(2), w.Dim(3), outH, outW);
-        _inputShape = x.Shape.ToArray();
+        // As the book keeps self.x: Backward's dW reads the images again (the caller does not change x in between).
+        _x = x;
         _geometry = geometry;
-        // The columns of every image stay for Backward's dW; the buffer is reused from batch to batch.
-        int columnLength = PatchLength * geometry.Positions;
-        if (_columns is null || _columns.Length != n * columnLength)
+        var output = new Tensor(GC.AllocateUninitializedArray<float>(n * FilterCount * geometry.Positions), n, FilterCount, outH, outW);
+        ForwardKernel = ChooseForward(geometry);
+        if (ForwardKernel == ConvolutionKernel.SingleChannel && !ForwardSingleChannel(x, geometry, output))
         {
-            _columns = new float[n * columnLength];
+            ForwardKernel = ConvolutionKernel.ImplicitGemm;
         }
 
-        var output = Tensor.Zeros(n, FilterCount, outH, outW);
-        var columns = _columns;
-        int imageLength = geometry.C * geometry.H * geometry.W;
-        int outLength = FilterCount * geometry.Positions;
-        // Per image: col_nᵀ (C·FH·FW, out_h·out_w) by im2col, then W (FN, C·FH·FW) · col_nᵀ is the image's output
-        // (FN, out_h·out_w), already in (N, FN, out_h, out_w) order: no transpose copy. Images run in parallel.
-        ForEachImage(n, image =>
+        if (ForwardKernel == ConvolutionKernel.Winograd && !ForwardWinograd(x, geometry, output))
         {
-            var col = columns.AsSpan(image * columnLength, columnLength);
-            ImageColumns.Im2ColTransposed(x.Span.Slice(image * imageLength, imageLength), geometry.C, geometry.H, geometry.W,
-                geometry.FilterH, geometry.FilterW, Stride, Pad, outH, outW, col);
-            var y = output.Span.Slice(image * outLength, outLength);
-            Gemm.Multiply(Transpose.No, Transpose.No, FilterCount, geometry.Positions, PatchLength, 1f,
-                w.Span, PatchLength, col, geometry.Positions, 0f, y, geometry.Positions);
-            var bias = B.Value.Span;
-            for (int f = 0; f < FilterCount; f++)
-            {
-                var plane = y.Slice(f * geometry.Positions, geometry.Positions);
-                System.Numerics.Tensors.TensorPrimitives.Add(plane, bias[f], plane);
-            }
-        });
+            ForwardKernel = ConvolutionKernel.ImplicitGemm; // a non-finite filter: the GEMM gives the direct NaN/∞ pattern
+        }
+
+        if (ForwardKernel == ConvolutionKernel.ImplicitGemm)
+        {
+            ForwardImplicit(x, geometry, output);
+        }
+        else if (ForwardKernel == ConvolutionKernel.Columns)
+        {
+            ForwardColumns(x, geometry, output);
+        }
+
         return output;
     }
 
@@ -123,35 +116,37 @@ public sealed class Convolution : ILayer
     {
         BackwardParameters(dout);
         var g = _geometry;
-        int n = dout.Dim(0);
-        var dx = Tensor.Zeros(_inputShape!);
-        int imageLength = g.C * g.H * g.W;
-        int outLength = FilterCount * g.Positions;
-        int columnLength = PatchLength * g.Positions;
-        var w = W.Value;
-        ForEachImage(n, image =>
+        var x = _x!;
+        var dx = new Tensor(GC.AllocateUninitializedArray<float>(x.Length), x.Shape.ToArray());
+        DataKernel = ChooseData(g);
+        if (DataKernel == ConvolutionKernel.Winograd && !BackwardDataWinograd(dout, g, dx))
         {
-            // dcol_nᵀ = Wᵀ · dout_n (C·FH·FW, out_h·out_w), then col2im of the one image.
-            var dcol = ScratchColumns(columnLength);
-            Gemm.Multiply(Transpose.Yes, Transpose.No, PatchLength, g.Positions, FilterCount, 1f,
-                w.Span, PatchLength, dout.Span.Slice(image * outLength, outLength), g.Positions, 0f, dcol, g.Positions);
-            ImageColumns.Col2ImTransposed(dcol, g.C, g.H, g.W, g.FilterH, g.FilterW, Stride, Pad, g.OutH, g.OutW,
-                dx.Span.Slice(image * imageLength, imageLength));
-        });
+            DataKernel = ConvolutionKernel.ImplicitGemm;
+        }
+
+        if (DataKernel == ConvolutionKernel.ImplicitGemm)
+        {
+            BackwardDataImplicit(dout, g, dx);
+        }
+        else if (DataKernel == ConvolutionKernel.Columns)
+        {
+            BackwardDataColumns(dout, g, dx);
+        }
+
         return dx;
     }
 
     /// <summary>
     /// The parameter half of <see cref="Backward"/>: dW and db without dx, for a first layer, whose input (the images)
-    /// needs no gradient: it skips the dcol product and col2im.
+    /// needs no gradient: it skips the data-gradient product.
     /// </summary>
     /// <exception cref="InvalidOperationException">No Forward came before.</exception>
     public void BackwardParameters(Tensor dout)
     {
         ArgumentNullException.ThrowIfNull(dout);
-        var columns = _columns ?? throw new InvalidOperationException($"Convolution {W.Name}: Backward needs a Forward first.");
+        var x = _x ?? throw new InvalidOperationException($"Convolution {W.Name}: Backward needs a Forward first.");
         var g = _geometry;
-        int n = _inputShape![0];
+        int n = x.Dim(0);
         if (dout.Rank != 4 || dout.Dim(0) != n || dout.Dim(1) != FilterCount || dout.Dim(2) != g.OutH || dout.Dim(3) != g.OutW)
         {
             throw new ArgumentException(
@@ -160,6 +155,7 @@ public sealed class Convolution : ILayer
 
         int outLength = FilterCount * g.Positions;
         int columnLength = PatchLength * g.Positions;
+        int imageLength = g.C * g.H * g.W;
         var db = B.Grad.Span;
         db.Clear();
         var d = dout.Span;
@@ -172,7 +168,8 @@ public sealed class Convolution : ILayer
         }
 
         // dWᵀ (C·FH·FW, FN) = Σ_n col_nᵀ · dout_nᵀ, summed per group of images into its own buffer and the groups added in
-        // order: a fixed number of groups, so the result does not depend on the thread count.
+        // order: a fixed number of groups, so the result does not depend on the thread count. Each image's columns are
+        // rebuilt here, in a per-thread buffer that stays in cache, rather than kept for the whole batch since Forward.
         int groups = Math.Min(GradientGroups, n);
         int perGroup = (n + groups - 1) / groups;
         int length = PatchLength * FilterCount;
@@ -188,8 +185,11 @@ public sealed class Convolution : ILayer
             int first = group * perGroup, last = Math.Min(n, first + perGroup);
             for (int image = first; image < last; image++)
             {
+                var col = ScratchColumns(columnLength);
+                ImageColumns.Im2ColTransposed(x.Span.Slice(image * imageLength, imageLength), g.C, g.H, g.W,
+                    g.FilterH, g.FilterW, Stride, Pad, g.OutH, g.OutW, col);
                 Gemm.Multiply(Transpose.No, Transpose.Yes, PatchLength, FilterCount, g.Positions, 1f,
-                    columns.AsSpan(image * columnLength, columnLength), g.Positions, dout.Span.Slice(image * outLength, outLength), g.Positions,
+                    col, g.Positions, dout.Span.Slice(image * outLength, outLength), g.Positions,
                     image == first ? 0f : 1f, sum, FilterCount);
             }
 
@@ -215,6 +215,268 @@ public sealed class Convolution : ILayer
         }
     }
 
+    /// <summary>
+    /// Whether dx is computed as a correlation of dout (stride 1, padded by FH−1−pad) with the filters turned by 180°:
+    /// one padding for both axes needs a square filter, and the padding FH−1−pad must not be negative.
+    /// </summary>
+    private bool UsesFlippedCorrelation(Geometry g) => Stride == 1 && g.FilterH == g.FilterW && Pad <= g.FilterH - 1;
+
+    /// <summary>For tests: the kernel Forward and Backward's dx must use where it applies (null: the layer's own choice).</summary>
+    internal ConvolutionKernel? ForcedKernel { get; set; }
+
+    /// <summary>The kernel the last Forward ran.</summary>
+    internal ConvolutionKernel ForwardKernel { get; private set; }
+
+    /// <summary>The kernel the last Backward's dx ran.</summary>
+    internal ConvolutionKernel DataKernel { get; private set; }
+
+    /// <summary>
+    /// One channel with a square stride-1 filter: the direct kernel for up to 16 filters, else the per-image columns
+    /// (k = FH·FW is too short for the batch GEMM's packing); 3x3 stride 1 with several channels: Winograd F(2x2, 3x3);
+    /// otherwise the implicit-im2col GEMM.
+    /// </summary>
+    private ConvolutionKernel ChooseForward(Geometry g)
+    {
+        if (!Gemm.HasFastKernels)
+        {
+            return ConvolutionKernel.Columns;
+        }
+
+        bool direct = g.C == 1 && Stride == 1 && g.FilterH == g.FilterW && WinogradConvolution.IsSupported;
+        // Measured (trainconv, batch 100): the direct kernel beats the columns for DeepConvNet's conv1 (16 filters,
+        // one register group) but not for SimpleConvNet's 30 filters 5x5, which keeps the per-image columns.
+        bool directFaster = direct && FilterCount <= 16;
+        bool winograd = g.C > 1 && Stride == 1 && g.FilterH == 3 && g.FilterW == 3 && WinogradConvolution.IsSupported;
+        return ForcedKernel switch
+        {
+            ConvolutionKernel.Columns or ConvolutionKernel.ImplicitGemm => ForcedKernel.Value,
+            ConvolutionKernel.SingleChannel when direct => ConvolutionKernel.SingleChannel,
+            ConvolutionKernel.Winograd when winograd || (g.C == 1 && Stride == 1 && g.FilterH == 3 && g.FilterW == 3 && WinogradConvolution.IsSupported) => ConvolutionKernel.Winograd,
+            null when directFaster => ConvolutionKernel.SingleChannel,
+            null when g.C == 1 => ConvolutionKernel.Columns,
+            null when winograd && UseWinograd => ConvolutionKernel.Winograd,
+            _ => ConvolutionKernel.ImplicitGemm,
+        };
+    }
+
+    /// <summary>
+    /// dx: for stride 1, the correlation of dout with the turned filters (Winograd for 3x3 with at least 2 channels,
+    /// else the implicit GEMM when C fills most of a 16-column panel); otherwise dcol and col2im per image.
+    /// </summary>
+    private ConvolutionKernel ChooseData(Geometry g)
+    {
+        // With a NaN/∞ filter the correlation over the zero-padded dout would give 0·NaN at the image borders where the
+        // book's col2im adds nothing: only dcol + col2im keeps the book's NaN pattern there.
+        if (!Gemm.HasFastKernels || !UsesFlippedCorrelation(g) || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(W.Value.Span))
+        {
+            return ConvolutionKernel.Columns;
+        }
+
+        bool winograd = g.FilterH == 3 && WinogradConvolution.IsSupported;
+        return ForcedKernel switch
+        {
+            ConvolutionKernel.Columns or ConvolutionKernel.ImplicitGemm => ForcedKernel.Value,
+            ConvolutionKernel.Winograd when winograd => ConvolutionKernel.Winograd,
+            null when winograd && g.C > 1 && UseWinograd => ConvolutionKernel.Winograd,
+            null when g.C >= MinimumImplicitChannels => ConvolutionKernel.ImplicitGemm,
+            null => ConvolutionKernel.Columns,
+            _ => ConvolutionKernel.ImplicitGemm,
+        };
+    }
+
+    /// <summary>Below this many input channels dx's implicit GEMM (n = C columns) wastes most of its 16-wide panels.</summary>
+    private const int MinimumImplicitChannels = 8;
+
+    /// <summary>Whether the automatic choice takes Winograd for 3x3 stride-1 products (measured faster here).</summary>
+    private const bool UseWinograd = true;
+
+    /// <summary>
+    /// The one-channel direct kernel (<see cref="SingleChannelConvolution"/>, bias fused, channels-last output), then
+    /// back to (N, FN, out_h, out_w). False when the kernel is not available.
+    /// </summary>
+    private bool ForwardSingleChannel(Tensor x, Geometry g, Tensor output)
+    {
+        var kernel = SingleChannelConvolution.TryCreate(W.Value.Span, B.Value.Span, FilterCount, g.FilterH, Pad, relu: false, pool: false);
+        if (kernel is null)
+        {
+            return false;
+        }
+
+        int n = x.Dim(0);
+        var workspace = Scratch(ref _workspace, kernel.WorkspaceLength(n, g.H, g.W));
+        var last = Scratch(ref _outputsLast, output.Length);
+        kernel.Forward(x.Span, n, g.H, g.W, last, workspace);
+        TrainingConvolution.ToChannelsFirst(last, n, FilterCount, g.Positions, output.Span);
+        return true;
+    }
+
+    /// <summary>
+    /// Winograd F(2x2, 3x3) on channels-last copies (<see cref="WinogradConvolution"/>, bias fused). False when the
+    /// filters are not all finite (the kernel refuses them) or the kernel is not available.
+    /// </summary>
+    private bool ForwardWinograd(Tensor x, Geometry g, Tensor output)
+    {
+        var kernel = WinogradConvolution.TryCreate(W.Value.Span, B.Value.Span, FilterCount, g.C, Pad, relu: false);
+        if (kernel is null)
+        {
+            return false;
+        }
+
+        int n = x.Dim(0);
+        var nhwc = Scratch(ref _imagesLast, x.Length);
+        TrainingConvolution.ToChannelsLast(x.Span, n, g.C, g.H * g.W, nhwc);
+        var workspace = Scratch(ref _workspace, kernel.WorkspaceLength(n, g.H, g.W));
+        var last = Scratch(ref _outputsLast, output.Length);
+        kernel.Forward(nhwc, n, g.H, g.W, last, workspace);
+        TrainingConvolution.ToChannelsFirst(last, n, FilterCount, g.Positions, output.Span);
+        return true;
+    }
+
+    /// <summary>
+    /// dx for 3x3 stride 1 by Winograd: dout (channels-last, FN channels) padded by 2 − pad, correlated with the
+    /// filters turned by 180° as C filters of FN channels: W'[c, f, ky, kx] = W[f, c, 2 − ky, 2 − kx].
+    /// </summary>
+    private bool BackwardDataWinograd(Tensor dout, Geometry g, Tensor dx)
+    {
+        var w = W.Value.Span;
+        var turned = Scratch(ref _arranged, w.Length);
+        for (int f = 0; f < FilterCount; f++)
+        {
+            for (int c = 0; c < g.C; c++)
+            {
+                for (int k = 0; k < 9; k++)
+                {
+                    turned[(c * FilterCount + f) * 9 + k] = w[(f * g.C + c) * 9 + 8 - k];
+                }
+            }
+        }
+
+        var zeros = Scratch(ref _bias, g.C);
+        zeros.Clear();
+        var kernel = WinogradConvolution.TryCreate(turned, zeros, g.C, FilterCount, 2 - Pad, relu: false);
+        if (kernel is null)
+        {
+            return false;
+        }
+
+        int n = dout.Dim(0);
+        var doutLast = Scratch(ref _doutLast, dout.Length);
+        TrainingConvolution.ToChannelsLast(dout.Span, n, FilterCount, g.Positions, doutLast);
+        var workspace = Scratch(ref _workspace, kernel.WorkspaceLength(n, g.OutH, g.OutW));
+        var last = Scratch(ref _imagesLast, dx.Length);
+        kernel.Forward(doutLast, n, g.OutH, g.OutW, last, workspace);
+        TrainingConvolution.ToChannelsFirst(last, n, g.C, g.H * g.W, dx.Span);
+        return true;
+    }
+
+    /// <summary>
+    /// The whole batch as one implicit-im2col GEMM: x to channels-last (C = 1 is already), y (N·out_h·out_w, FN) =
+    /// patches(x) · B + b with the filters packed once as B (FH·FW·C, FN) and the bias added in the epilogue, then
+    /// back to (N, FN, out_h, out_w).
+    /// </summary>
+    private void ForwardImplicit(Tensor x, Geometry g, Tensor output)
+    {
+        int n = x.Dim(0);
+        var w = W.Value;
+        var patches = new PatchGeometry(g.H, g.W, g.C, g.FilterH, g.FilterW, Stride, Pad);
+        ReadOnlySpan<float> images = x.Span;
+        if (g.C > 1)
+        {
+            var nhwc = Scratch(ref _imagesLast, x.Length);
+            TrainingConvolution.ToChannelsLast(x.Span, n, g.C, g.H * g.W, nhwc);
+            images = nhwc;
+        }
+
+        var arranged = Scratch(ref _arranged, w.Length);
+        TrainingConvolution.ArrangeFilters(w.Span, FilterCount, g.C, g.FilterH, g.FilterW, flipped: false, arranged);
+        var packed = PackedMatrix.Pack(arranged, FilterCount, Transpose.No, PatchLength, FilterCount, _packed);
+        _packed = packed.Data;
+        var bias = Scratch(ref _bias, (FilterCount + PackedMatrix.PanelWidth - 1) / PackedMatrix.PanelWidth * PackedMatrix.PanelWidth);
+        bias.Clear();
+        B.Value.Span.CopyTo(bias);
+        if (g.Positions == 1)
+        {
+            TrainingConvolution.Correlate(images, n, patches, packed, _bias, output.Span);
+            return;
+        }
+
+        var last = Scratch(ref _outputsLast, output.Length);
+        TrainingConvolution.Correlate(images, n, patches, packed, _bias, last);
+        TrainingConvolution.ToChannelsFirst(last, n, FilterCount, g.Positions, output.Span);
+    }
+
+    /// <summary>
+    /// dx for stride 1 as one implicit-im2col GEMM: dx (N·H·W, C) = patches(dout padded by FH−1−pad) · B with
+    /// B[(fy, fx, f), c] = W[f, c, FH−1−fy, FW−1−fx] (the full correlation with the turned filters is the adjoint of
+    /// the forward one), no dcol matrix and no col2im; then back to (N, C, H, W).
+    /// </summary>
+    private void BackwardDataImplicit(Tensor dout, Geometry g, Tensor dx)
+    {
+        int n = dout.Dim(0);
+        var w = W.Value;
+        var patches = new PatchGeometry(g.OutH, g.OutW, FilterCount, g.FilterH, g.FilterW, 1, g.FilterH - 1 - Pad);
+        var doutLast = Scratch(ref _doutLast, dout.Length);
+        TrainingConvolution.ToChannelsLast(dout.Span, n, FilterCount, g.Positions, doutLast);
+        var arranged = Scratch(ref _arranged, w.Length);
+        TrainingConvolution.ArrangeFilters(w.Span, FilterCount, g.C, g.FilterH, g.FilterW, flipped: true, arranged);
+        var packed = PackedMatrix.Pack(arranged, g.C, Transpose.No, g.FilterH * g.FilterW * FilterCount, g.C, _packed);
+        _packed = packed.Data;
+        if (g.C == 1)
+        {
+            TrainingConvolution.Correlate(doutLast, n, patches, packed, null, dx.Span);
+            return;
+        }
+
+        var last = Scratch(ref _imagesLast, dx.Length);
+        TrainingConvolution.Correlate(doutLast, n, patches, packed, null, last);
+        TrainingConvolution.ToChannelsFirst(last, n, g.C, g.H * g.W, dx.Span);
+    }
+
+    /// <summary>
+    /// The portable forward (no AVX2 or AVX-512 kernels): per image, col_nᵀ (C·FH·FW, out_h·out_w) by im2col, then
+    /// W (FN, C·FH·FW) · col_nᵀ is the image's output (FN, out_h·out_w) in NCHW order, plus the bias; images in parallel.
+    /// </summary>
+    private void ForwardColumns(Tensor x, Geometry g, Tensor output)
+    {
+        var w = W.Value;
+        int imageLength = g.C * g.H * g.W;
+        int outLength = FilterCount * g.Positions;
+        int columnLength = PatchLength * g.Positions;
+        ForEachImage(x.Dim(0), image =>
+        {
+            var col = ScratchColumns(columnLength);
+            ImageColumns.Im2ColTransposed(x.Span.Slice(image * imageLength, imageLength), g.C, g.H, g.W,
+                g.FilterH, g.FilterW, Stride, Pad, g.OutH, g.OutW, col);
+            var y = output.Span.Slice(image * outLength, outLength);
+            Gemm.Multiply(Transpose.No, Transpose.No, FilterCount, g.Positions, PatchLength, 1f,
+                w.Span, PatchLength, col, g.Positions, 0f, y, g.Positions);
+            var bias = B.Value.Span;
+            for (int f = 0; f < FilterCount; f++)
+            {
+                var plane = y.Slice(f * g.Positions, g.Positions);
+                System.Numerics.Tensors.TensorPrimitives.Add(plane, bias[f], plane);
+            }
+        });
+    }
+
+    /// <summary>dx for any stride and padding: per image dcol_nᵀ = Wᵀ · dout_n (C·FH·FW, out_h·out_w), then col2im.</summary>
+    private void BackwardDataColumns(Tensor dout, Geometry g, Tensor dx)
+    {
+        dx.Span.Clear();
+        int imageLength = g.C * g.H * g.W;
+        int outLength = FilterCount * g.Positions;
+        int columnLength = PatchLength * g.Positions;
+        var w = W.Value;
+        ForEachImage(dout.Dim(0), image =>
+        {
+            var dcol = ScratchColumns(columnLength);
+            Gemm.Multiply(Transpose.Yes, Transpose.No, PatchLength, g.Positions, FilterCount, 1f,
+                w.Span, PatchLength, dout.Span.Slice(image * outLength, outLength), g.Positions, 0f, dcol, g.Positions);
+            ImageColumns.Col2ImTransposed(dcol, g.C, g.H, g.W, g.FilterH, g.FilterW, Stride, Pad, g.OutH, g.OutW,
+                dx.Span.Slice(image * imageLength, imageLength));
+        });
+    }
+
     /// <summary>Groups of images whose dW is summed separately (on any thread), then added in order.</summary>
     private const int GradientGroups = 4;
 
@@ -222,10 +484,31 @@ public sealed class Convolution : ILayer
     private static float[]? t_scratch;
 
     private Geometry _geometry;
-    private float[]? _columns;
+    private Tensor? _x;
     private float[]? _partials;
 
-    /// <summary>A per-thread buffer of at least <paramref name="length"/> floats for one image's dcol.</summary>
+    // Internal scratch reused from batch to batch (never returned to a caller): channels-last images (and dx),
+    // outputs, dout, the filters rearranged and packed, the padded bias.
+    private float[]? _imagesLast;
+    private float[]? _outputsLast;
+    private float[]? _doutLast;
+    private float[]? _arranged;
+    private float[]? _packed;
+    private float[]? _bias;
+    private float[]? _workspace;
+
+    /// <summary>The first <paramref name="length"/> floats of <paramref name="buffer"/>, grown when too small.</summary>
+    private static Span<float> Scratch(ref float[]? buffer, int length)
+    {
+        if (buffer is null || buffer.Length < length)
+        {
+            buffer = GC.AllocateUninitializedArray<float>(length);
+        }
+
+        return buffer.AsSpan(0, length);
+    }
+
+    /// <summary>A per-thread buffer of at least <paramref name="length"/> floats for one image's columns.</summary>
     private static Span<float> ScratchColumns(int length)
     {
         if (t_scratch is null || t_scratch.Length < length)
