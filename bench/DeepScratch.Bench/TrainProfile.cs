@@ -75,6 +75,7 @@ internal static class TrainProfile
             Trainer.Gather(labels, order.AsSpan(cursor, Batch), tBatch);
             cursor += Batch;
             times[k++] = Lap(ref t0);
+            network.SetReuse(true); // as Gradient does: intermediate tensors in the layers' own buffers
             var h = xBatch;
             foreach (var layer in layers)
             {
@@ -93,6 +94,7 @@ internal static class TrainProfile
             }
 
             layers[0].BackwardParameters(dout);
+            network.SetReuse(false);
             times[k++] = Lap(ref t0);
             if (network.WeightDecayLambda > 0)
             {

@@ -9,8 +9,10 @@ namespace DeepScratch.Layers;
 /// Backward (dx uses W as Backward first finds it). W may be written in place in any way between updates: every Forward
 /// reads it afresh.
 /// </summary>
-public sealed class Affine : ILayer
+public sealed class Affine : ILayer, IReusesBuffers
 {
+    private readonly TensorBuffer _outputBuffer = new();
+    private readonly TensorBuffer _dxBuffer = new();
     private int[]? _inputShape;
     private Tensor? _x;
 
@@ -57,6 +59,11 @@ public sealed class Affine : ILayer
     public InferenceStep Inference => new InferenceStep.Linear(W.Value, B.Value);
 
     /// <inheritdoc/>
+    bool IReusesBuffers.ReuseBuffers { get; set; }
+
+    private bool Reuse => ((IReusesBuffers)this).ReuseBuffers;
+
+    /// <inheritdoc/>
     /// <exception cref="ArgumentException">x has no batch axis or its examples do not have W's number of rows.</exception>
     public Tensor Forward(Tensor x, bool train)
     {
@@ -68,9 +75,14 @@ public sealed class Affine : ILayer
                 $"Affine {W.Name} takes a batch (N, ...) of {inputs} values per example; got shape {x.ShapeString}.", nameof(x));
         }
 
-        _inputShape = x.Shape.ToArray();
-        _x = x.Reshape(x.Dim(0), inputs);
-        var output = Tensor.Zeros(x.Dim(0), W.Value.Dim(1));
+        if (_inputShape is null || !x.Shape.SequenceEqual(_inputShape))
+        {
+            _inputShape = x.Shape.ToArray();
+        }
+
+        _x = x.Rank == 2 && x.Dim(1) == inputs ? x : x.Reshape(x.Dim(0), inputs);
+        // beta = 0 below overwrites every element, so a reused buffer's old contents never show.
+        var output = _outputBuffer.Get(x.Dim(0), W.Value.Dim(1), Reuse);
         _forwardWeights.MarkStale();
         _backwardWeights.MarkStale();
         _forwardWeights.Multiply(Transpose.No, x.Dim(0), _x.Span, inputs, output.Span);
@@ -82,9 +94,9 @@ public sealed class Affine : ILayer
     public Tensor Backward(Tensor dout)
     {
         BackwardParameters(dout);
-        var dx = Tensor.Zeros(dout.Dim(0), W.Value.Dim(0));
+        var dx = _dxBuffer.Get(_inputShape!, Reuse);
         _backwardWeights.Multiply(Transpose.No, dout.Dim(0), dout.Span, W.Value.Dim(1), dx.Span);
-        return dx.Reshape(_inputShape!);
+        return dx;
     }
 
     /// <summary>
