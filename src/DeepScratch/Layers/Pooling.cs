@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using DeepScratch.Functions;
 
 namespace DeepScratch.Layers;
@@ -192,7 +195,24 @@ public sealed unsafe class Pooling : ILayer, IReusesBuffers
                 {
                     float* row0 = input + oy * stride * w;
                     float* row1 = row0 + w;
-                    for (int ox = 0; ox < outW; ox++)
+                    int ox = 0;
+                    if (stride == 2 && Avx2.IsSupported && outW >= 8)
+                    {
+                        // Eight windows at a time; a last, overlapping block covers the rest (it rewrites the same values).
+                        for (; ; ox += 8)
+                        {
+                            ox = Math.Min(ox, outW - 8);
+                            MaxPairs8(row0 + 2 * ox, row1 + 2 * ox, output + oy * outW + ox, cells + oy * outW + ox);
+                            if (ox + 8 >= outW)
+                            {
+                                break;
+                            }
+                        }
+
+                        continue;
+                    }
+
+                    for (; ox < outW; ox++)
                     {
                         int at = ox * stride;
                         float best = row0[at];
@@ -249,6 +269,40 @@ public sealed unsafe class Pooling : ILayer, IReusesBuffers
         }
     }
 
+    /// <summary>
+    /// Eight 2x2 stride-2 windows whose top-left cells are row0[0], row0[2], ..., row0[14]: cells de-interleaved into
+    /// even and odd columns, then the scalar rule as vector selects (a cell replaces the best only when strictly
+    /// greater, an ordered compare that is false for NaN, so NaN behaves as in the loop).
+    /// </summary>
+    private static void MaxPairs8(float* row0, float* row1, float* output, byte* cells)
+    {
+        var (c00, c01) = Deinterleave(Avx.LoadVector256(row0), Avx.LoadVector256(row0 + 8));
+        var (c10, c11) = Deinterleave(Avx.LoadVector256(row1), Avx.LoadVector256(row1 + 8));
+        var best = c00;
+        var cell = Vector256<int>.Zero;
+        var m = Vector256.GreaterThan(c01, best);
+        best = Vector256.ConditionalSelect(m, c01, best);
+        cell = Vector256.ConditionalSelect(m.AsInt32(), Vector256.Create(1), cell);
+        m = Vector256.GreaterThan(c10, best);
+        best = Vector256.ConditionalSelect(m, c10, best);
+        cell = Vector256.ConditionalSelect(m.AsInt32(), Vector256.Create(2), cell);
+        m = Vector256.GreaterThan(c11, best);
+        best = Vector256.ConditionalSelect(m, c11, best);
+        cell = Vector256.ConditionalSelect(m.AsInt32(), Vector256.Create(3), cell);
+        best.Store(output);
+        var bytes = Vector256.Narrow(Vector256.Narrow(cell, Vector256<int>.Zero).AsUInt16(), Vector256<ushort>.Zero);
+        Unsafe.WriteUnaligned(cells, bytes.AsUInt64().GetElement(0));
+    }
+
+    /// <summary>(evens, odds) of the 16 floats lo ++ hi, in order.</summary>
+    private static (Vector256<float> Even, Vector256<float> Odd) Deinterleave(Vector256<float> lo, Vector256<float> hi)
+    {
+        // Within each 128-bit lane shufps takes (lo, lo, hi, hi); the 64-bit permute puts the lanes' halves in order.
+        var even = Avx.Shuffle(lo, hi, 0b10_00_10_00);
+        var odd = Avx.Shuffle(lo, hi, 0b11_01_11_01);
+        return (Avx2.Permute4x64(even.AsDouble(), 0b11_01_10_00).AsSingle(), Avx2.Permute4x64(odd.AsDouble(), 0b11_01_10_00).AsSingle());
+    }
+
     /// <summary>The fast backward for one block of planes: clear each dx plane, then add each output's gradient at its window's argmax cell.</summary>
     private static void RouteBlock(void* state, int block)
     {
@@ -260,6 +314,32 @@ public sealed unsafe class Pooling : ILayer, IReusesBuffers
             float* dx = j->Input + (long)plane * h * w;
             float* dout = j->Output + (long)plane * outH * outW;
             byte* cells = j->Cells + (long)plane * outH * outW;
+            if (pw == 2 && j->PoolH == 2 && stride == 2)
+            {
+                // Windows tile the image without overlap: each covered cell is written once, 0 + g at the argmax
+                // (exactly the plain path's 0 += g, -0 included) and 0 elsewhere; only uncovered edges are cleared.
+                for (int oy = 0; oy < outH; oy++)
+                {
+                    float* r0 = dx + 2 * oy * w;
+                    float* r1 = r0 + w;
+                    for (int ox = 0; ox < outW; ox++)
+                    {
+                        float g = 0f + dout[oy * outW + ox];
+                        int cell = cells[oy * outW + ox];
+                        r0[2 * ox] = cell == 0 ? g : 0f;
+                        r0[2 * ox + 1] = cell == 1 ? g : 0f;
+                        r1[2 * ox] = cell == 2 ? g : 0f;
+                        r1[2 * ox + 1] = cell == 3 ? g : 0f;
+                    }
+
+                    new Span<float>(r0 + 2 * outW, w - 2 * outW).Clear();
+                    new Span<float>(r1 + 2 * outW, w - 2 * outW).Clear();
+                }
+
+                new Span<float>(dx + 2 * outH * w, (h - 2 * outH) * w).Clear();
+                continue;
+            }
+
             new Span<float>(dx, h * w).Clear();
             for (int oy = 0; oy < outH; oy++)
             {

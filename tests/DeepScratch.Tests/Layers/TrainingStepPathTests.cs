@@ -74,7 +74,9 @@ public class TrainingStepPathTests
 
     [Theory]
     [InlineData(1, 1, 7, 5, 2, 2, 2, 0, true)]    // batch 1, odd sizes: the last row and column are in no window
-    [InlineData(3, 2, 24, 24, 2, 2, 2, 0, true)]  // SimpleConvNet's pool
+    [InlineData(3, 2, 24, 24, 2, 2, 2, 0, true)]  // SimpleConvNet's pool (12 windows a row: 8 at a time, overlapping)
+    [InlineData(1, 1, 6, 17, 2, 2, 2, 0, true)]   // exactly 8 windows a row and an uncovered last column
+    [InlineData(2, 1, 5, 35, 2, 2, 2, 0, true)]   // 17 windows a row
     [InlineData(2, 3, 9, 11, 3, 3, 2, 0, true)]   // overlapping 3x3 windows
     [InlineData(2, 2, 8, 7, 2, 3, 1, 0, true)]
     [InlineData(1, 1, 5, 5, 1, 1, 1, 0, true)]
