@@ -146,7 +146,28 @@ internal static class TrainProfile
             Console.WriteLine($"  | {names[i]} | {m:F3} | {100 * m / sum:F1}% |");
         }
 
+        AffineDetail(layers.OfType<Affine>().MaxBy(a => a.W.Value.Length)!, Batch);
         Console.WriteLine();
+    }
+
+    /// <summary>The largest Affine layer's backward split into dW = xᵀ·dout (with db), and dx = dout·Wᵀ (which repacks W transposed once per Forward).</summary>
+    private static void AffineDetail(Affine affine, int batch)
+    {
+        var x = Tensor.Zeros(batch, affine.W.Value.Dim(0));
+        var dout = Tensor.Zeros(batch, affine.W.Value.Dim(1));
+        x.Span.Fill(0.5f);
+        dout.Span.Fill(0.25f);
+        var forward = Harness.Measure(() => affine.Forward(x, train: true), warmup: 3, runs: 20, minSeconds: 0.2);
+        var parameters = Harness.Measure(() => affine.BackwardParameters(dout), warmup: 3, runs: 20, minSeconds: 0.2);
+        var full = Harness.Measure(() => { affine.Forward(x, train: true); affine.Backward(dout); }, warmup: 3, runs: 20, minSeconds: 0.2);
+        int rows = affine.W.Value.Dim(0), columns = affine.W.Value.Dim(1);
+        var packed = Kernels.PackedMatrix.Pack(affine.W.Value.Span, columns, Kernels.Transpose.Yes, columns, rows);
+        var pack = Harness.Measure(() => Kernels.PackedMatrix.Pack(affine.W.Value.Span, columns, Kernels.Transpose.Yes, columns, rows, packed.Data), warmup: 3, runs: 20, minSeconds: 0.2);
+        var dx = Tensor.Zeros(batch, rows);
+        var product = Harness.Measure(() => Kernels.Gemm.MultiplyPacked(Kernels.Transpose.No, batch, 1f, dout.Span, columns, packed, 0f, dx.Span, rows), warmup: 3, runs: 20, minSeconds: 0.2);
+        Console.WriteLine($"  dx parts (median ms): pack of Wᵀ {pack.MedianMs:F3}, product dout·Wᵀ {product.MedianMs:F3}");
+        Console.WriteLine($"  Affine {affine.W.Name} {affine.W.Value.ShapeString} alone (median ms): forward {forward.MedianMs:F3}, dW+db {parameters.MedianMs:F3}, " +
+            $"dx (with its pack of Wᵀ) ≈ {full.MedianMs - forward.MedianMs - parameters.MedianMs:F3}");
     }
 
     private static double Lap(ref long t0)

@@ -1,4 +1,5 @@
 using DeepScratch.Kernels;
+using DeepScratch.Tensors;
 
 namespace DeepScratch.Layers;
 
@@ -15,6 +16,7 @@ public sealed class Affine : ILayer, IReusesBuffers
     private readonly TensorBuffer _dxBuffer = new();
     private int[]? _inputShape;
     private Tensor? _x;
+    private float[] _xTransposed = [];
 
     /// <summary>
     /// Wraps weights (D, M) and bias (M,), named by the owning network (W1, b1, ...). The network's weight decay covers
@@ -108,7 +110,29 @@ public sealed class Affine : ILayer, IReusesBuffers
     {
         ArgumentNullException.ThrowIfNull(dout);
         var x = _x ?? throw new InvalidOperationException($"Affine {W.Name}: Backward needs a Forward first.");
-        Tensor.MatMul(x, Transpose.Yes, dout, Transpose.No, W.Grad);
+        int n = x.Dim(0), inputs = x.Dim(1), outputs = W.Value.Dim(1);
+        if (dout.Rank != 2 || dout.Dim(0) != n || dout.Dim(1) != outputs)
+        {
+            throw new ArgumentException($"Affine {W.Name}: dout must be ({n}, {outputs}), the shape Forward gave; got {dout.ShapeString}.", nameof(dout));
+        }
+
+        if ((long)n * inputs < 1 << 14)
+        {
+            Tensor.MatMul(x, Transpose.Yes, dout, Transpose.No, W.Grad);
+        }
+        else
+        {
+            // xᵀ stored once (a tiled transpose into a buffer kept from batch to batch) so the GEMM reads it row by
+            // row; the same values in the same order as the transposed operand, so the same dW bit for bit.
+            if (_xTransposed.Length < n * inputs)
+            {
+                _xTransposed = new float[n * inputs];
+            }
+
+            MatrixTranspose.Run(x.Span, n, inputs, _xTransposed);
+            Gemm.Multiply(Transpose.No, Transpose.No, inputs, outputs, n, 1f, _xTransposed.AsSpan(0, n * inputs), n, dout.Span, outputs, 0f, W.Grad.Span, outputs);
+        }
+
         dout.SumAxis0(B.Grad);
     }
 

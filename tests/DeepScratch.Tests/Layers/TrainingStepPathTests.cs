@@ -1,5 +1,6 @@
 using DeepScratch.Layers;
 using DeepScratch.Models;
+using DeepScratch.Tensors;
 using DeepScratch.Training.Optimizers;
 
 namespace DeepScratch.Tests.Layers;
@@ -341,6 +342,83 @@ public class TrainingStepPathTests
         {
             values[3] = float.NaN;
             Assert.True(double.IsNaN(LayeredNetwork.SumOfSquares(values)));
+        }
+    }
+}
+
+/// <summary>The tiled transpose and Affine's dW through it, against plain loops on odd sizes.</summary>
+public class MatrixTransposeTests
+{
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 13)]
+    [InlineData(8, 8)]
+    [InlineData(100, 4320)]
+    [InlineData(131, 517)] // parallel, edges in both directions
+    public void Transpose_matches_a_plain_loop(int rows, int cols)
+    {
+        var source = GradientCheck.Random([rows, cols], new Random(rows + cols), 1).ToArray();
+        source[0] = float.NaN;
+        var destination = new float[rows * cols];
+        MatrixTranspose.Run(source, rows, cols, destination);
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < cols; c++)
+            {
+                Assert.Equal(source[r * cols + c], destination[c * rows + r]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 300, 3)]   // batch 1 (below the transpose threshold: the transposed GEMM operand)
+    [InlineData(37, 513, 11)] // odd sizes through the transpose
+    public void Affine_dW_and_db_match_a_plain_double_loop(int n, int d, int m)
+    {
+        var w = new Parameter("W", GradientCheck.Random([d, m], new Random(1), 1));
+        var b = new Parameter("b", Tensor.Zeros(m));
+        var affine = new Affine(w, b);
+        var x = GradientCheck.Random([n, d], new Random(2), 1);
+        var dout = GradientCheck.Random([n, m], new Random(3), 1);
+        affine.Forward(x, train: true);
+        var dx = affine.Backward(dout);
+        for (int i = 0; i < d; i++)
+        {
+            for (int j = 0; j < m; j++)
+            {
+                double sum = 0;
+                for (int k = 0; k < n; k++)
+                {
+                    sum += (double)x[k, i] * dout[k, j];
+                }
+
+                Assert.True(Math.Abs(sum - w.Grad[i, j]) <= 1e-4 * Math.Max(1, Math.Abs(sum)), $"dW[{i}, {j}]: expected {sum}, got {w.Grad[i, j]}");
+            }
+        }
+
+        for (int j = 0; j < m; j++)
+        {
+            double sum = 0;
+            for (int k = 0; k < n; k++)
+            {
+                sum += dout[k, j];
+            }
+
+            Assert.True(Math.Abs(sum - b.Grad[j]) <= 1e-4 * Math.Max(1, Math.Abs(sum)));
+        }
+
+        for (int k = 0; k < n; k++)
+        {
+            for (int i = 0; i < d; i++)
+            {
+                double sum = 0;
+                for (int j = 0; j < m; j++)
+                {
+                    sum += (double)dout[k, j] * w.Value[i, j];
+                }
+
+                Assert.True(Math.Abs(sum - dx[k, i]) <= 1e-4 * Math.Max(1, Math.Abs(sum)), $"dx[{k}, {i}]: expected {sum}, got {dx[k, i]}");
+            }
         }
     }
 }
