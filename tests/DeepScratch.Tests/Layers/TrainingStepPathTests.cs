@@ -1,6 +1,7 @@
 using DeepScratch.Layers;
 using DeepScratch.Models;
 using DeepScratch.Tensors;
+using DeepScratch.Training;
 using DeepScratch.Training.Optimizers;
 
 namespace DeepScratch.Tests.Layers;
@@ -420,5 +421,125 @@ public class MatrixTransposeTests
                 Assert.True(Math.Abs(sum - dx[k, i]) <= 1e-4 * Math.Max(1, Math.Abs(sum)), $"dx[{k}, {i}]: expected {sum}, got {dx[k, i]}");
             }
         }
+    }
+}
+
+/// <summary>The fused optimizer passes against the book's formulas in plain double loops, on sizes that take every path.</summary>
+public class FusedOptimizerTests
+{
+    public static TheoryData<string, int> Cases()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (string name in new[] { "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam" })
+        {
+            foreach (int length in new[] { 1, 13, 65536 * 2 + 3 })
+            {
+                data.Add(name, length);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Three_steps_match_the_books_formulas_and_a_nan_gradient_stays_in_its_element(string name, int length)
+    {
+        const double Lr = 0.01, Momentum = 0.9, Decay = 0.99, Beta1 = 0.9, Beta2 = 0.999, Eps = 1e-7;
+        var p = new Parameter("W", GradientCheck.Random([length], new Random(length), 1));
+        double[] w = p.Value.ToArray().Select(v => (double)v).ToArray();
+        double[] s1 = new double[length], s2 = new double[length];
+        IOptimizer optimizer = OptimizerFactory.Create(name, Lr);
+        var random = new Random(11);
+        for (int step = 1; step <= 3; step++)
+        {
+            var g = p.Grad.Span;
+            for (int i = 0; i < length; i++)
+            {
+                g[i] = (float)(random.NextDouble() * 2 - 1);
+            }
+
+            if (step == 3)
+            {
+                g[length - 1] = float.NaN;
+            }
+
+            // common/optimizer.py, in double.
+            for (int i = 0; i < length; i++)
+            {
+                double gi = g[i];
+                switch (name)
+                {
+                    case "sgd":
+                        w[i] -= Lr * gi;
+                        break;
+                    case "momentum":
+                        s1[i] = Momentum * s1[i] - Lr * gi;
+                        w[i] += s1[i];
+                        break;
+                    case "nesterov":
+                        s1[i] *= Momentum;
+                        s1[i] -= Lr * gi;
+                        w[i] += Momentum * Momentum * s1[i];
+                        w[i] -= (1 + Momentum) * Lr * gi;
+                        break;
+                    case "adagrad":
+                        s1[i] += gi * gi;
+                        w[i] -= Lr * gi / (Math.Sqrt(s1[i]) + Eps);
+                        break;
+                    case "rmsprop":
+                        s1[i] = Decay * s1[i] + (1 - Decay) * gi * gi;
+                        w[i] -= Lr * gi / (Math.Sqrt(s1[i]) + Eps);
+                        break;
+                    default:
+                        double lrT = Lr * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step));
+                        s1[i] += (1 - Beta1) * (gi - s1[i]);
+                        s2[i] += (1 - Beta2) * (gi * gi - s2[i]);
+                        w[i] -= lrT * s1[i] / (Math.Sqrt(s2[i]) + Eps);
+                        break;
+                }
+            }
+
+            optimizer.Update([p]);
+            var actual = p.Value.Span;
+            for (int i = 0; i < length; i++)
+            {
+                if (double.IsNaN(w[i]))
+                {
+                    Assert.True(float.IsNaN(actual[i]), $"{name} step {step} [{i}]: expected NaN, got {actual[i]}");
+                }
+                else
+                {
+                    Assert.True(Math.Abs(w[i] - actual[i]) <= 2e-6 * Math.Max(1, Math.Abs(w[i])), $"{name} step {step} [{i}]: expected {w[i]}, got {actual[i]}");
+                }
+            }
+        }
+
+        Assert.Equal(1, p.Value.ToArray().Count(float.IsNaN));
+    }
+
+    [Theory]
+    [InlineData("sgd")]
+    [InlineData("momentum")]
+    [InlineData("nesterov")]
+    [InlineData("adagrad")]
+    [InlineData("rmsprop")]
+    [InlineData("adam")]
+    public void Updates_of_a_parameter_large_enough_for_the_worker_pool_allocate_nothing(string name)
+    {
+        IOptimizer optimizer = OptimizerFactory.Create(name, null);
+        var w = new Parameter("W", Tensor.Zeros(432, 1000));
+        w.Grad.Span.Fill(0.25f);
+        optimizer.Update([w]);
+        optimizer.Update([w]);
+        Parameter[] parameters = [w];
+        long allocated = Allocations.OnThisThread(() =>
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                optimizer.Update(parameters);
+            }
+        });
+        Assert.Equal(0, allocated);
     }
 }
