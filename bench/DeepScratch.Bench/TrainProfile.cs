@@ -153,6 +153,7 @@ internal static class TrainProfile
     /// <summary>The largest Affine layer's backward split into dW = xᵀ·dout (with db), and dx = dout·Wᵀ (which repacks W transposed once per Forward).</summary>
     private static void AffineDetail(Affine affine, int batch)
     {
+        ((IReusesBuffers)affine).ReuseBuffers = true; // as inside Gradient
         var x = Tensor.Zeros(batch, affine.W.Value.Dim(0));
         var dout = Tensor.Zeros(batch, affine.W.Value.Dim(1));
         x.Span.Fill(0.5f);
@@ -160,12 +161,19 @@ internal static class TrainProfile
         var forward = Harness.Measure(() => affine.Forward(x, train: true), warmup: 3, runs: 20, minSeconds: 0.2);
         var parameters = Harness.Measure(() => affine.BackwardParameters(dout), warmup: 3, runs: 20, minSeconds: 0.2);
         var full = Harness.Measure(() => { affine.Forward(x, train: true); affine.Backward(dout); }, warmup: 3, runs: 20, minSeconds: 0.2);
+        ((IReusesBuffers)affine).ReuseBuffers = false;
         int rows = affine.W.Value.Dim(0), columns = affine.W.Value.Dim(1);
         var packed = Kernels.PackedMatrix.Pack(affine.W.Value.Span, columns, Kernels.Transpose.Yes, columns, rows);
+        var transposed = new float[rows * columns];
         var pack = Harness.Measure(() => Kernels.PackedMatrix.Pack(affine.W.Value.Span, columns, Kernels.Transpose.Yes, columns, rows, packed.Data), warmup: 3, runs: 20, minSeconds: 0.2);
+        var tiled = Harness.Measure(() =>
+        {
+            MatrixTranspose.Run(affine.W.Value.Span, rows, columns, transposed);
+            Kernels.PackedMatrix.Pack(transposed, rows, Kernels.Transpose.No, columns, rows, packed.Data);
+        }, warmup: 3, runs: 20, minSeconds: 0.2);
         var dx = Tensor.Zeros(batch, rows);
         var product = Harness.Measure(() => Kernels.Gemm.MultiplyPacked(Kernels.Transpose.No, batch, 1f, dout.Span, columns, packed, 0f, dx.Span, rows), warmup: 3, runs: 20, minSeconds: 0.2);
-        Console.WriteLine($"  dx parts (median ms): pack of Wᵀ {pack.MedianMs:F3}, product dout·Wᵀ {product.MedianMs:F3}");
+        Console.WriteLine($"  dx parts (median ms): pack of Wᵀ element by element {pack.MedianMs:F3}, tiled transpose + plain pack {tiled.MedianMs:F3}, product dout·Wᵀ {product.MedianMs:F3}");
         Console.WriteLine($"  Affine {affine.W.Name} {affine.W.Value.ShapeString} alone (median ms): forward {forward.MedianMs:F3}, dW+db {parameters.MedianMs:F3}, " +
             $"dx (with its pack of Wᵀ) ≈ {full.MedianMs - forward.MedianMs - parameters.MedianMs:F3}");
     }

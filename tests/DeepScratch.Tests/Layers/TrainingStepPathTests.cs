@@ -121,7 +121,7 @@ public class TrainingStepPathTests
     [Fact]
     public void Tensors_returned_by_public_forward_and_backward_stay_valid_after_the_next_call()
     {
-        var layers = new ILayer[] { new Relu(), new Pooling(2, 2, 2), new Dropout(0.5, new Random(1)),
+        var layers = new ILayer[] { new Relu(), new Pooling(2, 2, 2), new Dropout(0.5, new Random(1)), new Sigmoid(),
             new Affine(new Parameter("W", GradientCheck.Random([2 * 3 * 3, 4], new Random(2), 1)), new Parameter("b", Tensor.Zeros(4))) };
         var x1 = GradientCheck.Random([2, 2, 6, 6], new Random(3), 1);
         var x2 = GradientCheck.Random([2, 2, 6, 6], new Random(4), 1);
@@ -203,6 +203,25 @@ public class TrainingStepPathTests
         var copy = first.ToArray();
         reused.Forward(GradientCheck.Random([2, 1, 10, 9], random, 1), train: true);
         Assert.Equal(copy, first.ToArray());
+    }
+
+    [Fact]
+    public void Gradient_with_reused_buffers_equals_plain_backpropagation_for_sigmoid_and_dropout_layers()
+    {
+        var reused = new MultiLayerNetExtend(13, [9, 7], 4, activation: "sigmoid", useDropout: true, dropoutRatio: 0.3, seed: 2);
+        var plain = new MultiLayerNetExtend(13, [9, 7], 4, activation: "sigmoid", useDropout: true, dropoutRatio: 0.3, seed: 2);
+        var random = new Random(6);
+        foreach (int batch in new[] { 5, 5, 1 })
+        {
+            var x = GradientCheck.Random([batch, 13], random, 1);
+            var t = Tensor.FromValues(Enumerable.Range(0, batch).Select(i => (float)(i % 4)).ToArray());
+            reused.Gradient(x, t);
+            var expected = PlainGradients(plain, x, t);
+            foreach (var p in reused.Parameters)
+            {
+                Assert.Equal(expected[p.Name], p.Grad.ToArray());
+            }
+        }
     }
 
     [Fact]
@@ -374,6 +393,7 @@ public class MatrixTransposeTests
     [Theory]
     [InlineData(1, 300, 3)]   // batch 1 (below the transpose threshold: the transposed GEMM operand)
     [InlineData(37, 513, 11)] // odd sizes through the transpose
+    [InlineData(30, 701, 29)] // W large enough for Wᵀ to be stored by the transpose before packing
     public void Affine_dW_and_db_match_a_plain_double_loop(int n, int d, int m)
     {
         var w = new Parameter("W", GradientCheck.Random([d, m], new Random(1), 1));
