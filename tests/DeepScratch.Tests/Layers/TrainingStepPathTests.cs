@@ -224,6 +224,25 @@ public class TrainingStepPathTests
         }
     }
 
+    /// <summary>A regression network (Affine then IdentityWithLoss), whose loss layer's Y is the scores themselves.</summary>
+    private sealed class Regression : LayeredNetwork
+    {
+        public Regression() => SetLayers([3], [new Affine(new Parameter("W1", GradientCheck.Random([3, 2], new Random(1), 1)), new Parameter("b1", Tensor.Zeros(2)))], new IdentityWithLoss());
+    }
+
+    [Fact]
+    public void The_loss_layers_y_after_gradient_is_not_overwritten_by_the_next_gradient()
+    {
+        var network = new Regression();
+        var t = Tensor.Zeros(4, 2);
+        network.Gradient(GradientCheck.Random([4, 3], new Random(2), 1), t);
+        var y = network.LastLayer.Y!;
+        var copy = y.ToArray();
+        network.Gradient(GradientCheck.Random([4, 3], new Random(3), 1), t);
+        Assert.Equal(copy, y.ToArray());
+        Assert.NotEqual(copy, network.LastLayer.Y!.ToArray());
+    }
+
     [Fact]
     public void Gradient_of_dense_layers_allocates_almost_nothing_per_iteration_in_steady_state()
     {
