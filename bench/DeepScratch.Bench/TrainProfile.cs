@@ -150,7 +150,7 @@ internal static class TrainProfile
         Console.WriteLine();
     }
 
-    /// <summary>The largest Affine layer's backward split into dW = xᵀ·dout (with db), and dx = dout·Wᵀ (which repacks W transposed once per Forward).</summary>
+    /// <summary>The largest Affine layer's backward split into dW = xᵀ·dout (with db), and dx = dout·Wᵀ (which repacks W transposed once per Forward); the pack timed element by element and as tiled transpose + plain pack (measured no clear gain, so PackedWeight keeps the first).</summary>
     private static void AffineDetail(Affine affine, int batch)
     {
         ((IReusesBuffers)affine).ReuseBuffers = true; // as inside Gradient

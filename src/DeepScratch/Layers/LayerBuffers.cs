@@ -58,8 +58,11 @@ internal sealed class TensorBuffer
 /// </summary>
 internal static unsafe class ParallelChunks
 {
-    /// <summary>Below this many elements one thread does the pass (waking the pool costs more than it saves).</summary>
-    public const int MinParallel = 1 << 16;
+    /// <summary>
+    /// Below this many elements (1 MB of floats) one thread does the pass: a fork-join waits for its slowest block,
+    /// and on a busy machine a descheduled worker costs more than a short pass saves.
+    /// </summary>
+    public const int MinParallel = 1 << 18;
 
     private const int Chunk = 1 << 14;
 

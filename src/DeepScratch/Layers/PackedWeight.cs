@@ -1,5 +1,4 @@
 using DeepScratch.Kernels;
-using DeepScratch.Tensors;
 
 namespace DeepScratch.Layers;
 
@@ -12,7 +11,6 @@ namespace DeepScratch.Layers;
 internal sealed class PackedWeight(Parameter parameter, int rows, int columns, Transpose transpose)
 {
     private PackedMatrix? _packed;
-    private float[] _transposed = [];
     private bool _stale = true;
 
     /// <summary>How many times the weight has been packed (tests count repacks).</summary>
@@ -37,25 +35,7 @@ internal sealed class PackedWeight(Parameter parameter, int rows, int columns, T
 
         if (_packed is null || _stale)
         {
-            ReadOnlySpan<float> source = parameter.Value.Span;
-            int ld = columns;
-            var layout = transpose;
-            if (transpose == Transpose.Yes && (long)rows * columns >= 1 << 14)
-            {
-                // Wᵀ stored first by the tiled transpose (kept buffer), then packed as a plain row-major operand: the
-                // same packed values as packing W transposed element by element, at a fraction of the cost.
-                if (_transposed.Length < rows * columns)
-                {
-                    _transposed = new float[rows * columns];
-                }
-
-                MatrixTranspose.Run(source, rows, columns, _transposed);
-                source = _transposed.AsSpan(0, rows * columns);
-                ld = rows;
-                layout = Transpose.No;
-            }
-
-            _packed = PackedMatrix.Pack(source, ld, layout, k, n, _packed?.Data);
+            _packed = PackedMatrix.Pack(parameter.Value.Span, columns, transpose, k, n, _packed?.Data);
             _stale = false;
             PackCount++;
         }

@@ -158,13 +158,13 @@ public sealed unsafe class Pooling : ILayer, IReusesBuffers
         }
     }
 
-    /// <summary>Splits the planes into blocks of about 16K input values and runs <paramref name="body"/> on the worker pool.</summary>
+    /// <summary>Splits the planes into blocks of about 16K input values and runs <paramref name="body"/> on the worker pool when the images hold 2 MB or more (DeepConvNet's last pools run on one thread).</summary>
     private static void RunPlanes(delegate*<void*, int, void> body, Job* job, int planes, int planeLength)
     {
         int perBlock = Math.Max(1, (1 << 14) / Math.Max(planeLength, 1));
         job->PlanesPerBlock = perBlock;
         int blocks = (planes + perBlock - 1) / perBlock;
-        if ((long)planes * planeLength < ParallelChunks.MinParallel)
+        if ((long)planes * planeLength < 2 * ParallelChunks.MinParallel)
         {
             for (int b = 0; b < blocks; b++)
             {
@@ -294,6 +294,31 @@ public sealed unsafe class Pooling : ILayer, IReusesBuffers
         Unsafe.WriteUnaligned(cells, bytes.AsUInt64().GetElement(0));
     }
 
+    /// <summary>
+    /// The backward of eight 2x2 stride-2 windows: each cell gets 0 + g where it is the window's argmax, else 0,
+    /// written as rows of 16 floats (the forward's de-interleave reversed).
+    /// </summary>
+    private static void RoutePairs8(float* dout, byte* cells, float* row0, float* row1)
+    {
+        var g = Avx.LoadVector256(dout) + Vector256<float>.Zero;
+        var cell = Avx2.ConvertToVector256Int32(cells);
+        var c00 = Vector256.ConditionalSelect(Vector256.Equals(cell, Vector256<int>.Zero).AsSingle(), g, Vector256<float>.Zero);
+        var c01 = Vector256.ConditionalSelect(Vector256.Equals(cell, Vector256.Create(1)).AsSingle(), g, Vector256<float>.Zero);
+        var c10 = Vector256.ConditionalSelect(Vector256.Equals(cell, Vector256.Create(2)).AsSingle(), g, Vector256<float>.Zero);
+        var c11 = Vector256.ConditionalSelect(Vector256.Equals(cell, Vector256.Create(3)).AsSingle(), g, Vector256<float>.Zero);
+        Interleave(c00, c01, row0);
+        Interleave(c10, c11, row1);
+    }
+
+    /// <summary>Stores a0 b0 a1 b1 ... a7 b7 (16 floats) at <paramref name="destination"/>.</summary>
+    private static void Interleave(Vector256<float> a, Vector256<float> b, float* destination)
+    {
+        var lo = Avx.UnpackLow(a, b);
+        var hi = Avx.UnpackHigh(a, b);
+        Avx.Store(destination, Avx.Permute2x128(lo, hi, 0x20));
+        Avx.Store(destination + 8, Avx.Permute2x128(lo, hi, 0x31));
+    }
+
     /// <summary>(evens, odds) of the 16 floats lo ++ hi, in order.</summary>
     private static (Vector256<float> Even, Vector256<float> Odd) Deinterleave(Vector256<float> lo, Vector256<float> hi)
     {
@@ -322,7 +347,24 @@ public sealed unsafe class Pooling : ILayer, IReusesBuffers
                 {
                     float* r0 = dx + 2 * oy * w;
                     float* r1 = r0 + w;
-                    for (int ox = 0; ox < outW; ox++)
+                    int ox = 0;
+                    if (Avx2.IsSupported && outW >= 8)
+                    {
+                        // Eight windows at a time in vector stores; the last block may overlap (pure writes, same values).
+                        for (; ; ox += 8)
+                        {
+                            ox = Math.Min(ox, outW - 8);
+                            RoutePairs8(dout + oy * outW + ox, cells + oy * outW + ox, r0 + 2 * ox, r1 + 2 * ox);
+                            if (ox + 8 >= outW)
+                            {
+                                break;
+                            }
+                        }
+
+                        ox = outW;
+                    }
+
+                    for (; ox < outW; ox++)
                     {
                         float g = 0f + dout[oy * outW + ox];
                         int cell = cells[oy * outW + ox];
