@@ -339,9 +339,10 @@ public sealed unsafe class Pooling : ILayer, IReusesBuffers
             float* dx = j->Input + (long)plane * h * w;
             float* dout = j->Output + (long)plane * outH * outW;
             byte* cells = j->Cells + (long)plane * outH * outW;
-            if (pw == 2 && j->PoolH == 2 && stride == 2)
+            if (pw == 2 && j->PoolH == 2 && stride == 2 && outW >= 8 && Avx2.IsSupported)
             {
-                // Windows tile the image without overlap: each covered cell is written once, 0 + g at the argmax
+                // Windows tile the image without overlap: each covered cell is written once (rows of 8 windows in
+                // vector stores; narrower images measured faster with the clear + scatter below), 0 + g at the argmax
                 // (exactly the plain path's 0 += g, -0 included) and 0 elsewhere; only uncovered edges are cleared.
                 for (int oy = 0; oy < outH; oy++)
                 {
@@ -374,8 +375,12 @@ public sealed unsafe class Pooling : ILayer, IReusesBuffers
                         r1[2 * ox + 1] = cell == 3 ? g : 0f;
                     }
 
-                    new Span<float>(r0 + 2 * outW, w - 2 * outW).Clear();
-                    new Span<float>(r1 + 2 * outW, w - 2 * outW).Clear();
+                    // At most one uncovered column (w − 2·out_w ≤ 1): a plain store, not a Clear call per row.
+                    for (int col = 2 * outW; col < w; col++)
+                    {
+                        r0[col] = 0f;
+                        r1[col] = 0f;
+                    }
                 }
 
                 new Span<float>(dx + 2 * outH * w, (h - 2 * outH) * w).Clear();
