@@ -6,11 +6,11 @@ namespace DeepScratch.Bench;
 /// The compute-engine benchmark: FMA peak, GEMM shapes, MLP and CNN inference over the MNIST test set, training,
 /// whole-process eval, side by side with ONNX Runtime and, when Debian's python3-numpy / python3-torch are installed,
 /// numpy and PyTorch.
-/// Usage: dotnet run --project bench/DeepScratch.Bench -c Release -- [all|peak|gemm|mlp|cnn|train|process|conv|steps] [--data DIR] [--json FILE]
+/// Usage: dotnet run --project bench/DeepScratch.Bench -c Release -- [all|peak|gemm|mlp|cnn|train|process|conv|steps|trainconv|trainsteps] [--data DIR] [--json FILE]
 /// </summary>
 public static class Program
 {
-    private static readonly string[] Parts = ["all", "peak", "gemm", "mlp", "cnn", "train", "process", "conv", "steps", "trainconv"];
+    private static readonly string[] Parts = ["all", "peak", "gemm", "mlp", "cnn", "train", "process", "conv", "steps", "trainconv", "trainsteps"];
 
     public static int Main(string[] args)
     {
@@ -82,6 +82,12 @@ public static class Program
         {
             // The engine's time per step for the book's CNNs (the profile behind the 'cnn' rows).
             StepProfile.Run(data);
+        }
+
+        if (what is "trainsteps")
+        {
+            // Where a CNN training iteration's time and allocations go, layer by layer (the profile behind the 'train' rows).
+            TrainProfile.Run(data);
         }
 
         if (what is "all" or "process")

@@ -1,4 +1,5 @@
 using DeepScratch.Kernels;
+using DeepScratch.Tensors;
 
 namespace DeepScratch.Layers;
 
@@ -9,10 +10,13 @@ namespace DeepScratch.Layers;
 /// Backward (dx uses W as Backward first finds it). W may be written in place in any way between updates: every Forward
 /// reads it afresh.
 /// </summary>
-public sealed class Affine : ILayer
+public sealed class Affine : ILayer, IReusesBuffers
 {
+    private readonly TensorBuffer _outputBuffer = new();
+    private readonly TensorBuffer _dxBuffer = new();
     private int[]? _inputShape;
     private Tensor? _x;
+    private float[] _xTransposed = [];
 
     /// <summary>
     /// Wraps weights (D, M) and bias (M,), named by the owning network (W1, b1, ...). The network's weight decay covers
@@ -57,6 +61,11 @@ public sealed class Affine : ILayer
     public InferenceStep Inference => new InferenceStep.Linear(W.Value, B.Value);
 
     /// <inheritdoc/>
+    bool IReusesBuffers.ReuseBuffers { get; set; }
+
+    private bool Reuse => ((IReusesBuffers)this).ReuseBuffers;
+
+    /// <inheritdoc/>
     /// <exception cref="ArgumentException">x has no batch axis or its examples do not have W's number of rows.</exception>
     public Tensor Forward(Tensor x, bool train)
     {
@@ -68,9 +77,14 @@ public sealed class Affine : ILayer
                 $"Affine {W.Name} takes a batch (N, ...) of {inputs} values per example; got shape {x.ShapeString}.", nameof(x));
         }
 
-        _inputShape = x.Shape.ToArray();
-        _x = x.Reshape(x.Dim(0), inputs);
-        var output = Tensor.Zeros(x.Dim(0), W.Value.Dim(1));
+        if (_inputShape is null || !x.Shape.SequenceEqual(_inputShape))
+        {
+            _inputShape = x.Shape.ToArray();
+        }
+
+        _x = x.Rank == 2 && x.Dim(1) == inputs ? x : x.Reshape(x.Dim(0), inputs);
+        // beta = 0 below overwrites every element, so a reused buffer's old contents never show.
+        var output = _outputBuffer.Get(x.Dim(0), W.Value.Dim(1), Reuse);
         _forwardWeights.MarkStale();
         _backwardWeights.MarkStale();
         _forwardWeights.Multiply(Transpose.No, x.Dim(0), _x.Span, inputs, output.Span);
@@ -82,9 +96,9 @@ public sealed class Affine : ILayer
     public Tensor Backward(Tensor dout)
     {
         BackwardParameters(dout);
-        var dx = Tensor.Zeros(dout.Dim(0), W.Value.Dim(0));
+        var dx = _dxBuffer.Get(_inputShape!, Reuse);
         _backwardWeights.Multiply(Transpose.No, dout.Dim(0), dout.Span, W.Value.Dim(1), dx.Span);
-        return dx.Reshape(_inputShape!);
+        return dx;
     }
 
     /// <summary>
@@ -96,7 +110,29 @@ public sealed class Affine : ILayer
     {
         ArgumentNullException.ThrowIfNull(dout);
         var x = _x ?? throw new InvalidOperationException($"Affine {W.Name}: Backward needs a Forward first.");
-        Tensor.MatMul(x, Transpose.Yes, dout, Transpose.No, W.Grad);
+        int n = x.Dim(0), inputs = x.Dim(1), outputs = W.Value.Dim(1);
+        if (dout.Rank != 2 || dout.Dim(0) != n || dout.Dim(1) != outputs)
+        {
+            throw new ArgumentException($"Affine {W.Name}: dout must be ({n}, {outputs}), the shape Forward gave; got {dout.ShapeString}.", nameof(dout));
+        }
+
+        if ((long)n * inputs < 1 << 14)
+        {
+            Tensor.MatMul(x, Transpose.Yes, dout, Transpose.No, W.Grad);
+        }
+        else
+        {
+            // xᵀ stored once (a tiled transpose into a buffer kept from batch to batch) so the GEMM reads it row by
+            // row; the same values in the same order as the transposed operand, so the same dW bit for bit.
+            if (_xTransposed.Length < n * inputs)
+            {
+                _xTransposed = new float[n * inputs];
+            }
+
+            MatrixTranspose.Run(x.Span, n, inputs, _xTransposed);
+            Gemm.Multiply(Transpose.No, Transpose.No, inputs, outputs, n, 1f, _xTransposed.AsSpan(0, n * inputs), n, dout.Span, outputs, 0f, W.Grad.Span, outputs);
+        }
+
         dout.SumAxis0(B.Grad);
     }
 

@@ -4,10 +4,13 @@ namespace DeepScratch.Layers;
 /// Dropout (chapter 6): in training each neuron is erased with probability <see cref="Ratio"/> by a fresh random mask;
 /// at inference every neuron is kept and scaled by (1 - ratio), exactly as the book does, so that expected outputs match.
 /// </summary>
-public sealed class Dropout : ILayer
+public sealed class Dropout : ILayer, IReusesBuffers
 {
     private readonly Random _random;
-    private Tensor? _mask;
+    private readonly TensorBuffer _outputBuffer = new();
+    private readonly TensorBuffer _dxBuffer = new();
+    private float[] _maskBuffer = [];
+    private int[]? _maskShape;
 
     /// <summary>A dropout layer drawing its masks from <paramref name="random"/> (seeded by the caller, so runs repeat).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The ratio is outside [0, 1).</exception>
@@ -38,32 +41,57 @@ public sealed class Dropout : ILayer
     /// <remarks>Inference keeps every neuron scaled by (1 − ratio), as <see cref="Forward"/> does.</remarks>
     public InferenceStep Inference => new InferenceStep.ScaleShift(new Tensor([(float)(1 - Ratio)], [1]), null);
 
+    /// <inheritdoc/>
+    bool IReusesBuffers.ReuseBuffers { get; set; }
+
+    private bool Reuse => ((IReusesBuffers)this).ReuseBuffers;
+
     /// <summary>Training: x·mask with mask = (rand &gt; ratio); inference: x·(1 - ratio).</summary>
     public Tensor Forward(Tensor x, bool train)
     {
         ArgumentNullException.ThrowIfNull(x);
         if (!train)
         {
-            _mask = null;
+            _maskShape = null;
             return x * (float)(1 - Ratio);
         }
 
-        var mask = Tensor.Zeros(x.Shape.ToArray());
-        var m = mask.Span;
-        for (int i = 0; i < m.Length; i++)
+        // One pass draws each mask value (in element order, so a seed gives the same masks as ever) and applies it;
+        // the mask lives in a buffer of the layer, reused from batch to batch.
+        int length = x.Length;
+        if (_maskBuffer.Length < length)
         {
-            m[i] = _random.NextDouble() > Ratio ? 1f : 0f;
+            _maskBuffer = new float[length];
         }
 
-        _mask = mask;
-        return x * mask;
+        var y = _outputBuffer.Get(x.Shape, Reuse);
+        var m = _maskBuffer.AsSpan(0, length);
+        var input = x.Span;
+        var output = y.Span;
+        for (int i = 0; i < m.Length; i++)
+        {
+            float keep = _random.NextDouble() > Ratio ? 1f : 0f;
+            m[i] = keep;
+            output[i] = input[i] * keep;
+        }
+
+        _maskShape = x.Shape.ToArray();
+        return y;
     }
 
     /// <summary>Passes the gradient through the kept neurons only (dout·mask).</summary>
     /// <exception cref="InvalidOperationException">The last Forward was not in training mode.</exception>
     public Tensor Backward(Tensor dout)
     {
-        var mask = _mask ?? throw new InvalidOperationException("Dropout: Backward needs a training-mode Forward first (inference uses no mask).");
-        return dout * mask;
+        ArgumentNullException.ThrowIfNull(dout);
+        var shape = _maskShape ?? throw new InvalidOperationException("Dropout: Backward needs a training-mode Forward first (inference uses no mask).");
+        if (!dout.Shape.SequenceEqual(shape))
+        {
+            throw new ArgumentException($"Dropout: dout must have the shape Forward gave, {Tensor.FormatShape(shape)}; got {dout.ShapeString}.", nameof(dout));
+        }
+
+        var dx = _dxBuffer.Get(shape, Reuse);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(dout.Span, _maskBuffer.AsSpan(0, dx.Length), dx.Span);
+        return dx;
     }
 }

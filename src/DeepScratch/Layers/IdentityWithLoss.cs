@@ -8,9 +8,12 @@ namespace DeepScratch.Layers;
 /// (as the cross-entropy error is), i.e. the mean over examples of 0.5·Σ(y - t)². Backward's (y - t) / N is exactly
 /// the gradient of that loss; for one example (N = 1) it is the book's SSE and (y - t).
 /// </summary>
-public sealed class IdentityWithLoss : ILossLayer
+public sealed class IdentityWithLoss : ILossLayer, IReusesBuffers
 {
     private Tensor? _t;
+
+    /// <inheritdoc/>
+    bool IReusesBuffers.ReuseBuffers { get; set; }
 
     /// <summary>The output of the last <see cref="Forward"/>: the scores themselves.</summary>
     public Tensor? Y { get; private set; }
@@ -23,7 +26,8 @@ public sealed class IdentityWithLoss : ILossLayer
     public double Forward(Tensor x, Tensor t)
     {
         ArgumentNullException.ThrowIfNull(x);
-        Y = x;
+        // Inside Gradient x is the last layer's reused buffer: Y, which callers may keep, gets its own copy then.
+        Y = ((IReusesBuffers)this).ReuseBuffers ? x.Clone() : x;
         _t = t;
         Loss = Losses.SumSquaredError(x, t) / BatchSize(x);
         return Loss;

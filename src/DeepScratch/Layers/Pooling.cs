@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using DeepScratch.Functions;
 
 namespace DeepScratch.Layers;
@@ -8,10 +11,20 @@ namespace DeepScratch.Layers;
 /// <see cref="ImageColumns.Im2Col"/>, so padding reads as 0 and takes part in the maximum, and Backward routes each
 /// output's gradient to the first largest value of its window (numpy's <c>argmax</c>), adding where windows overlap.
 /// </summary>
-public sealed class Pooling : ILayer
+public sealed unsafe class Pooling : ILayer, IReusesBuffers
 {
+    /// <summary>The largest window whose argmax is kept as a byte (its cell index, row-major in the window).</summary>
+    private const int MaxCellsAsByte = 255;
+
+    private readonly TensorBuffer _outputBuffer = new();
+    private readonly TensorBuffer _dxBuffer = new();
     private int[]? _inputShape;
-    private int[]? _argmax;
+    private int _outH, _outW;
+    // The argmax of each output: the window cell (byte) on the fast path, or the input index (int, -1 for padding) on
+    // the general one; one of the two is current (_cellArgmax says which), both kept and reused from batch to batch.
+    private byte[] _cells = [];
+    private int[] _indices = [];
+    private bool _cellArgmax;
 
     /// <summary>A max pooling over pool_h x pool_w windows taken every <paramref name="stride"/> pixels.</summary>
     /// <exception cref="ArgumentException">A pool size or the stride is below 1, or the padding is negative.</exception>
@@ -41,6 +54,14 @@ public sealed class Pooling : ILayer
     public IReadOnlyList<Parameter> Parameters => [];
 
     /// <inheritdoc/>
+    bool IReusesBuffers.ReuseBuffers { get; set; }
+
+    private bool Reuse => ((IReusesBuffers)this).ReuseBuffers;
+
+    /// <summary>Whether the last Forward took the compact path (for tests, which check both paths).</summary>
+    internal bool LastForwardWasCompact => _cellArgmax;
+
+    /// <inheritdoc/>
     public InferenceStep Inference => new InferenceStep.MaxPool(PoolH, PoolW, Stride, Pad);
 
     /// <inheritdoc/>
@@ -58,23 +79,51 @@ public sealed class Pooling : ILayer
         int outH = ImageColumns.OutputSize(h, PoolH, Stride, Pad);
         int outW = ImageColumns.OutputSize(width, PoolW, Stride, Pad);
         // Straight on (N, C, H, W), no im2col copy: the same windows in the same cell order (ky, kx) with the first
-        // maximum kept and padding read as 0, as the book's im2col + argmax does. argmax holds the input index of the
-        // maximum, or -1 when a padding 0 won (its gradient is dropped, as col2im drops the padding).
-        var argmax = new int[n * c * outH * outW];
-        var output = Tensor.Zeros(n, c, outH, outW);
-        var input = x.Span;
-        var o = output.Span;
-        int planeIn = h * width, planeOut = outH * outW;
-        if (Pad == 0)
+        // maximum kept and padding read as 0, as the book's im2col + argmax does.
+        int planes = n * c, outputs = planes * outH * outW;
+        var output = _outputBuffer.Get([n, c, outH, outW], Reuse);
+        _inputShape = x.Shape.ToArray();
+        (_outH, _outW) = (outH, outW);
+        if (Pad == 0 && PoolH * PoolW <= MaxCellsAsByte)
         {
-            // Without padding every window lies inside the image (OutputSize checked that): no bounds tests.
-            MaxInside(input, o, argmax, n * c, h, width, outH, outW);
-            _inputShape = x.Shape.ToArray();
-            _argmax = argmax;
+            // Without padding every window lies inside the image (OutputSize checked that): no bounds tests, and the
+            // argmax is the window cell, a byte. Planes run in parallel.
+            if (_cells.Length < outputs)
+            {
+                _cells = new byte[outputs];
+            }
+
+            fixed (float* px = x.Span)
+            fixed (float* po = output.Span)
+            fixed (byte* pc = _cells)
+            {
+                var job = new Job { Input = px, Output = po, Cells = pc, H = h, W = width, OutH = outH, OutW = outW,
+                    PoolH = PoolH, PoolW = PoolW, Stride = Stride, Planes = planes };
+                RunPlanes(&MaxBlock, &job, planes, h * width);
+            }
+
+            _cellArgmax = true;
             return output;
         }
 
-        for (int plane = 0; plane < n * c; plane++)
+        if (_indices.Length < outputs)
+        {
+            _indices = new int[outputs];
+        }
+
+        _cellArgmax = false;
+        MaxPadded(x.Span, output.Span, _indices, planes, h, width, outH, outW);
+        return output;
+    }
+
+    /// <summary>
+    /// Max pooling with padding (or windows too large for a byte argmax): argmax holds the input index of the maximum,
+    /// or -1 when a padding 0 won (its gradient is dropped, as col2im drops the padding).
+    /// </summary>
+    private void MaxPadded(ReadOnlySpan<float> input, Span<float> o, int[] argmax, int planes, int h, int width, int outH, int outW)
+    {
+        int planeIn = h * width, planeOut = outH * outW;
+        for (int plane = 0; plane < planes; plane++)
         {
             int inBase = plane * planeIn;
             for (int oy = 0; oy < outH; oy++)
@@ -107,42 +156,245 @@ public sealed class Pooling : ILayer
                 }
             }
         }
-
-        _inputShape = x.Shape.ToArray();
-        _argmax = argmax;
-        return output;
     }
 
-    /// <summary>Max pooling when every window is inside the image (no padding); same cell order and first-maximum rule.</summary>
-    private void MaxInside(ReadOnlySpan<float> input, Span<float> output, int[] argmax, int planes, int h, int width, int outH, int outW)
+    /// <summary>Splits the planes into blocks of about 16K input values and runs <paramref name="body"/> on the worker pool when the images hold 2 MB or more (DeepConvNet's last pools run on one thread).</summary>
+    private static void RunPlanes(delegate*<void*, int, void> body, Job* job, int planes, int planeLength)
     {
-        int planeIn = h * width, planeOut = outH * outW;
-        for (int plane = 0; plane < planes; plane++)
+        int perBlock = Math.Max(1, (1 << 14) / Math.Max(planeLength, 1));
+        job->PlanesPerBlock = perBlock;
+        int blocks = (planes + perBlock - 1) / perBlock;
+        if ((long)planes * planeLength < 2 * ParallelChunks.MinParallel)
         {
-            int inBase = plane * planeIn;
+            for (int b = 0; b < blocks; b++)
+            {
+                body(job, b);
+            }
+
+            return;
+        }
+
+        Kernels.WorkerPool.Run(body, job, blocks);
+    }
+
+    /// <summary>The fast forward for one block of planes: the first maximum of each window (cells in (ky, kx) order) and its cell.</summary>
+    private static void MaxBlock(void* state, int block)
+    {
+        var j = (Job*)state;
+        int first = block * j->PlanesPerBlock, last = Math.Min(j->Planes, first + j->PlanesPerBlock);
+        int h = j->H, w = j->W, outH = j->OutH, outW = j->OutW, ph = j->PoolH, pw = j->PoolW, stride = j->Stride;
+        for (int plane = first; plane < last; plane++)
+        {
+            float* input = j->Input + (long)plane * h * w;
+            float* output = j->Output + (long)plane * outH * outW;
+            byte* cells = j->Cells + (long)plane * outH * outW;
+            if (ph == 2 && pw == 2)
+            {
+                // The book's 2x2 window, unrolled: the same comparisons in the same order as the loop below.
+                for (int oy = 0; oy < outH; oy++)
+                {
+                    float* row0 = input + oy * stride * w;
+                    float* row1 = row0 + w;
+                    int ox = 0;
+                    if (stride == 2 && Avx2.IsSupported && outW >= 8)
+                    {
+                        // Eight windows at a time; a last, overlapping block covers the rest (it rewrites the same values).
+                        for (; ; ox += 8)
+                        {
+                            ox = Math.Min(ox, outW - 8);
+                            MaxPairs8(row0 + 2 * ox, row1 + 2 * ox, output + oy * outW + ox, cells + oy * outW + ox);
+                            if (ox + 8 >= outW)
+                            {
+                                break;
+                            }
+                        }
+
+                        continue;
+                    }
+
+                    for (; ox < outW; ox++)
+                    {
+                        int at = ox * stride;
+                        float best = row0[at];
+                        byte cell = 0;
+                        if (row0[at + 1] > best)
+                        {
+                            best = row0[at + 1];
+                            cell = 1;
+                        }
+
+                        if (row1[at] > best)
+                        {
+                            best = row1[at];
+                            cell = 2;
+                        }
+
+                        if (row1[at + 1] > best)
+                        {
+                            best = row1[at + 1];
+                            cell = 3;
+                        }
+
+                        output[oy * outW + ox] = best;
+                        cells[oy * outW + ox] = cell;
+                    }
+                }
+
+                continue;
+            }
+
             for (int oy = 0; oy < outH; oy++)
             {
-                int rowOut = plane * planeOut + oy * outW;
                 for (int ox = 0; ox < outW; ox++)
                 {
-                    int start = inBase + oy * Stride * width + ox * Stride;
-                    int bestIndex = start;
-                    float best = input[start];
-                    for (int ky = 0; ky < PoolH; ky++)
+                    float* start = input + oy * stride * w + ox * stride;
+                    float best = start[0];
+                    int cell = 0;
+                    for (int ky = 0; ky < ph; ky++)
                     {
-                        int line = start + ky * width;
-                        for (int kx = ky == 0 ? 1 : 0; kx < PoolW; kx++)
+                        for (int kx = ky == 0 ? 1 : 0; kx < pw; kx++)
                         {
-                            if (input[line + kx] > best)
+                            if (start[ky * w + kx] > best)
                             {
-                                best = input[line + kx];
-                                bestIndex = line + kx;
+                                best = start[ky * w + kx];
+                                cell = ky * pw + kx;
                             }
                         }
                     }
 
-                    output[rowOut + ox] = best;
-                    argmax[rowOut + ox] = bestIndex;
+                    output[oy * outW + ox] = best;
+                    cells[oy * outW + ox] = (byte)cell;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Eight 2x2 stride-2 windows whose top-left cells are row0[0], row0[2], ..., row0[14]: cells de-interleaved into
+    /// even and odd columns, then the scalar rule as vector selects (a cell replaces the best only when strictly
+    /// greater, an ordered compare that is false for NaN, so NaN behaves as in the loop).
+    /// </summary>
+    private static void MaxPairs8(float* row0, float* row1, float* output, byte* cells)
+    {
+        var (c00, c01) = Deinterleave(Avx.LoadVector256(row0), Avx.LoadVector256(row0 + 8));
+        var (c10, c11) = Deinterleave(Avx.LoadVector256(row1), Avx.LoadVector256(row1 + 8));
+        var best = c00;
+        var cell = Vector256<int>.Zero;
+        var m = Vector256.GreaterThan(c01, best);
+        best = Vector256.ConditionalSelect(m, c01, best);
+        cell = Vector256.ConditionalSelect(m.AsInt32(), Vector256.Create(1), cell);
+        m = Vector256.GreaterThan(c10, best);
+        best = Vector256.ConditionalSelect(m, c10, best);
+        cell = Vector256.ConditionalSelect(m.AsInt32(), Vector256.Create(2), cell);
+        m = Vector256.GreaterThan(c11, best);
+        best = Vector256.ConditionalSelect(m, c11, best);
+        cell = Vector256.ConditionalSelect(m.AsInt32(), Vector256.Create(3), cell);
+        best.Store(output);
+        var bytes = Vector256.Narrow(Vector256.Narrow(cell, Vector256<int>.Zero).AsUInt16(), Vector256<ushort>.Zero);
+        Unsafe.WriteUnaligned(cells, bytes.AsUInt64().GetElement(0));
+    }
+
+    /// <summary>
+    /// The backward of eight 2x2 stride-2 windows: each cell gets 0 + g where it is the window's argmax, else 0,
+    /// written as rows of 16 floats (the forward's de-interleave reversed).
+    /// </summary>
+    private static void RoutePairs8(float* dout, byte* cells, float* row0, float* row1)
+    {
+        var g = Avx.LoadVector256(dout) + Vector256<float>.Zero;
+        var cell = Avx2.ConvertToVector256Int32(cells);
+        var c00 = Vector256.ConditionalSelect(Vector256.Equals(cell, Vector256<int>.Zero).AsSingle(), g, Vector256<float>.Zero);
+        var c01 = Vector256.ConditionalSelect(Vector256.Equals(cell, Vector256.Create(1)).AsSingle(), g, Vector256<float>.Zero);
+        var c10 = Vector256.ConditionalSelect(Vector256.Equals(cell, Vector256.Create(2)).AsSingle(), g, Vector256<float>.Zero);
+        var c11 = Vector256.ConditionalSelect(Vector256.Equals(cell, Vector256.Create(3)).AsSingle(), g, Vector256<float>.Zero);
+        Interleave(c00, c01, row0);
+        Interleave(c10, c11, row1);
+    }
+
+    /// <summary>Stores a0 b0 a1 b1 ... a7 b7 (16 floats) at <paramref name="destination"/>.</summary>
+    private static void Interleave(Vector256<float> a, Vector256<float> b, float* destination)
+    {
+        var lo = Avx.UnpackLow(a, b);
+        var hi = Avx.UnpackHigh(a, b);
+        Avx.Store(destination, Avx.Permute2x128(lo, hi, 0x20));
+        Avx.Store(destination + 8, Avx.Permute2x128(lo, hi, 0x31));
+    }
+
+    /// <summary>(evens, odds) of the 16 floats lo ++ hi, in order.</summary>
+    private static (Vector256<float> Even, Vector256<float> Odd) Deinterleave(Vector256<float> lo, Vector256<float> hi)
+    {
+        // Within each 128-bit lane shufps takes (lo, lo, hi, hi); the 64-bit permute puts the lanes' halves in order.
+        var even = Avx.Shuffle(lo, hi, 0b10_00_10_00);
+        var odd = Avx.Shuffle(lo, hi, 0b11_01_11_01);
+        return (Avx2.Permute4x64(even.AsDouble(), 0b11_01_10_00).AsSingle(), Avx2.Permute4x64(odd.AsDouble(), 0b11_01_10_00).AsSingle());
+    }
+
+    /// <summary>The fast backward for one block of planes: clear each dx plane, then add each output's gradient at its window's argmax cell.</summary>
+    private static void RouteBlock(void* state, int block)
+    {
+        var j = (Job*)state;
+        int first = block * j->PlanesPerBlock, last = Math.Min(j->Planes, first + j->PlanesPerBlock);
+        int h = j->H, w = j->W, outH = j->OutH, outW = j->OutW, pw = j->PoolW, stride = j->Stride;
+        for (int plane = first; plane < last; plane++)
+        {
+            float* dx = j->Input + (long)plane * h * w;
+            float* dout = j->Output + (long)plane * outH * outW;
+            byte* cells = j->Cells + (long)plane * outH * outW;
+            if (pw == 2 && j->PoolH == 2 && stride == 2 && outW >= 8 && Avx2.IsSupported)
+            {
+                // Windows tile the image without overlap: each covered cell is written once (rows of 8 windows in
+                // vector stores; narrower images measured faster with the clear + scatter below), 0 + g at the argmax
+                // (exactly the plain path's 0 += g, -0 included) and 0 elsewhere; only uncovered edges are cleared.
+                for (int oy = 0; oy < outH; oy++)
+                {
+                    float* r0 = dx + 2 * oy * w;
+                    float* r1 = r0 + w;
+                    int ox = 0;
+                    if (Avx2.IsSupported && outW >= 8)
+                    {
+                        // Eight windows at a time in vector stores; the last block may overlap (pure writes, same values).
+                        for (; ; ox += 8)
+                        {
+                            ox = Math.Min(ox, outW - 8);
+                            RoutePairs8(dout + oy * outW + ox, cells + oy * outW + ox, r0 + 2 * ox, r1 + 2 * ox);
+                            if (ox + 8 >= outW)
+                            {
+                                break;
+                            }
+                        }
+
+                        ox = outW;
+                    }
+
+                    for (; ox < outW; ox++)
+                    {
+                        float g = 0f + dout[oy * outW + ox];
+                        int cell = cells[oy * outW + ox];
+                        r0[2 * ox] = cell == 0 ? g : 0f;
+                        r0[2 * ox + 1] = cell == 1 ? g : 0f;
+                        r1[2 * ox] = cell == 2 ? g : 0f;
+                        r1[2 * ox + 1] = cell == 3 ? g : 0f;
+                    }
+
+                    // At most one uncovered column (w − 2·out_w ≤ 1): a plain store, not a Clear call per row.
+                    for (int col = 2 * outW; col < w; col++)
+                    {
+                        r0[col] = 0f;
+                        r1[col] = 0f;
+                    }
+                }
+
+                new Span<float>(dx + 2 * outH * w, (h - 2 * outH) * w).Clear();
+                continue;
+            }
+
+            new Span<float>(dx, h * w).Clear();
+            for (int oy = 0; oy < outH; oy++)
+            {
+                for (int ox = 0; ox < outW; ox++)
+                {
+                    int cell = cells[oy * outW + ox];
+                    int ky = cell / pw, kx = cell - ky * pw;
+                    dx[(oy * stride + ky) * w + ox * stride + kx] += dout[oy * outW + ox];
                 }
             }
         }
@@ -154,17 +406,33 @@ public sealed class Pooling : ILayer
     public Tensor Backward(Tensor dout)
     {
         ArgumentNullException.ThrowIfNull(dout);
-        var argmax = _argmax ?? throw new InvalidOperationException("Pooling: Backward needs a Forward first.");
-        var shape = _inputShape!;
-        if (dout.Rank != 4 || dout.Dim(0) != shape[0] || dout.Dim(1) != shape[1] || dout.Length != argmax.Length)
+        var shape = _inputShape ?? throw new InvalidOperationException("Pooling: Backward needs a Forward first.");
+        int planes = shape[0] * shape[1], outputs = planes * _outH * _outW;
+        if (dout.Rank != 4 || dout.Dim(0) != shape[0] || dout.Dim(1) != shape[1] || dout.Dim(2) != _outH || dout.Dim(3) != _outW)
         {
-            throw new ArgumentException($"Pooling: dout must have the shape Forward gave, {argmax.Length} values in (N, C, out_h, out_w); got {dout.ShapeString}.", nameof(dout));
+            throw new ArgumentException($"Pooling: dout must have the shape Forward gave, ({shape[0]}, {shape[1]}, {_outH}, {_outW}); got {dout.ShapeString}.", nameof(dout));
         }
 
-        var dx = Tensor.Zeros(shape);
+        var dx = _dxBuffer.Get(shape, Reuse);
+        if (_cellArgmax)
+        {
+            fixed (float* pd = dx.Span)
+            fixed (float* pg = dout.Span)
+            fixed (byte* pc = _cells)
+            {
+                var job = new Job { Input = pd, Output = pg, Cells = pc, H = shape[2], W = shape[3], OutH = _outH, OutW = _outW,
+                    PoolH = PoolH, PoolW = PoolW, Stride = Stride, Planes = planes };
+                RunPlanes(&RouteBlock, &job, planes, shape[2] * shape[3]);
+            }
+
+            return dx;
+        }
+
         var d = dx.Span;
+        d.Clear();
         var g = dout.Span;
-        for (int i = 0; i < argmax.Length; i++)
+        var argmax = _indices;
+        for (int i = 0; i < outputs; i++)
         {
             if (argmax[i] >= 0)
             {
@@ -173,5 +441,15 @@ public sealed class Pooling : ILayer
         }
 
         return dx;
+    }
+
+    /// <summary>What a block of the fast path needs (on the caller's stack while the pool runs): forward reads Input and
+    /// writes Output and Cells; backward writes dx through Input and reads dout through Output.</summary>
+    private struct Job
+    {
+        public float* Input;
+        public float* Output;
+        public byte* Cells;
+        public int H, W, OutH, OutW, PoolH, PoolW, Stride, Planes, PlanesPerBlock;
     }
 }

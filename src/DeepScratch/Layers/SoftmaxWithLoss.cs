@@ -8,12 +8,16 @@ namespace DeepScratch.Layers;
 /// to the scores is simply (y - t) / N. Labels are one-hot (the scores' shape) or class indices ((N,) or a scalar for
 /// one example), stored as floats.
 /// </summary>
-public sealed class SoftmaxWithLoss : ILossLayer
+public sealed class SoftmaxWithLoss : ILossLayer, IReusesBuffers
 {
+    private readonly TensorBuffer _dxBuffer = new();
     private Tensor? _t;
     private Labels _labels;
 
-    /// <summary>The softmax probabilities of the last <see cref="Forward"/>.</summary>
+    /// <inheritdoc/>
+    bool IReusesBuffers.ReuseBuffers { get; set; }
+
+    /// <summary>The softmax probabilities of the last <see cref="Forward"/> (a new tensor each time: callers may keep it).</summary>
     public Tensor? Y { get; private set; }
 
     /// <summary>The loss of the last <see cref="Forward"/>.</summary>
@@ -37,8 +41,9 @@ public sealed class SoftmaxWithLoss : ILossLayer
     public Tensor Backward(double dout = 1)
     {
         var y = Y ?? throw new InvalidOperationException("SoftmaxWithLoss: Backward needs a Forward first.");
-        var dx = y.Clone();
+        var dx = _dxBuffer.Get(y.Shape, ((IReusesBuffers)this).ReuseBuffers);
         var d = dx.Span;
+        y.Span.CopyTo(d);
         if (_labels.Indices is { } indices)
         {
             for (int i = 0; i < indices.Length; i++)

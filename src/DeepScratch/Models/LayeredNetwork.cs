@@ -206,10 +206,7 @@ public abstract class LayeredNetwork : INetwork
             double squares = 0;
             foreach (var w in _decayed)
             {
-                foreach (float v in w.Value.Span)
-                {
-                    squares += (double)v * v;
-                }
+                squares += SumOfSquares(w.Value.Span);
             }
 
             loss += 0.5 * WeightDecayLambda * squares;
@@ -218,30 +215,81 @@ public abstract class LayeredNetwork : INetwork
         return loss;
     }
 
+    /// <summary>Σ v² in double precision (each float widened before it is squared), vectorised.</summary>
+    internal static double SumOfSquares(ReadOnlySpan<float> values)
+    {
+        var sum = System.Numerics.Vector<double>.Zero;
+        int i = 0;
+        int width = System.Numerics.Vector<float>.Count;
+        for (; i <= values.Length - width; i += width)
+        {
+            System.Numerics.Vector.Widen(new System.Numerics.Vector<float>(values[i..]), out var low, out var high);
+            sum += low * low + high * high;
+        }
+
+        double total = System.Numerics.Vector.Sum(sum);
+        for (; i < values.Length; i++)
+        {
+            total += (double)values[i] * values[i];
+        }
+
+        return total;
+    }
+
     /// <summary>
     /// The book's <c>gradient</c>: a training-mode forward, then backward from the loss layer through every layer,
     /// leaving dLoss/dparameter in each <see cref="Parameter.Grad"/> (λ·W added for weight decay). Returns the loss.
     /// </summary>
+    /// <remarks>
+    /// The activations and gradients passed between layers here never leave this method, so the layers write them into
+    /// buffers of their own, reused from call to call (<see cref="IReusesBuffers"/>); outside it every layer returns
+    /// new tensors as before.
+    /// </remarks>
     public double Gradient(Tensor x, Tensor t)
     {
-        double loss = Loss(x, t, train: true);
-        var dout = LastLayer.Backward(1);
-        for (int i = _layers.Length - 1; i >= 1; i--)
+        SetReuse(true);
+        try
         {
-            dout = _layers[i].Backward(dout);
-        }
-
-        // Nothing needs the gradient of the input images: the first layer stops at its parameters'.
-        _layers[0].BackwardParameters(dout);
-        if (WeightDecayLambda > 0)
-        {
-            foreach (var w in _decayed)
+            double loss = Loss(x, t, train: true);
+            var dout = LastLayer.Backward(1);
+            for (int i = _layers.Length - 1; i >= 1; i--)
             {
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(w.Value.Span, (float)WeightDecayLambda, w.Grad.Span, w.Grad.Span);
+                dout = _layers[i].Backward(dout);
+            }
+
+            // Nothing needs the gradient of the input images: the first layer stops at its parameters'.
+            _layers[0].BackwardParameters(dout);
+            if (WeightDecayLambda > 0)
+            {
+                foreach (var w in _decayed)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(w.Value.Span, (float)WeightDecayLambda, w.Grad.Span, w.Grad.Span);
+                }
+            }
+
+            return loss;
+        }
+        finally
+        {
+            SetReuse(false);
+        }
+    }
+
+    /// <summary>Switches buffer reuse on or off in every layer (and the loss layer) that supports it (internal: the bench's training profile runs the layers one by one as Gradient does).</summary>
+    internal void SetReuse(bool reuse)
+    {
+        foreach (var layer in _layers)
+        {
+            if (layer is IReusesBuffers buffered)
+            {
+                buffered.ReuseBuffers = reuse;
             }
         }
 
-        return loss;
+        if (_lastLayer is IReusesBuffers last)
+        {
+            last.ReuseBuffers = reuse;
+        }
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using DeepScratch.Layers;
 
 namespace DeepScratch.Training.Optimizers;
@@ -8,10 +7,9 @@ namespace DeepScratch.Training.Optimizers;
 /// <c>h += grad²; param -= lr * grad / (sqrt(h) + 1e-7)</c>, so often-moved weights learn more slowly.
 /// Not thread-safe: one optimizer per training loop.
 /// </summary>
-public sealed class AdaGrad : IOptimizer
+public sealed unsafe class AdaGrad : IOptimizer
 {
     private readonly ParameterStates _history = new(1);
-    private readonly ScratchBuffer _scratch = new();
 
     /// <summary>Creates the optimizer; the book's default learning rate is 0.01.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is not finite and positive.</exception>
@@ -29,15 +27,18 @@ public sealed class AdaGrad : IOptimizer
     /// <inheritdoc/>
     public void Update(IReadOnlyList<Parameter> parameters)
     {
-        _scratch.Reserve(OptimizerArguments.CheckParameters(parameters));
+        OptimizerArguments.CheckParameters(parameters);
         float lr = (float)LearningRate;
         for (int i = 0; i < parameters.Count; i++)
         {
             Parameter parameter = parameters[i];
-            Span<float> h = _history.For(parameter)[0].Span;
-            ReadOnlySpan<float> grad = parameter.Grad.Span;
-            TensorPrimitives.MultiplyAdd(grad, grad, h, h);
-            AdaptiveStep.Apply(parameter.Value.Span, grad, h, lr, _scratch.Get(h.Length));
+            fixed (float* value = parameter.Value.Span)
+            fixed (float* grad = parameter.Grad.Span)
+            fixed (float* h = _history.For(parameter)[0].Span)
+            {
+                var step = new FusedUpdate.Step { Value = value, Grad = grad, State = h, A = lr };
+                FusedUpdate.Run(&FusedUpdate.AdaGrad, ref step, parameter.Value.Length);
+            }
         }
     }
 }

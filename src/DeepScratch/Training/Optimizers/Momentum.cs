@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using DeepScratch.Layers;
 
 namespace DeepScratch.Training.Optimizers;
@@ -8,7 +7,7 @@ namespace DeepScratch.Training.Optimizers;
 /// <c>v = momentum * v - lr * grad; param += v</c>, which damps the zig-zag of plain SGD along steep directions.
 /// Not thread-safe: one optimizer per training loop.
 /// </summary>
-public sealed class Momentum : IOptimizer
+public sealed unsafe class Momentum : IOptimizer
 {
     private readonly ParameterStates _velocity = new(1);
 
@@ -40,11 +39,13 @@ public sealed class Momentum : IOptimizer
         for (int i = 0; i < parameters.Count; i++)
         {
             Parameter parameter = parameters[i];
-            Span<float> v = _velocity.For(parameter)[0].Span;
-            Span<float> value = parameter.Value.Span;
-            TensorPrimitives.Multiply(v, momentum, v);
-            TensorPrimitives.MultiplyAdd(parameter.Grad.Span, -lr, v, v);
-            TensorPrimitives.Add(value, v, value);
+            fixed (float* value = parameter.Value.Span)
+            fixed (float* grad = parameter.Grad.Span)
+            fixed (float* v = _velocity.For(parameter)[0].Span)
+            {
+                var step = new FusedUpdate.Step { Value = value, Grad = grad, State = v, A = lr, B = momentum };
+                FusedUpdate.Run(&FusedUpdate.Momentum, ref step, parameter.Value.Length);
+            }
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using DeepScratch.Layers;
 
 namespace DeepScratch.Training.Optimizers;
@@ -8,7 +7,7 @@ namespace DeepScratch.Training.Optimizers;
 /// along the velocity: <c>v *= momentum; v -= lr * grad; param += momentum² * v; param -= (1 + momentum) * lr * grad</c>.
 /// Not thread-safe: one optimizer per training loop.
 /// </summary>
-public sealed class Nesterov : IOptimizer
+public sealed unsafe class Nesterov : IOptimizer
 {
     private readonly ParameterStates _velocity = new(1);
 
@@ -42,13 +41,13 @@ public sealed class Nesterov : IOptimizer
         for (int i = 0; i < parameters.Count; i++)
         {
             Parameter parameter = parameters[i];
-            Span<float> v = _velocity.For(parameter)[0].Span;
-            Span<float> value = parameter.Value.Span;
-            ReadOnlySpan<float> grad = parameter.Grad.Span;
-            TensorPrimitives.Multiply(v, momentum, v);
-            TensorPrimitives.MultiplyAdd(grad, -lr, v, v);
-            TensorPrimitives.MultiplyAdd(v, lookAhead, value, value);
-            TensorPrimitives.MultiplyAdd(grad, -gradientStep, value, value);
+            fixed (float* value = parameter.Value.Span)
+            fixed (float* grad = parameter.Grad.Span)
+            fixed (float* v = _velocity.For(parameter)[0].Span)
+            {
+                var step = new FusedUpdate.Step { Value = value, Grad = grad, State = v, A = lr, B = momentum, C = gradientStep, D = lookAhead };
+                FusedUpdate.Run(&FusedUpdate.Nesterov, ref step, parameter.Value.Length);
+            }
         }
     }
 }

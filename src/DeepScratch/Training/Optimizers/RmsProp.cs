@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using DeepScratch.Layers;
 
 namespace DeepScratch.Training.Optimizers;
@@ -9,10 +8,9 @@ namespace DeepScratch.Training.Optimizers;
 /// <c>h = decay * h + (1 - decay) * grad²; param -= lr * grad / (sqrt(h) + 1e-7)</c>.
 /// Not thread-safe: one optimizer per training loop.
 /// </summary>
-public sealed class RmsProp : IOptimizer
+public sealed unsafe class RmsProp : IOptimizer
 {
     private readonly ParameterStates _history = new(1);
-    private readonly ScratchBuffer _scratch = new();
 
     /// <summary>Creates the optimizer; the book's defaults are a learning rate of 0.01 and a decay rate of 0.99.</summary>
     /// <exception cref="ArgumentOutOfRangeException">
@@ -36,20 +34,20 @@ public sealed class RmsProp : IOptimizer
     /// <inheritdoc/>
     public void Update(IReadOnlyList<Parameter> parameters)
     {
-        _scratch.Reserve(OptimizerArguments.CheckParameters(parameters));
+        OptimizerArguments.CheckParameters(parameters);
         float lr = (float)LearningRate;
         float decay = (float)DecayRate;
         float keepNew = (float)(1 - DecayRate);
         for (int i = 0; i < parameters.Count; i++)
         {
             Parameter parameter = parameters[i];
-            Span<float> h = _history.For(parameter)[0].Span;
-            ReadOnlySpan<float> grad = parameter.Grad.Span;
-            Span<float> scratch = _scratch.Get(h.Length);
-            TensorPrimitives.Multiply(h, decay, h);
-            TensorPrimitives.Multiply(grad, keepNew, scratch);
-            TensorPrimitives.MultiplyAdd(scratch, grad, h, h);
-            AdaptiveStep.Apply(parameter.Value.Span, grad, h, lr, scratch);
+            fixed (float* value = parameter.Value.Span)
+            fixed (float* grad = parameter.Grad.Span)
+            fixed (float* h = _history.For(parameter)[0].Span)
+            {
+                var step = new FusedUpdate.Step { Value = value, Grad = grad, State = h, A = lr, B = decay, C = keepNew };
+                FusedUpdate.Run(&FusedUpdate.RmsProp, ref step, parameter.Value.Length);
+            }
         }
     }
 }
