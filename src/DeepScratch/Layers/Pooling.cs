@@ -9,7 +9,8 @@ namespace DeepScratch.Layers;
 /// The max pooling layer of chapter 7 (the book's <c>Pooling</c>): each channel of x (N, C, H, W) is reduced to the
 /// largest value of every pool_h x pool_w window, giving (N, C, out_h, out_w). As in the book it goes through
 /// <see cref="ImageColumns.Im2Col"/>, so padding reads as 0 and takes part in the maximum, and Backward routes each
-/// output's gradient to the first largest value of its window (numpy's <c>argmax</c>), adding where windows overlap.
+/// output's gradient to the first largest value of its window (numpy's <c>argmax</c>: a NaN counts as the largest, so
+/// a window holding one gives NaN, as numpy and the inference engine do), adding where windows overlap.
 /// </summary>
 public sealed unsafe class Pooling : ILayer, IReusesBuffers
 {
@@ -141,7 +142,7 @@ public sealed unsafe class Pooling : ILayer, IReusesBuffers
                             int xx = ox * Stride - Pad + kx;
                             bool inside = y >= 0 && y < h && xx >= 0 && xx < width;
                             float value = inside ? input[inBase + y * width + xx] : 0f;
-                            if (first || value > best)
+                            if (first || Beats(value, best))
                             {
                                 best = value;
                                 bestIndex = inside ? inBase + y * width + xx : -1;
@@ -217,19 +218,19 @@ public sealed unsafe class Pooling : ILayer, IReusesBuffers
                         int at = ox * stride;
                         float best = row0[at];
                         byte cell = 0;
-                        if (row0[at + 1] > best)
+                        if (Beats(row0[at + 1], best))
                         {
                             best = row0[at + 1];
                             cell = 1;
                         }
 
-                        if (row1[at] > best)
+                        if (Beats(row1[at], best))
                         {
                             best = row1[at];
                             cell = 2;
                         }
 
-                        if (row1[at + 1] > best)
+                        if (Beats(row1[at + 1], best))
                         {
                             best = row1[at + 1];
                             cell = 3;
@@ -254,7 +255,7 @@ public sealed unsafe class Pooling : ILayer, IReusesBuffers
                     {
                         for (int kx = ky == 0 ? 1 : 0; kx < pw; kx++)
                         {
-                            if (start[ky * w + kx] > best)
+                            if (Beats(start[ky * w + kx], best))
                             {
                                 best = start[ky * w + kx];
                                 cell = ky * pw + kx;
@@ -270,9 +271,19 @@ public sealed unsafe class Pooling : ILayer, IReusesBuffers
     }
 
     /// <summary>
+    /// numpy's order for max and argmax: a NaN beats any number (the first NaN of a window is its maximum, as
+    /// <c>np.max</c> / <c>np.argmax</c> give), else a later cell must be strictly greater (ties keep the first).
+    /// </summary>
+    private static bool Beats(float value, float best) => value > best || (float.IsNaN(value) && !float.IsNaN(best));
+
+    /// <summary><see cref="Beats(float, float)"/> on eight lanes (x != x is true only for NaN).</summary>
+    private static Vector256<float> Beats(Vector256<float> value, Vector256<float> best) =>
+        Vector256.GreaterThan(value, best) | (~Vector256.Equals(value, value) & Vector256.Equals(best, best));
+
+    /// <summary>
     /// Eight 2x2 stride-2 windows whose top-left cells are row0[0], row0[2], ..., row0[14]: cells de-interleaved into
     /// even and odd columns, then the scalar rule as vector selects (a cell replaces the best only when strictly
-    /// greater, an ordered compare that is false for NaN, so NaN behaves as in the loop).
+    /// greater or the first NaN, as <see cref="Beats(Vector256{float}, Vector256{float})"/>).
     /// </summary>
     private static void MaxPairs8(float* row0, float* row1, float* output, byte* cells)
     {
@@ -280,13 +291,13 @@ public sealed unsafe class Pooling : ILayer, IReusesBuffers
         var (c10, c11) = Deinterleave(Avx.LoadVector256(row1), Avx.LoadVector256(row1 + 8));
         var best = c00;
         var cell = Vector256<int>.Zero;
-        var m = Vector256.GreaterThan(c01, best);
+        var m = Beats(c01, best);
         best = Vector256.ConditionalSelect(m, c01, best);
         cell = Vector256.ConditionalSelect(m.AsInt32(), Vector256.Create(1), cell);
-        m = Vector256.GreaterThan(c10, best);
+        m = Beats(c10, best);
         best = Vector256.ConditionalSelect(m, c10, best);
         cell = Vector256.ConditionalSelect(m.AsInt32(), Vector256.Create(2), cell);
-        m = Vector256.GreaterThan(c11, best);
+        m = Beats(c11, best);
         best = Vector256.ConditionalSelect(m, c11, best);
         cell = Vector256.ConditionalSelect(m.AsInt32(), Vector256.Create(3), cell);
         best.Store(output);

@@ -279,7 +279,7 @@ public class WinogradConvolutionTests(ITestOutputHelper output)
             c = fn;
             if (layers[l].PoolAfter)
             {
-                next = Pool(next, n, h, c);
+                next = Pool(next.Select(v => (double)v).ToArray(), n, h, h, c).Select(v => (float)v).ToArray();
                 h /= 2;
             }
 
@@ -382,36 +382,6 @@ public class WinogradConvolutionTests(ITestOutputHelper output)
                         }
 
                         y[((i * oh + oy) * ow + ox) * c + ch] = m;
-                    }
-                }
-            }
-        }
-
-        return y;
-    }
-
-    private static float[] Pool(float[] x, int n, int h, int c)
-    {
-        int o = h / 2;
-        var y = new float[n * o * o * c];
-        for (int i = 0; i < n; i++)
-        {
-            for (int oy = 0; oy < o; oy++)
-            {
-                for (int ox = 0; ox < o; ox++)
-                {
-                    for (int ch = 0; ch < c; ch++)
-                    {
-                        float m = float.NegativeInfinity;
-                        for (int dy = 0; dy < 2; dy++)
-                        {
-                            for (int dx = 0; dx < 2; dx++)
-                            {
-                                m = Math.Max(m, x[((i * h + 2 * oy + dy) * h + 2 * ox + dx) * c + ch]);
-                            }
-                        }
-
-                        y[((i * o + oy) * o + ox) * c + ch] = m;
                     }
                 }
             }

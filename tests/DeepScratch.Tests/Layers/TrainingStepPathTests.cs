@@ -14,9 +14,9 @@ namespace DeepScratch.Tests.Layers;
 public class TrainingStepPathTests
 {
     /// <summary>
-    /// The plain path's rule, as a loop: the first window cell (in (ky, kx) order) starts the maximum and a later cell
-    /// replaces it only when strictly greater (so a NaN first cell stays, a NaN later cell is skipped); padding reads 0
-    /// and its gradient is dropped. Returns y and dx for <paramref name="dout"/>, in double.
+    /// numpy's rule, as a loop: a window's values (padding reads 0) in (ky, kx) order; np.max is NaN when any is NaN
+    /// and np.argmax is then the first NaN, else the first largest value; the gradient goes to that cell (dropped for
+    /// padding). Returns y and dx for <paramref name="dout"/>, in double.
     /// </summary>
     private static (double[] Y, double[] Dx) PlainPool(Tensor x, Tensor dout, int ph, int pw, int stride, int pad)
     {
@@ -30,23 +30,24 @@ public class TrainingStepPathTests
         for (int i = 0; i < outH; i++)
         for (int j = 0; j < outW; j++, o++)
         {
-            float best = 0;
-            int where = -1;
-            bool first = true;
+            var values = new List<(float V, int Where)>();
             for (int ky = 0; ky < ph; ky++)
             for (int kx = 0; kx < pw; kx++)
             {
                 int row = i * stride + ky - pad, col = j * stride + kx - pad;
                 bool inside = row >= 0 && row < h && col >= 0 && col < w;
-                float v = inside ? x[img, ch, row, col] : 0f;
-                if (first || v > best)
-                {
-                    best = v;
-                    where = inside ? ((img * c + ch) * h + row) * w + col : -1;
-                    first = false;
-                }
+                values.Add((inside ? x[img, ch, row, col] : 0f, inside ? ((img * c + ch) * h + row) * w + col : -1));
             }
 
+            int pick = values.FindIndex(e => float.IsNaN(e.V));
+            if (pick < 0)
+            {
+                float max = values.Max(e => e.V);
+                pick = values.FindIndex(e => e.V == max);
+            }
+
+            float best = values[pick].V;
+            int where = values[pick].Where;
             y[o] = best;
             if (where >= 0)
             {
