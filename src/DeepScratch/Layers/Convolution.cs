@@ -12,7 +12,7 @@ namespace DeepScratch.Layers;
 /// GEMM too (dout correlated with the filters turned by 180°), otherwise Wᵀ·dout_n and col2im per image.
 /// Without the AVX2 / AVX-512 kernels the forward runs per image on explicit columns.
 /// </summary>
-public sealed class Convolution : ILayer
+public sealed class Convolution : ILayer, IReusesBuffers
 {
     /// <summary>
     /// Wraps filters (FN, C, FH, FW) and biases (FN,), named by the owning network (W1, b1, ...). The network's weight
@@ -61,6 +61,11 @@ public sealed class Convolution : ILayer
     /// <inheritdoc/>
     public InferenceStep Inference => new InferenceStep.Convolution(W.Value, B.Value, Stride, Pad);
 
+    /// <inheritdoc/>
+    bool IReusesBuffers.ReuseBuffers { get; set; }
+
+    private bool Reuse => ((IReusesBuffers)this).ReuseBuffers;
+
     private int FilterCount => W.Value.Dim(0);
 
     private int PatchLength => W.Value.Length / FilterCount;
@@ -85,7 +90,9 @@ public sealed class Convolution : ILayer
         // As the book keeps self.x: Backward's dW reads the images again (the caller does not change x in between).
         _x = x;
         _geometry = geometry;
-        var output = new Tensor(GC.AllocateUninitializedArray<float>(n * FilterCount * geometry.Positions), n, FilterCount, outH, outW);
+        // Every kernel below overwrites the whole output, so a reused buffer needs no clearing.
+        var output = Reuse ? _outputBuffer.Get([n, FilterCount, outH, outW], reuse: true)
+            : new Tensor(GC.AllocateUninitializedArray<float>(n * FilterCount * geometry.Positions), n, FilterCount, outH, outW);
         ForwardKernel = ChooseForward(geometry);
         if (ForwardKernel == ConvolutionKernel.SingleChannel && !ForwardSingleChannel(x, geometry, output))
         {
@@ -117,7 +124,7 @@ public sealed class Convolution : ILayer
         BackwardParameters(dout);
         var g = _geometry;
         var x = _x!;
-        var dx = new Tensor(GC.AllocateUninitializedArray<float>(x.Length), x.Shape.ToArray());
+        var dx = Reuse ? _dxBuffer.Get(x.Shape, reuse: true) : new Tensor(GC.AllocateUninitializedArray<float>(x.Length), x.Shape.ToArray());
         DataKernel = ChooseData(g);
         if (DataKernel == ConvolutionKernel.Winograd && !BackwardDataWinograd(dout, g, dx))
         {
@@ -483,6 +490,8 @@ public sealed class Convolution : ILayer
     [ThreadStatic]
     private static float[]? t_scratch;
 
+    private readonly TensorBuffer _outputBuffer = new();
+    private readonly TensorBuffer _dxBuffer = new();
     private Geometry _geometry;
     private Tensor? _x;
     private float[]? _partials;
