@@ -104,7 +104,12 @@ public sealed class Convolution : ILayer, IReusesBuffers
             ForwardKernel = ConvolutionKernel.ImplicitGemm; // a non-finite filter: the GEMM gives the direct NaN/∞ pattern
         }
 
-        if (ForwardKernel == ConvolutionKernel.ImplicitGemm)
+        if (ForwardKernel == ConvolutionKernel.Direct)
+        {
+            DirectSingleChannel.Forward(x.Span, W.Value.Span, B.Value.Span, DirectShape(n, geometry), output.Span,
+                Scratch(ref _directWorkspace, DirectSingleChannel.ForwardWorkspaceLength(DirectShape(n, geometry))));
+        }
+        else if (ForwardKernel == ConvolutionKernel.ImplicitGemm)
         {
             ForwardImplicit(x, geometry, output);
         }
@@ -174,6 +179,19 @@ public sealed class Convolution : ILayer, IReusesBuffers
             }
         }
 
+        // One channel: one batch-level reduction on the flat rows, for finite images (it multiplies a zero dout by the
+        // pixels that wrap around the rows, which must not be NaN or ∞).
+        GradientKernel = ConvolutionKernel.Columns;
+        if (g.C == 1 && Stride == 1 && DirectSingleChannel.IsSupported && ForcedKernel is null or ConvolutionKernel.Direct
+            && System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(x.Span))
+        {
+            var shape = DirectShape(n, g);
+            DirectSingleChannel.FilterGradient(x.Span, dout.Span, shape, W.Grad.Span,
+                Scratch(ref _directWorkspace, DirectSingleChannel.GradientWorkspaceLength(shape)));
+            GradientKernel = ConvolutionKernel.Direct;
+            return;
+        }
+
         // dWᵀ (C·FH·FW, FN) = Σ_n col_nᵀ · dout_nᵀ, summed per group of images into its own buffer and the groups added in
         // order: a fixed number of groups, so the result does not depend on the thread count. Each image's columns are
         // rebuilt here, in a per-thread buffer that stays in cache, rather than kept for the whole batch since Forward.
@@ -237,6 +255,11 @@ public sealed class Convolution : ILayer, IReusesBuffers
     /// <summary>The kernel the last Backward's dx ran.</summary>
     internal ConvolutionKernel DataKernel { get; private set; }
 
+    /// <summary>The kernel the last Backward's dW ran: <see cref="ConvolutionKernel.Direct"/> or the per-image columns.</summary>
+    internal ConvolutionKernel GradientKernel { get; private set; }
+
+    private DirectSingleChannel.Shape DirectShape(int n, Geometry g) => new(n, FilterCount, g.H, g.W, g.FilterH, g.FilterW, Pad);
+
     /// <summary>
     /// One channel with a square stride-1 filter: the direct kernel for up to 16 filters, else the per-image columns
     /// (k = FH·FW is too short for the batch GEMM's packing); 3x3 stride 1 with several channels: Winograd F(2x2, 3x3);
@@ -250,6 +273,7 @@ public sealed class Convolution : ILayer, IReusesBuffers
         }
 
         bool direct = g.C == 1 && Stride == 1 && g.FilterH == g.FilterW && WinogradConvolution.IsSupported;
+        bool flat = g.C == 1 && Stride == 1 && DirectSingleChannel.IsSupported;
         // Measured (trainconv, batch 100): the direct kernel beats the columns for DeepConvNet's conv1 (16 filters,
         // one register group) but not for SimpleConvNet's 30 filters 5x5, which keeps the per-image columns.
         bool directFaster = direct && FilterCount <= 16;
@@ -258,8 +282,10 @@ public sealed class Convolution : ILayer, IReusesBuffers
         {
             ConvolutionKernel.Columns or ConvolutionKernel.ImplicitGemm => ForcedKernel.Value,
             ConvolutionKernel.SingleChannel when direct => ConvolutionKernel.SingleChannel,
+            ConvolutionKernel.Direct when flat => ConvolutionKernel.Direct,
             ConvolutionKernel.Winograd when winograd || (g.C == 1 && Stride == 1 && g.FilterH == 3 && g.FilterW == 3 && WinogradConvolution.IsSupported) => ConvolutionKernel.Winograd,
             null when directFaster => ConvolutionKernel.SingleChannel,
+            null when flat => ConvolutionKernel.Direct,
             null when g.C == 1 => ConvolutionKernel.Columns,
             null when winograd && UseWinograd => ConvolutionKernel.Winograd,
             _ => ConvolutionKernel.ImplicitGemm,
@@ -505,6 +531,7 @@ public sealed class Convolution : ILayer, IReusesBuffers
     private float[]? _packed;
     private float[]? _bias;
     private float[]? _workspace;
+    private float[]? _directWorkspace;
 
     /// <summary>The first <paramref name="length"/> floats of <paramref name="buffer"/>, grown when too small.</summary>
     private static Span<float> Scratch(ref float[]? buffer, int length)
