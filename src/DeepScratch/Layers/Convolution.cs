@@ -10,7 +10,8 @@ namespace DeepScratch.Layers;
 /// written from the channels-last images as the GEMM packs them) and the bias in the GEMM's epilogue. Backward:
 /// dW = Σ_n dout_n·col_n in a fixed image order (independent of the thread count); dx for stride 1 as one implicit
 /// GEMM too (dout correlated with the filters turned by 180°), otherwise Wᵀ·dout_n and col2im per image.
-/// Without the AVX2 / AVX-512 kernels the forward runs per image on explicit columns.
+/// One channel, stride 1 (the first layer of the book's CNNs): a direct kernel on flat padded rows for the forward and
+/// dW (<see cref="DirectSingleChannel"/>). Without the AVX2 / AVX-512 kernels the forward runs per image on explicit columns.
 /// </summary>
 public sealed class Convolution : ILayer, IReusesBuffers
 {
@@ -261,9 +262,9 @@ public sealed class Convolution : ILayer, IReusesBuffers
     private DirectSingleChannel.Shape DirectShape(int n, Geometry g) => new(n, FilterCount, g.H, g.W, g.FilterH, g.FilterW, Pad);
 
     /// <summary>
-    /// One channel with a square stride-1 filter: the direct kernel for up to 16 filters, else the per-image columns
-    /// (k = FH·FW is too short for the batch GEMM's packing); 3x3 stride 1 with several channels: Winograd F(2x2, 3x3);
-    /// otherwise the implicit-im2col GEMM.
+    /// One channel, stride 1: the direct kernel on flat rows (<see cref="DirectSingleChannel"/>), else the per-image
+    /// columns (k = FH·FW is too short for the batch GEMM's packing); 3x3 stride 1 with several channels: Winograd
+    /// F(2x2, 3x3); otherwise the implicit-im2col GEMM.
     /// </summary>
     private ConvolutionKernel ChooseForward(Geometry g)
     {
@@ -274,9 +275,6 @@ public sealed class Convolution : ILayer, IReusesBuffers
 
         bool direct = g.C == 1 && Stride == 1 && g.FilterH == g.FilterW && WinogradConvolution.IsSupported;
         bool flat = g.C == 1 && Stride == 1 && DirectSingleChannel.IsSupported;
-        // Measured (trainconv, batch 100): the direct kernel beats the columns for DeepConvNet's conv1 (16 filters,
-        // one register group) but not for SimpleConvNet's 30 filters 5x5, which keeps the per-image columns.
-        bool directFaster = direct && FilterCount <= 16;
         bool winograd = g.C > 1 && Stride == 1 && g.FilterH == 3 && g.FilterW == 3 && WinogradConvolution.IsSupported;
         return ForcedKernel switch
         {
@@ -284,7 +282,8 @@ public sealed class Convolution : ILayer, IReusesBuffers
             ConvolutionKernel.SingleChannel when direct => ConvolutionKernel.SingleChannel,
             ConvolutionKernel.Direct when flat => ConvolutionKernel.Direct,
             ConvolutionKernel.Winograd when winograd || (g.C == 1 && Stride == 1 && g.FilterH == 3 && g.FilterW == 3 && WinogradConvolution.IsSupported) => ConvolutionKernel.Winograd,
-            null when directFaster => ConvolutionKernel.SingleChannel,
+            // Measured (trainconv's one-channel table, batch 100): the flat-row kernel 1.0 ms against the columns' 2.5 and
+            // SingleChannel's 2.3 (NHWC + relayout) for SimpleConvNet's conv; 0.47 against 0.65 / 1.0 for DeepConvNet's conv1.
             null when flat => ConvolutionKernel.Direct,
             null when g.C == 1 => ConvolutionKernel.Columns,
             null when winograd && UseWinograd => ConvolutionKernel.Winograd,
