@@ -1,3 +1,4 @@
+using DeepScratch.Kernels;
 using DeepScratch.Data;
 using DeepScratch.Layers;
 using DeepScratch.Models;
@@ -59,6 +60,7 @@ internal static class TrainingConvolutionBench
         }
 
         Console.WriteLine($"| sum | | {forward:0.00} | {backward:0.00} | (network's backward calls: {parameters:0.00}) |");
+        OneChannel(random, n);
         Networks(data);
     }
 
@@ -89,6 +91,30 @@ internal static class TrainingConvolutionBench
 
             times.Sort();
             Console.WriteLine($"| {kind}, {iterations} iterations | {times[0]:0.0} | {times[1]:0.0} | {times[0] / iterations:0.00} |");
+        }
+    }
+
+    /// <summary>
+    /// The one-channel layers with each applicable kernel forced (best ms of Forward, and of BackwardParameters,
+    /// whose dW is the direct reduction only when Direct is forced or chosen).
+    /// </summary>
+    private static void OneChannel(Random random, int n)
+    {
+        Console.WriteLine("| one-channel layer | kernel | Forward | BackwardParameters (dW) |");
+        Console.WriteLine("| --- | --- | ---: | ---: |");
+        foreach (var (name, c, fn, h, f, pad) in Layers.Where(l => l.C == 1))
+        {
+            int outH = h + 2 * pad - f + 1;
+            var layer = new Convolution(new Parameter("W", Fill(random, 0.3, fn, 1, f, f)), new Parameter("b", Fill(random, 0.1, fn)), 1, pad);
+            var x = Fill(random, 1, n, 1, h, h);
+            var dout = Fill(random, 0.01, n, fn, outH, outH);
+            foreach (var kernel in new ConvolutionKernel?[] { ConvolutionKernel.Columns, ConvolutionKernel.SingleChannel, ConvolutionKernel.Direct, null })
+            {
+                layer.ForcedKernel = kernel;
+                var tf = Harness.Measure(() => layer.Forward(x, true), warmup: 3, runs: 15);
+                var tp = Harness.Measure(() => layer.BackwardParameters(dout), warmup: 3, runs: 15);
+                Console.WriteLine($"| {name} | {kernel?.ToString() ?? "auto"} ({layer.ForwardKernel}, dW {layer.GradientKernel}) | {tf.BestMs:0.00} | {tp.BestMs:0.00} |");
+            }
         }
     }
 

@@ -162,4 +162,10 @@ internal enum ConvolutionKernel
 
     /// <summary>The direct one-channel kernel (<see cref="SingleChannelConvolution"/>): C = 1, square filter, stride 1.</summary>
     SingleChannel,
+
+    /// <summary>
+    /// The direct one-channel kernel on flat padded rows writing NCHW planes (<see cref="DirectSingleChannel"/>): C = 1,
+    /// stride 1, any filter; also its dW (finite images only).
+    /// </summary>
+    Direct,
 }

@@ -10,9 +10,10 @@ namespace DeepScratch.Layers;
 /// written from the channels-last images as the GEMM packs them) and the bias in the GEMM's epilogue. Backward:
 /// dW = Σ_n dout_n·col_n in a fixed image order (independent of the thread count); dx for stride 1 as one implicit
 /// GEMM too (dout correlated with the filters turned by 180°), otherwise Wᵀ·dout_n and col2im per image.
-/// Without the AVX2 / AVX-512 kernels the forward runs per image on explicit columns.
+/// One channel, stride 1 (the first layer of the book's CNNs): a direct kernel on flat padded rows for the forward and
+/// dW (<see cref="DirectSingleChannel"/>). Without the AVX2 / AVX-512 kernels the forward runs per image on explicit columns.
 /// </summary>
-public sealed class Convolution : ILayer
+public sealed class Convolution : ILayer, IReusesBuffers
 {
     /// <summary>
     /// Wraps filters (FN, C, FH, FW) and biases (FN,), named by the owning network (W1, b1, ...). The network's weight
@@ -61,6 +62,11 @@ public sealed class Convolution : ILayer
     /// <inheritdoc/>
     public InferenceStep Inference => new InferenceStep.Convolution(W.Value, B.Value, Stride, Pad);
 
+    /// <inheritdoc/>
+    bool IReusesBuffers.ReuseBuffers { get; set; }
+
+    private bool Reuse => ((IReusesBuffers)this).ReuseBuffers;
+
     private int FilterCount => W.Value.Dim(0);
 
     private int PatchLength => W.Value.Length / FilterCount;
@@ -85,7 +91,9 @@ public sealed class Convolution : ILayer
         // As the book keeps self.x: Backward's dW reads the images again (the caller does not change x in between).
         _x = x;
         _geometry = geometry;
-        var output = new Tensor(GC.AllocateUninitializedArray<float>(n * FilterCount * geometry.Positions), n, FilterCount, outH, outW);
+        // Every kernel below overwrites the whole output, so a reused buffer needs no clearing.
+        var output = Reuse ? _outputBuffer.Get([n, FilterCount, outH, outW], reuse: true)
+            : new Tensor(GC.AllocateUninitializedArray<float>(n * FilterCount * geometry.Positions), n, FilterCount, outH, outW);
         ForwardKernel = ChooseForward(geometry);
         if (ForwardKernel == ConvolutionKernel.SingleChannel && !ForwardSingleChannel(x, geometry, output))
         {
@@ -97,7 +105,12 @@ public sealed class Convolution : ILayer
             ForwardKernel = ConvolutionKernel.ImplicitGemm; // a non-finite filter: the GEMM gives the direct NaN/∞ pattern
         }
 
-        if (ForwardKernel == ConvolutionKernel.ImplicitGemm)
+        if (ForwardKernel == ConvolutionKernel.Direct)
+        {
+            DirectSingleChannel.Forward(x.Span, W.Value.Span, B.Value.Span, DirectShape(n, geometry), output.Span,
+                Scratch(ref _directWorkspace, DirectSingleChannel.ForwardWorkspaceLength(DirectShape(n, geometry))));
+        }
+        else if (ForwardKernel == ConvolutionKernel.ImplicitGemm)
         {
             ForwardImplicit(x, geometry, output);
         }
@@ -117,7 +130,7 @@ public sealed class Convolution : ILayer
         BackwardParameters(dout);
         var g = _geometry;
         var x = _x!;
-        var dx = new Tensor(GC.AllocateUninitializedArray<float>(x.Length), x.Shape.ToArray());
+        var dx = Reuse ? _dxBuffer.Get(x.Shape, reuse: true) : new Tensor(GC.AllocateUninitializedArray<float>(x.Length), x.Shape.ToArray());
         DataKernel = ChooseData(g);
         if (DataKernel == ConvolutionKernel.Winograd && !BackwardDataWinograd(dout, g, dx))
         {
@@ -165,6 +178,19 @@ public sealed class Convolution : ILayer
             {
                 db[f] += System.Numerics.Tensors.TensorPrimitives.Sum(d.Slice(image * outLength + f * g.Positions, g.Positions));
             }
+        }
+
+        // One channel: one batch-level reduction on the flat rows, for finite images (it multiplies a zero dout by the
+        // pixels that wrap around the rows, which must not be NaN or ∞).
+        GradientKernel = ConvolutionKernel.Columns;
+        if (g.C == 1 && Stride == 1 && DirectSingleChannel.IsSupported && ForcedKernel is null or ConvolutionKernel.Direct
+            && System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(x.Span))
+        {
+            var shape = DirectShape(n, g);
+            DirectSingleChannel.FilterGradient(x.Span, dout.Span, shape, W.Grad.Span,
+                Scratch(ref _directWorkspace, DirectSingleChannel.GradientWorkspaceLength(shape)));
+            GradientKernel = ConvolutionKernel.Direct;
+            return;
         }
 
         // dWᵀ (C·FH·FW, FN) = Σ_n col_nᵀ · dout_nᵀ, summed per group of images into its own buffer and the groups added in
@@ -230,10 +256,15 @@ public sealed class Convolution : ILayer
     /// <summary>The kernel the last Backward's dx ran.</summary>
     internal ConvolutionKernel DataKernel { get; private set; }
 
+    /// <summary>The kernel the last Backward's dW ran: <see cref="ConvolutionKernel.Direct"/> or the per-image columns.</summary>
+    internal ConvolutionKernel GradientKernel { get; private set; }
+
+    private DirectSingleChannel.Shape DirectShape(int n, Geometry g) => new(n, FilterCount, g.H, g.W, g.FilterH, g.FilterW, Pad);
+
     /// <summary>
-    /// One channel with a square stride-1 filter: the direct kernel for up to 16 filters, else the per-image columns
-    /// (k = FH·FW is too short for the batch GEMM's packing); 3x3 stride 1 with several channels: Winograd F(2x2, 3x3);
-    /// otherwise the implicit-im2col GEMM.
+    /// One channel, stride 1: the direct kernel on flat rows (<see cref="DirectSingleChannel"/>), else the per-image
+    /// columns (k = FH·FW is too short for the batch GEMM's packing); 3x3 stride 1 with several channels: Winograd
+    /// F(2x2, 3x3); otherwise the implicit-im2col GEMM.
     /// </summary>
     private ConvolutionKernel ChooseForward(Geometry g)
     {
@@ -243,16 +274,17 @@ public sealed class Convolution : ILayer
         }
 
         bool direct = g.C == 1 && Stride == 1 && g.FilterH == g.FilterW && WinogradConvolution.IsSupported;
-        // Measured (trainconv, batch 100): the direct kernel beats the columns for DeepConvNet's conv1 (16 filters,
-        // one register group) but not for SimpleConvNet's 30 filters 5x5, which keeps the per-image columns.
-        bool directFaster = direct && FilterCount <= 16;
+        bool flat = g.C == 1 && Stride == 1 && DirectSingleChannel.IsSupported;
         bool winograd = g.C > 1 && Stride == 1 && g.FilterH == 3 && g.FilterW == 3 && WinogradConvolution.IsSupported;
         return ForcedKernel switch
         {
             ConvolutionKernel.Columns or ConvolutionKernel.ImplicitGemm => ForcedKernel.Value,
             ConvolutionKernel.SingleChannel when direct => ConvolutionKernel.SingleChannel,
+            ConvolutionKernel.Direct when flat => ConvolutionKernel.Direct,
             ConvolutionKernel.Winograd when winograd || (g.C == 1 && Stride == 1 && g.FilterH == 3 && g.FilterW == 3 && WinogradConvolution.IsSupported) => ConvolutionKernel.Winograd,
-            null when directFaster => ConvolutionKernel.SingleChannel,
+            // Measured (trainconv's one-channel table, batch 100): the flat-row kernel 1.0 ms against the columns' 2.5 and
+            // SingleChannel's 2.3 (NHWC + relayout) for SimpleConvNet's conv; 0.47 against 0.65 / 1.0 for DeepConvNet's conv1.
+            null when flat => ConvolutionKernel.Direct,
             null when g.C == 1 => ConvolutionKernel.Columns,
             null when winograd && UseWinograd => ConvolutionKernel.Winograd,
             _ => ConvolutionKernel.ImplicitGemm,
@@ -483,6 +515,8 @@ public sealed class Convolution : ILayer
     [ThreadStatic]
     private static float[]? t_scratch;
 
+    private readonly TensorBuffer _outputBuffer = new();
+    private readonly TensorBuffer _dxBuffer = new();
     private Geometry _geometry;
     private Tensor? _x;
     private float[]? _partials;
@@ -496,6 +530,7 @@ public sealed class Convolution : ILayer
     private float[]? _packed;
     private float[]? _bias;
     private float[]? _workspace;
+    private float[]? _directWorkspace;
 
     /// <summary>The first <paramref name="length"/> floats of <paramref name="buffer"/>, grown when too small.</summary>
     private static Span<float> Scratch(ref float[]? buffer, int length)

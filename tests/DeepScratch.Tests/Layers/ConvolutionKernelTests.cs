@@ -16,7 +16,7 @@ public class ConvolutionKernelTests
     {
         var data = new TheoryData<string, int, int, int, int, int, int, int>();
         // kernel, N, C, FN, H, W, F, pad
-        foreach (var kernel in new[] { "Columns", "ImplicitGemm", "Winograd", "SingleChannel" })
+        foreach (var kernel in new[] { "Columns", "ImplicitGemm", "Winograd", "SingleChannel", "Direct" })
         {
             data.Add(kernel, 1, 1, 16, 28, 28, 3, 1);   // DeepConvNet conv1, batch 1
             data.Add(kernel, 2, 1, 5, 9, 7, 5, 0);      // SimpleConvNet-like 5x5, non-square image
@@ -26,6 +26,9 @@ public class ConvolutionKernelTests
             data.Add(kernel, 1, 16, 16, 11, 13, 3, 1);  // DeepConvNet conv2-like, odd image
             data.Add(kernel, 2, 9, 3, 8, 8, 2, 1);      // even filter
             data.Add(kernel, 23, 2, 5, 6, 5, 3, 1);     // dW over groups of several images, the last one shorter
+            data.Add(kernel, 7, 1, 30, 28, 28, 5, 0);   // SimpleConvNet's conv, 7 images over the dW groups
+            data.Add(kernel, 3, 1, 7, 5, 12, 4, 3);     // one channel, even filter, padding past the filter's reach
+            data.Add(kernel, 2, 1, 13, 30, 3, 3, 0);    // one channel, out_w 1
         }
 
         return data;
@@ -50,6 +53,7 @@ public class ConvolutionKernelTests
     {
         "Winograd" => WinogradConvolution.IsSupported && f == 3,
         "SingleChannel" => forward && WinogradConvolution.IsSupported && c == 1,
+        "Direct" => forward && DirectSingleChannel.IsSupported && c == 1,
         _ => Gemm.HasFastKernels || kernel == "Columns",
     };
 
@@ -71,6 +75,9 @@ public class ConvolutionKernelTests
             Assert.Equal(kernel, conv.ForwardKernel.ToString());
         }
 
+        // The one-channel dW reduction runs for finite images when the layer chooses or is forced to Direct.
+        Assert.Equal(kernel == "Direct" && Applies(kernel, c, f, forward: true) ? "Direct" : "Columns", conv.GradientKernel.ToString());
+
         if (kernel is "Columns" or "ImplicitGemm" || (kernel == "Winograd" && Applies(kernel, c, f, forward: false)))
         {
             Assert.Equal(kernel, conv.DataKernel.ToString());
@@ -82,6 +89,7 @@ public class ConvolutionKernelTests
     [InlineData("ImplicitGemm")]
     [InlineData("Winograd")]
     [InlineData("SingleChannel")]
+    [InlineData("Direct")]
     public void A_NaN_pixel_and_a_NaN_dout_give_NaN_exactly_where_the_loops_do(string kernel)
     {
         foreach (var (c, fn, f, pad) in new[] { (1, 16, 3, 1), (5, 18, 3, 1), (4, 7, 3, 2) })
@@ -101,11 +109,42 @@ public class ConvolutionKernelTests
         }
     }
 
+    [Fact]
+    public void The_direct_one_channel_dW_spreads_a_NaN_or_infinite_dout_as_the_loops_do_and_leaves_non_finite_images_to_the_columns()
+    {
+        foreach (var pad in new[] { 0, 2 })
+        {
+            var (conv, x, dout) = Setup("Direct", 5, 1, 8, 11, 10, 5, pad, seed: 80 + pad);
+            dout[1, 7, 0, dout.Dim(3) - 1] = float.NaN;          // the last real column of a row, next to the wrapped ones
+            dout[3, 2, dout.Dim(2) - 1, 0] = float.PositiveInfinity; // meets the padding's zeros when pad > 0
+            conv.Forward(x, train: true);
+            conv.BackwardParameters(dout);
+            var reference = Reference.Of(x, conv.W.Value, conv.B.Value, dout, pad);
+            AssertMatches("dW", reference.DW, conv.W.Grad);
+            Assert.Contains(conv.W.Grad.ToArray(), float.IsNaN);
+            if (DirectSingleChannel.IsSupported)
+            {
+                Assert.Equal(ConvolutionKernel.Direct, conv.GradientKernel);
+            }
+
+            // A NaN pixel in the last column: the wrapped positions would read it, so dW goes back to the columns.
+            x[2, 0, 4, x.Dim(3) - 1] = float.NaN;
+            dout = GradientCheck.Random(dout.Shape.ToArray(), new Random(9), 1);
+            conv.Forward(x, train: true);
+            conv.BackwardParameters(dout);
+            reference = Reference.Of(x, conv.W.Value, conv.B.Value, dout, pad);
+            AssertMatches("dW with a NaN pixel", reference.DW, conv.W.Grad);
+            Assert.Contains(conv.W.Grad.ToArray(), float.IsFinite);
+            Assert.Equal(ConvolutionKernel.Columns, conv.GradientKernel);
+        }
+    }
+
     [Theory]
     [InlineData("Columns")]
     [InlineData("ImplicitGemm")]
     [InlineData("Winograd")]
     [InlineData("SingleChannel")]
+    [InlineData("Direct")]
     public void A_NaN_filter_gives_NaN_exactly_where_the_books_im2col_product_does(string kernel)
     {
         foreach (var (c, fn, pad) in new[] { (1, 16, 1), (6, 17, 1), (3, 5, 2) })
@@ -159,12 +198,12 @@ public class ConvolutionKernelTests
     }
 
     [Theory]
-    [InlineData(1, 16, 28, 3, 1, "SingleChannel", "Columns")]   // DeepConvNet conv1 (its dx is never asked for)
+    [InlineData(1, 16, 28, 3, 1, "Direct", "Columns")]          // DeepConvNet conv1 (its dx is never asked for)
     [InlineData(16, 16, 28, 3, 1, "Winograd", "Winograd")]      // conv2
     [InlineData(16, 32, 14, 3, 1, "Winograd", "Winograd")]      // conv3
     [InlineData(32, 32, 14, 3, 2, "Winograd", "Winograd")]      // conv4, pad 2: dx padded by 0
     [InlineData(64, 64, 8, 3, 1, "Winograd", "Winograd")]       // conv6
-    [InlineData(1, 30, 28, 5, 0, "Columns", "Columns")]         // SimpleConvNet's conv
+    [InlineData(1, 30, 28, 5, 0, "Direct", "Columns")]          // SimpleConvNet's conv
     [InlineData(12, 20, 9, 5, 2, "ImplicitGemm", "ImplicitGemm")] // 5x5 with several channels
     public void The_book_layers_take_the_kernels_chosen_for_them(int c, int fn, int h, int f, int pad, string forward, string data)
     {
