@@ -167,6 +167,14 @@ public sealed class Convolution : ILayer
             }
         }
 
+        if (Gemm.HasFastKernels && g.C > 1 && ForcedKernel != ConvolutionKernel.Columns)
+        {
+            // One batch-level reduction over all N·out_h·out_w patch rows (FilterGradient), no per-image columns.
+            (_filterGradient ??= new FilterGradient()).Compute(x.Span, d, n,
+                new PatchGeometry(g.H, g.W, g.C, g.FilterH, g.FilterW, Stride, Pad), FilterCount, W.Grad.Span);
+            return;
+        }
+
         // dWᵀ (C·FH·FW, FN) = Σ_n col_nᵀ · dout_nᵀ, summed per group of images into its own buffer and the groups added in
         // order: a fixed number of groups, so the result does not depend on the thread count. Each image's columns are
         // rebuilt here, in a per-thread buffer that stays in cache, rather than kept for the whole batch since Forward.
@@ -486,6 +494,7 @@ public sealed class Convolution : ILayer
     private Geometry _geometry;
     private Tensor? _x;
     private float[]? _partials;
+    private FilterGradient? _filterGradient;
 
     // Internal scratch reused from batch to batch (never returned to a caller): channels-last images (and dx),
     // outputs, dout, the filters rearranged and packed, the padded bias.

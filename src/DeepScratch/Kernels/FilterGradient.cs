@@ -1,0 +1,150 @@
+namespace DeepScratch.Kernels;
+
+/// <summary>
+/// The training Convolution layer's filter gradient as one batch-level reduction on the shared GEMM:
+/// dW (FN, FH·FW·C) = Σ_r dout[r, :]ᵀ · patches[r, :] over the K = N·out_h·out_w patch rows r = (n, oy, ox) of the
+/// whole batch (the book's dW = doutᵀ·col). K is cut into fixed chunks of <see cref="ChunkRows"/> rows; each chunk's
+/// patch rows are written from the channels-last images (implicit im2col: only one chunk in memory at a time) and
+/// packed as B, doutᵀ is A, so the product has m = FN, n = FH·FW·C. The chunks fall into <see cref="Groups"/> fixed
+/// groups summed on any thread into their own buffers, then added in group order: the result does not depend on the
+/// thread count.
+/// </summary>
+internal sealed unsafe class FilterGradient
+{
+    /// <summary>Patch rows per chunk: the chunk's packed patches (ChunkRows · FH·FW·C floats) stay in the level-2 cache.</summary>
+    internal const int ChunkRows = 192;
+
+    /// <summary>Groups of chunks summed separately (a fixed number, so the sums do not depend on the thread count).</summary>
+    internal const int Groups = 8;
+
+    [ThreadStatic]
+    private static float[]? t_patches;
+
+    [ThreadStatic]
+    private static float[]? t_packed;
+
+    private float[]? _imagesLast;
+    private float[]? _doutLast;
+    private float[]? _partials;
+
+    /// <summary>
+    /// dW (FN, C, FH, FW), overwritten, from the layer's input <paramref name="x"/> (N, C, H, W) and
+    /// <paramref name="dout"/> (N, FN, out_h, out_w), both channels-first as the layer holds them.
+    /// </summary>
+    /// <exception cref="ArgumentException">The buffers do not match the sizes.</exception>
+    /// <exception cref="InvalidOperationException">This machine runs the portable kernels.</exception>
+    public void Compute(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, int n, PatchGeometry g, int fn, Span<float> dw)
+    {
+        if (!Gemm.HasFastKernels)
+        {
+            throw new InvalidOperationException("The batch-level filter gradient runs on the AVX2 or AVX-512 kernels.");
+        }
+
+        int positions = g.OutH * g.OutW;
+        int patch = g.PatchLength;
+        long rows = (long)n * positions;
+        if (x.Length < (long)n * g.ImageLength || dout.Length < rows * fn || dw.Length < (long)fn * patch || rows > int.MaxValue)
+        {
+            throw new ArgumentException($"Filter gradient: {n} images of {g} and {fn} filters do not match the buffers.");
+        }
+
+        var images = Scratch(ref _imagesLast, n * g.ImageLength);
+        TrainingConvolution.ToChannelsLast(x, n, g.Channels, g.Height * g.Width, images);
+        var doutLast = Scratch(ref _doutLast, (int)rows * fn);
+        TrainingConvolution.ToChannelsLast(dout, n, fn, positions, doutLast);
+
+        int chunks = (int)((rows + ChunkRows - 1) / ChunkRows);
+        int groups = Math.Min(Groups, chunks);
+        int perGroup = (chunks + groups - 1) / groups;
+        groups = (chunks + perGroup - 1) / perGroup;
+        int length = fn * patch;
+        var partials = Scratch(ref _partials, groups * length);
+        fixed (float* pi = images)
+        fixed (float* pd = doutLast)
+        fixed (float* pp = partials)
+        {
+            nint imagesAddress = (nint)pi, doutAddress = (nint)pd, partialsAddress = (nint)pp;
+            int total = (int)rows;
+            void Group(int group)
+            {
+                var source = MatrixSource.ImagePatches((float*)imagesAddress, g);
+                float* sum = (float*)partialsAddress + (long)group * length;
+                int first = group * perGroup, last = Math.Min(chunks, first + perGroup);
+                for (int chunk = first; chunk < last; chunk++)
+                {
+                    int start = chunk * ChunkRows, k = Math.Min(ChunkRows, total - start);
+                    var patches = ThreadBuffer(ref t_patches, ChunkRows * patch);
+                    fixed (float* pr = patches)
+                    {
+                        source.CopyRows(start, k, patch, pr);
+                    }
+
+                    var packed = PackedMatrix.Pack(patches.AsSpan(0, k * patch), patch, Transpose.No, k, patch,
+                        ThreadBuffer(ref t_packed, PackedMatrix.PackedLength(ChunkRows, patch)));
+                    fixed (float* pb = packed.Data)
+                    {
+                        // A = doutᵀ for this chunk: op(A)[f, r] = dout[start + r, f], read from the channels-last rows.
+                        var a = MatrixSource.Transposed((float*)doutAddress + (long)start * fn, fn);
+                        var op = new Operation(fn, patch, k, a, packed, pb, 1f, chunk == first ? 0f : 1f, sum, patch, null, Activation.None);
+                        Gemm.RunRowBlock(op, 0, fn, (k + Gemm.MaxChunk - 1) / Gemm.MaxChunk, Gemm.Kernels);
+                    }
+                }
+            }
+
+            if (groups < 2 || Environment.ProcessorCount < 2)
+            {
+                for (int group = 0; group < groups; group++)
+                {
+                    Group(group);
+                }
+            }
+            else
+            {
+                Parallel.For(0, groups, Group);
+            }
+        }
+
+        // The group sums added in order, from the patches' (fy, fx, c) columns to the filters' (c, fy, fx) layout.
+        int c = g.Channels, fh = g.FilterH, fw = g.FilterW;
+        for (int f = 0; f < fn; f++)
+        {
+            for (int fy = 0; fy < fh; fy++)
+            {
+                for (int fx = 0; fx < fw; fx++)
+                {
+                    for (int ch = 0; ch < c; ch++)
+                    {
+                        int column = f * patch + (fy * fw + fx) * c + ch;
+                        float total = partials[column];
+                        for (int group = 1; group < groups; group++)
+                        {
+                            total += partials[group * length + column];
+                        }
+
+                        dw[((f * c + ch) * fh + fy) * fw + fx] = total;
+                    }
+                }
+            }
+        }
+    }
+
+    private static Span<float> Scratch(ref float[]? buffer, int length)
+    {
+        if (buffer is null || buffer.Length < length)
+        {
+            buffer = GC.AllocateUninitializedArray<float>(length);
+        }
+
+        return buffer.AsSpan(0, length);
+    }
+
+    private static float[] ThreadBuffer(ref float[]? buffer, int length)
+    {
+        if (buffer is null || buffer.Length < length)
+        {
+            buffer = GC.AllocateUninitializedArray<float>(length);
+        }
+
+        return buffer;
+    }
+}
