@@ -3,7 +3,7 @@ namespace DeepScratch.Kernels;
 /// <summary>
 /// The training Convolution layer's filter gradient as one batch-level reduction on the shared GEMM:
 /// dW (FN, FH·FW·C) = Σ_r dout[r, :]ᵀ · patches[r, :] over the K = N·out_h·out_w patch rows r = (n, oy, ox) of the
-/// whole batch (the book's dW = doutᵀ·col). K is cut into fixed chunks of <see cref="ChunkRows"/> rows; each chunk's
+/// whole batch (the book's dW = doutᵀ·col). K is cut into fixed chunks of up to <see cref="ChunkRows"/> rows inside one image (dout's rows are then doutᵀ as it is stored); each chunk's
 /// patch rows are written from the channels-last images (implicit im2col: only one chunk in memory at a time) and
 /// packed as B, doutᵀ is A, so the product has m = FN, n = FH·FW·C. The chunks fall into <see cref="Groups"/> fixed
 /// groups summed on any thread into their own buffers, then added in group order: the result does not depend on the
@@ -24,7 +24,6 @@ internal sealed unsafe class FilterGradient
     private static float[]? t_packed;
 
     private float[]? _imagesLast;
-    private float[]? _doutLast;
     private float[]? _partials;
 
     /// <summary>
@@ -50,21 +49,20 @@ internal sealed unsafe class FilterGradient
 
         var images = Scratch(ref _imagesLast, n * g.ImageLength);
         TrainingConvolution.ToChannelsLast(x, n, g.Channels, g.Height * g.Width, images);
-        var doutLast = Scratch(ref _doutLast, (int)rows * fn);
-        TrainingConvolution.ToChannelsLast(dout, n, fn, positions, doutLast);
-
-        int chunks = (int)((rows + ChunkRows - 1) / ChunkRows);
+        // Chunks never cross images, so each chunk's doutᵀ is a block of dout's own (FN, out_h·out_w) rows: read in place.
+        int pieces = (positions + ChunkRows - 1) / ChunkRows;
+        int pieceLength = (positions + pieces - 1) / pieces;
+        int chunks = n * pieces;
         int groups = Math.Min(Groups, chunks);
         int perGroup = (chunks + groups - 1) / groups;
         groups = (chunks + perGroup - 1) / perGroup;
         int length = fn * patch;
         var partials = Scratch(ref _partials, groups * length);
         fixed (float* pi = images)
-        fixed (float* pd = doutLast)
+        fixed (float* pd = dout)
         fixed (float* pp = partials)
         {
             nint imagesAddress = (nint)pi, doutAddress = (nint)pd, partialsAddress = (nint)pp;
-            int total = (int)rows;
             void Group(int group)
             {
                 var source = MatrixSource.ImagePatches((float*)imagesAddress, g);
@@ -72,19 +70,34 @@ internal sealed unsafe class FilterGradient
                 int first = group * perGroup, last = Math.Min(chunks, first + perGroup);
                 for (int chunk = first; chunk < last; chunk++)
                 {
-                    int start = chunk * ChunkRows, k = Math.Min(ChunkRows, total - start);
-                    var patches = ThreadBuffer(ref t_patches, ChunkRows * patch);
-                    fixed (float* pr = patches)
+                    int image = chunk / pieces, offset = chunk % pieces * pieceLength;
+                    int start = image * positions + offset, k = Math.Min(pieceLength, positions - offset);
+                    var panels = ThreadBuffer(ref t_packed, PackedMatrix.PackedLength(ChunkRows, patch));
+                    PackedMatrix packed;
+                    if (g.Channels % PackedMatrix.PanelWidth == 0)
                     {
-                        source.CopyRows(start, k, patch, pr);
+                        fixed (float* pp = panels)
+                        {
+                            PackPatches((float*)imagesAddress, g, start, k, pp);
+                        }
+
+                        packed = PackedMatrix.FromPanels(k, patch, panels);
+                    }
+                    else
+                    {
+                        var patches = ThreadBuffer(ref t_patches, ChunkRows * patch);
+                        fixed (float* pr = patches)
+                        {
+                            source.CopyRows(start, k, patch, pr);
+                        }
+
+                        packed = PackedMatrix.Pack(patches.AsSpan(0, k * patch), patch, Transpose.No, k, patch, panels);
                     }
 
-                    var packed = PackedMatrix.Pack(patches.AsSpan(0, k * patch), patch, Transpose.No, k, patch,
-                        ThreadBuffer(ref t_packed, PackedMatrix.PackedLength(ChunkRows, patch)));
                     fixed (float* pb = packed.Data)
                     {
-                        // A = doutᵀ for this chunk: op(A)[f, r] = dout[start + r, f], read from the channels-last rows.
-                        var a = MatrixSource.Transposed((float*)doutAddress + (long)start * fn, fn);
+                        // A = doutᵀ for this chunk: op(A)[f, r] = dout[image, f, offset + r], rows of dout itself.
+                        var a = MatrixSource.RowMajor((float*)doutAddress + (long)image * fn * positions + offset, positions);
                         var op = new Operation(fn, patch, k, a, packed, pb, 1f, chunk == first ? 0f : 1f, sum, patch, null, Activation.None);
                         Gemm.RunRowBlock(op, 0, fn, (k + Gemm.MaxChunk - 1) / Gemm.MaxChunk, Gemm.Kernels);
                     }
@@ -122,6 +135,51 @@ internal sealed unsafe class FilterGradient
                         }
 
                         dw[((f * c + ch) * fh + fy) * fw + fx] = total;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Patch rows [start, start + k) written straight into panel layout (no row-major copy to pack again): with C a
+    /// multiple of the panel width, each filter tap's C channels are C/16 whole panels, and a row's 16 values of a
+    /// panel are 16 contiguous channels of one pixel (zeros in the padding).
+    /// </summary>
+    private static void PackPatches(float* images, PatchGeometry g, int start, int k, float* panels)
+    {
+        int c = g.Channels, outW = g.OutW, perImage = g.OutH * outW, blocks = c / PackedMatrix.PanelWidth;
+        long panelStride = (long)k * PackedMatrix.PanelWidth;
+        for (int r = 0; r < k; r++)
+        {
+            int row = start + r;
+            int n = row / perImage, position = row - n * perImage;
+            int oy = position / outW, ox = position - oy * outW;
+            float* rowStart = panels + (long)r * PackedMatrix.PanelWidth;
+            for (int fy = 0; fy < g.FilterH; fy++)
+            {
+                int iy = oy * g.Stride - g.Pad + fy;
+                bool rowInside = iy >= 0 && iy < g.Height;
+                for (int fx = 0; fx < g.FilterW; fx++)
+                {
+                    int ix = ox * g.Stride - g.Pad + fx;
+                    float* dst = rowStart + (fy * g.FilterW + fx) * blocks * panelStride;
+                    if (rowInside && ix >= 0 && ix < g.Width)
+                    {
+                        float* src = images + (((long)n * g.Height + iy) * g.Width + ix) * c;
+                        for (int q = 0; q < blocks; q++, dst += panelStride, src += PackedMatrix.PanelWidth)
+                        {
+                            System.Runtime.Intrinsics.Vector256.Store(System.Runtime.Intrinsics.Vector256.Load(src), dst);
+                            System.Runtime.Intrinsics.Vector256.Store(System.Runtime.Intrinsics.Vector256.Load(src + 8), dst + 8);
+                        }
+                    }
+                    else
+                    {
+                        for (int q = 0; q < blocks; q++, dst += panelStride)
+                        {
+                            System.Runtime.Intrinsics.Vector256.Store(System.Runtime.Intrinsics.Vector256<float>.Zero, dst);
+                            System.Runtime.Intrinsics.Vector256.Store(System.Runtime.Intrinsics.Vector256<float>.Zero, dst + 8);
+                        }
                     }
                 }
             }

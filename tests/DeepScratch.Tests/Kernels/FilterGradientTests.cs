@@ -17,6 +17,8 @@ public class FilterGradientTests
     [InlineData(7, 16, 16, 28, 28, 3, 1, 1)]   // DeepConvNet conv2-like: chunks of 192 rows cross images of 784
     [InlineData(13, 3, 33, 7, 7, 3, 1, 2)]     // pad 2 (conv4-like), FN past two panels, 637 rows in 4 chunks
     [InlineData(41, 5, 7, 9, 6, 3, 2, 1)]      // stride 2, more chunks than groups, a short last group
+    [InlineData(3, 32, 20, 9, 9, 3, 1, 2)]     // C = 32: two panels per filter tap, written straight into the panels
+    [InlineData(4, 16, 8, 10, 7, 3, 2, 0)]     // C = 16 with stride 2, no padding
     [InlineData(3, 4, 5, 8, 9, 2, 1, 0)]       // even filter, no padding
     [InlineData(2, 6, 4, 11, 10, 5, 1, 2)]     // 5x5
     public void Matches_the_plain_loop(int n, int c, int fn, int h, int w, int f, int stride, int pad)
