@@ -30,9 +30,16 @@ internal sealed unsafe class FilterGradient
     /// dW (FN, C, FH, FW), overwritten, from the layer's input <paramref name="x"/> (N, C, H, W) and
     /// <paramref name="dout"/> (N, FN, out_h, out_w), both channels-first as the layer holds them.
     /// </summary>
+    /// <param name="x">The images (N, C, H, W).</param>
+    /// <param name="xLast">The same images channels-last (N, H, W, C) when the caller has them, else empty (x is copied).</param>
+    /// <param name="dout">dLoss/dy (N, FN, out_h, out_w).</param>
+    /// <param name="n">Images in the batch.</param>
+    /// <param name="g">The images' size and channels, the filter size, stride and padding.</param>
+    /// <param name="fn">Filters.</param>
+    /// <param name="dw">dW (FN, C, FH, FW), overwritten.</param>
     /// <exception cref="ArgumentException">The buffers do not match the sizes.</exception>
     /// <exception cref="InvalidOperationException">This machine runs the portable kernels.</exception>
-    public void Compute(ReadOnlySpan<float> x, ReadOnlySpan<float> dout, int n, PatchGeometry g, int fn, Span<float> dw)
+    public void Compute(ReadOnlySpan<float> x, ReadOnlySpan<float> xLast, ReadOnlySpan<float> dout, int n, PatchGeometry g, int fn, Span<float> dw)
     {
         if (!Gemm.HasFastKernels)
         {
@@ -47,8 +54,17 @@ internal sealed unsafe class FilterGradient
             throw new ArgumentException($"Filter gradient: {n} images of {g} and {fn} filters do not match the buffers.");
         }
 
-        var images = Scratch(ref _imagesLast, n * g.ImageLength);
-        TrainingConvolution.ToChannelsLast(x, n, g.Channels, g.Height * g.Width, images);
+        ReadOnlySpan<float> images = xLast;
+        if (images.IsEmpty)
+        {
+            var copy = Scratch(ref _imagesLast, n * g.ImageLength);
+            TrainingConvolution.ToChannelsLast(x, n, g.Channels, g.Height * g.Width, copy);
+            images = copy;
+        }
+        else if (images.Length < (long)n * g.ImageLength)
+        {
+            throw new ArgumentException($"Filter gradient: the channels-last images hold {images.Length} floats, not {n} images of {g}.", nameof(xLast));
+        }
         // Chunks never cross images, so each chunk's doutᵀ is a block of dout's own (FN, out_h·out_w) rows: read in place.
         int pieces = (positions + ChunkRows - 1) / ChunkRows;
         int pieceLength = (positions + pieces - 1) / pieces;

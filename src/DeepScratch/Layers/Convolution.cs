@@ -85,6 +85,7 @@ public sealed class Convolution : ILayer
         // As the book keeps self.x: Backward's dW reads the images again (the caller does not change x in between).
         _x = x;
         _geometry = geometry;
+        _imagesLastIsX = false;
         var output = new Tensor(GC.AllocateUninitializedArray<float>(n * FilterCount * geometry.Positions), n, FilterCount, outH, outW);
         ForwardKernel = ChooseForward(geometry);
         if (ForwardKernel == ConvolutionKernel.SingleChannel && !ForwardSingleChannel(x, geometry, output))
@@ -170,7 +171,8 @@ public sealed class Convolution : ILayer
         if (Gemm.HasFastKernels && g.C > 1 && ForcedKernel != ConvolutionKernel.Columns)
         {
             // One batch-level reduction over all N·out_h·out_w patch rows (FilterGradient), no per-image columns.
-            (_filterGradient ??= new FilterGradient()).Compute(x.Span, d, n,
+            // The channels-last copy of x Forward made is reused while dx has not overwritten it.
+            (_filterGradient ??= new FilterGradient()).Compute(x.Span, _imagesLastIsX ? _imagesLast.AsSpan(0, x.Length) : default, d, n,
                 new PatchGeometry(g.H, g.W, g.C, g.FilterH, g.FilterW, Stride, Pad), FilterCount, W.Grad.Span);
             return;
         }
@@ -333,6 +335,7 @@ public sealed class Convolution : ILayer
         int n = x.Dim(0);
         var nhwc = Scratch(ref _imagesLast, x.Length);
         TrainingConvolution.ToChannelsLast(x.Span, n, g.C, g.H * g.W, nhwc);
+        _imagesLastIsX = true;
         var workspace = Scratch(ref _workspace, kernel.WorkspaceLength(n, g.H, g.W));
         var last = Scratch(ref _outputsLast, output.Length);
         kernel.Forward(nhwc, n, g.H, g.W, last, workspace);
@@ -371,6 +374,7 @@ public sealed class Convolution : ILayer
         var doutLast = Scratch(ref _doutLast, dout.Length);
         TrainingConvolution.ToChannelsLast(dout.Span, n, FilterCount, g.Positions, doutLast);
         var workspace = Scratch(ref _workspace, kernel.WorkspaceLength(n, g.OutH, g.OutW));
+        _imagesLastIsX = false;
         var last = Scratch(ref _imagesLast, dx.Length);
         kernel.Forward(doutLast, n, g.OutH, g.OutW, last, workspace);
         TrainingConvolution.ToChannelsFirst(last, n, g.C, g.H * g.W, dx.Span);
@@ -392,6 +396,7 @@ public sealed class Convolution : ILayer
         {
             var nhwc = Scratch(ref _imagesLast, x.Length);
             TrainingConvolution.ToChannelsLast(x.Span, n, g.C, g.H * g.W, nhwc);
+            _imagesLastIsX = true;
             images = nhwc;
         }
 
@@ -435,6 +440,7 @@ public sealed class Convolution : ILayer
             return;
         }
 
+        _imagesLastIsX = false;
         var last = Scratch(ref _imagesLast, dx.Length);
         TrainingConvolution.Correlate(doutLast, n, patches, packed, null, last);
         TrainingConvolution.ToChannelsFirst(last, n, g.C, g.H * g.W, dx.Span);
@@ -495,6 +501,9 @@ public sealed class Convolution : ILayer
     private Tensor? _x;
     private float[]? _partials;
     private FilterGradient? _filterGradient;
+
+    /// <summary>Whether <see cref="_imagesLast"/> holds the last Forward's x channels-last (dx's Backward reuses the buffer).</summary>
+    private bool _imagesLastIsX;
 
     // Internal scratch reused from batch to batch (never returned to a caller): channels-last images (and dx),
     // outputs, dout, the filters rearranged and packed, the padded bias.

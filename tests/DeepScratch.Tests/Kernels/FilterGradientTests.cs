@@ -33,8 +33,46 @@ public class FilterGradientTests
         var x = RandomFloats(n * c * h * w, random);
         var dout = RandomFloats(n * fn * g.OutH * g.OutW, random);
         var dw = new float[fn * c * f * f];
-        new FilterGradient().Compute(x, dout, n, g, fn, dw);
-        AssertClose(Reference(x, dout, n, c, h, w, fn, f, stride, pad), dw);
+        new FilterGradient().Compute(x, default, dout, n, g, fn, dw);
+        var expected = Reference(x, dout, n, c, h, w, fn, f, stride, pad);
+        AssertClose(expected, dw);
+
+        // Given the channels-last images, the kernel reads them and not x (zeros here, which would give dW = 0).
+        var last = new float[x.Length];
+        for (int i = 0; i < n; i++)
+        {
+            for (int ch = 0; ch < c; ch++)
+            {
+                for (int p = 0; p < h * w; p++)
+                {
+                    last[(i * h * w + p) * c + ch] = x[(i * c + ch) * h * w + p];
+                }
+            }
+        }
+
+        var fromLast = new float[dw.Length];
+        new FilterGradient().Compute(new float[x.Length], last, dout, n, g, fn, fromLast);
+        AssertClose(expected, fromLast);
+    }
+
+    [Fact]
+    public void The_layer_gives_the_same_dW_before_and_after_its_dx_reused_the_channels_last_buffer()
+    {
+        var random = new Random(21);
+        var w = new float[32 * 16 * 9];
+        var x = RandomFloats(3 * 16 * 14 * 14, random);
+        var dout = RandomFloats(3 * 32 * 14 * 14, random);
+        Array.Copy(RandomFloats(w.Length, random), w, w.Length);
+        var conv = new DeepScratch.Layers.Convolution(
+            new DeepScratch.Layers.Parameter("W3", new Tensor(w, 32, 16, 3, 3)), new DeepScratch.Layers.Parameter("b3", new Tensor(new float[32], 32)), 1, 1);
+        var input = new Tensor(x, 3, 16, 14, 14);
+        var gradient = new Tensor(dout, 3, 32, 14, 14);
+        conv.Forward(input, train: true);
+        conv.Backward(gradient);
+        var expected = Reference(x, dout, 3, 16, 14, 14, 32, 3, 1, 1);
+        AssertClose(expected, conv.W.Grad.Span.ToArray());
+        conv.BackwardParameters(gradient); // dx has overwritten the layer's channels-last scratch since Forward
+        AssertClose(expected, conv.W.Grad.Span.ToArray());
     }
 
     [Fact]
@@ -49,11 +87,11 @@ public class FilterGradientTests
         var random = new Random(5);
         var g = new PatchGeometry(14, 14, 8, 3, 3, 1, 1);
         var big = new float[16 * 8 * 9];
-        kernel.Compute(RandomFloats(9 * 8 * 196, random), RandomFloats(9 * 16 * 196, random), 9, g, 16, big);
+        kernel.Compute(RandomFloats(9 * 8 * 196, random), default, RandomFloats(9 * 16 * 196, random), 9, g, 16, big);
         var x = RandomFloats(2 * 8 * 196, random);
         var dout = RandomFloats(2 * 16 * 196, random);
         var dw = new float[16 * 8 * 9];
-        kernel.Compute(x, dout, 2, g, 16, dw);
+        kernel.Compute(x, default, dout, 2, g, 16, dw);
         AssertClose(Reference(x, dout, 2, 8, 14, 14, 16, 3, 1, 1), dw);
     }
 
@@ -73,7 +111,7 @@ public class FilterGradientTests
         x[(2 * c + 1) * h * w + 0] = float.NaN;              // image 2, channel 1, the corner: only some filter taps see it
         dout[((4 * fn + 2) * g.OutH + 3) * g.OutW + 5] = float.NaN; // image 4, filter 2: all of filter 2's row meets it (padding zeros too)
         var dw = new float[fn * c * f * f];
-        new FilterGradient().Compute(x, dout, n, g, fn, dw);
+        new FilterGradient().Compute(x, default, dout, n, g, fn, dw);
         var expected = Reference(x, dout, n, c, h, w, fn, f, 1, pad);
         Assert.Contains(expected, double.IsNaN);
         Assert.Contains(expected, v => !double.IsNaN(v));
