@@ -3,9 +3,10 @@ namespace DeepScratch.Kernels;
 /// <summary>
 /// The training Convolution layer's filter gradient as one batch-level reduction on the shared GEMM:
 /// dW (FN, FH·FW·C) = Σ_r dout[r, :]ᵀ · patches[r, :] over the K = N·out_h·out_w patch rows r = (n, oy, ox) of the
-/// whole batch (the book's dW = doutᵀ·col). K is cut into fixed chunks of up to <see cref="ChunkRows"/> rows inside one image (dout's rows are then doutᵀ as it is stored); each chunk's
-/// patch rows are written from the channels-last images (implicit im2col: only one chunk in memory at a time) and
-/// packed as B, doutᵀ is A, so the product has m = FN, n = FH·FW·C. The chunks fall into <see cref="Groups"/> fixed
+/// whole batch (the book's dW = doutᵀ·col). K is cut into fixed chunks of up to <see cref="ChunkRows"/> rows inside
+/// one image, so a chunk's doutᵀ (A) is a block of dout's own rows; its patch rows (B) are written from the
+/// channels-last images straight into panel layout (implicit im2col: one chunk in memory at a time), so the product
+/// has m = FN, n = FH·FW·C. The chunks fall into <see cref="Groups"/> fixed
 /// groups summed on any thread into their own buffers, then added in group order: the result does not depend on the
 /// thread count.
 /// </summary>

@@ -8,7 +8,7 @@ namespace DeepScratch.Layers;
 /// x (N, C, H, W) with a stride and zero padding, giving (N, FN, out_h, out_w) plus one bias per filter. The book's
 /// im2col product, done for the whole batch as one GEMM on the shared kernels with the im2col implicit (patch rows
 /// written from the channels-last images as the GEMM packs them) and the bias in the GEMM's epilogue. Backward:
-/// dW = Σ_n dout_n·col_n in a fixed image order (independent of the thread count); dx for stride 1 as one implicit
+/// dW = doutᵀ·col as one batch-level reduction over fixed chunks of implicit patch rows (<see cref="FilterGradient"/>, C &gt; 1 on the fast kernels; per image otherwise), summed in a fixed order (independent of the thread count); dx for stride 1 as one implicit
 /// GEMM too (dout correlated with the filters turned by 180°), otherwise Wᵀ·dout_n and col2im per image.
 /// Without the AVX2 / AVX-512 kernels the forward runs per image on explicit columns.
 /// </summary>
