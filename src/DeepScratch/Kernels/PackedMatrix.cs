@@ -18,6 +18,14 @@ internal sealed unsafe class PackedMatrix
         AllFinite = allFinite;
     }
 
+    /// <summary>
+    /// A k x n operand its caller wrote straight into panel layout in <paramref name="data"/> (at least
+    /// <see cref="PackedLength"/> floats). Not checked for finiteness, so the kernels never skip zero steps with it.
+    /// </summary>
+    public static PackedMatrix FromPanels(int k, int n, float[] data) =>
+        data.Length >= PackedLength(k, n) ? new PackedMatrix(k, n, data, allFinite: false)
+        : throw new ArgumentException($"A {k} x {n} packed operand needs {PackedLength(k, n)} floats; got {data.Length}.", nameof(data));
+
     /// <summary>k: the rows of op(B).</summary>
     public int Rows { get; }
 

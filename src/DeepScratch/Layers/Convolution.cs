@@ -8,7 +8,7 @@ namespace DeepScratch.Layers;
 /// x (N, C, H, W) with a stride and zero padding, giving (N, FN, out_h, out_w) plus one bias per filter. The book's
 /// im2col product, done for the whole batch as one GEMM on the shared kernels with the im2col implicit (patch rows
 /// written from the channels-last images as the GEMM packs them) and the bias in the GEMM's epilogue. Backward:
-/// dW = Σ_n dout_n·col_n in a fixed image order (independent of the thread count); dx for stride 1 as one implicit
+/// dW = doutᵀ·col as one batch-level reduction over fixed chunks of implicit patch rows (<see cref="FilterGradient"/>, C &gt; 1 on the fast kernels; per image otherwise), summed in a fixed order (independent of the thread count); dx for stride 1 as one implicit
 /// GEMM too (dout correlated with the filters turned by 180°), otherwise Wᵀ·dout_n and col2im per image.
 /// One channel, stride 1 (the first layer of the book's CNNs): a direct kernel on flat padded rows for the forward and
 /// dW (<see cref="DirectSingleChannel"/>). Without the AVX2 / AVX-512 kernels the forward runs per image on explicit columns.
@@ -91,6 +91,7 @@ public sealed class Convolution : ILayer, IReusesBuffers
         // As the book keeps self.x: Backward's dW reads the images again (the caller does not change x in between).
         _x = x;
         _geometry = geometry;
+        _imagesLastIsX = false;
         // Every kernel below overwrites the whole output, so a reused buffer needs no clearing.
         var output = Reuse ? _outputBuffer.Get([n, FilterCount, outH, outW], reuse: true)
             : new Tensor(GC.AllocateUninitializedArray<float>(n * FilterCount * geometry.Positions), n, FilterCount, outH, outW);
@@ -190,6 +191,16 @@ public sealed class Convolution : ILayer, IReusesBuffers
             DirectSingleChannel.FilterGradient(x.Span, dout.Span, shape, W.Grad.Span,
                 Scratch(ref _directWorkspace, DirectSingleChannel.GradientWorkspaceLength(shape)));
             GradientKernel = ConvolutionKernel.Direct;
+            return;
+        }
+
+        if (Gemm.HasFastKernels && g.C > 1 && ForcedKernel != ConvolutionKernel.Columns)
+        {
+            // One batch-level reduction over all N·out_h·out_w patch rows (FilterGradient), no per-image columns.
+            // The channels-last copy of x Forward made is reused while dx has not overwritten it.
+            (_filterGradient ??= new FilterGradient()).Compute(x.Span, _imagesLastIsX ? _imagesLast.AsSpan(0, x.Length) : default, d, n,
+                new PatchGeometry(g.H, g.W, g.C, g.FilterH, g.FilterW, Stride, Pad), FilterCount, W.Grad.Span);
+            GradientKernel = ConvolutionKernel.ImplicitGemm;
             return;
         }
 
@@ -357,6 +368,7 @@ public sealed class Convolution : ILayer, IReusesBuffers
         int n = x.Dim(0);
         var nhwc = Scratch(ref _imagesLast, x.Length);
         TrainingConvolution.ToChannelsLast(x.Span, n, g.C, g.H * g.W, nhwc);
+        _imagesLastIsX = true;
         var workspace = Scratch(ref _workspace, kernel.WorkspaceLength(n, g.H, g.W));
         var last = Scratch(ref _outputsLast, output.Length);
         kernel.Forward(nhwc, n, g.H, g.W, last, workspace);
@@ -395,6 +407,7 @@ public sealed class Convolution : ILayer, IReusesBuffers
         var doutLast = Scratch(ref _doutLast, dout.Length);
         TrainingConvolution.ToChannelsLast(dout.Span, n, FilterCount, g.Positions, doutLast);
         var workspace = Scratch(ref _workspace, kernel.WorkspaceLength(n, g.OutH, g.OutW));
+        _imagesLastIsX = false;
         var last = Scratch(ref _imagesLast, dx.Length);
         kernel.Forward(doutLast, n, g.OutH, g.OutW, last, workspace);
         TrainingConvolution.ToChannelsFirst(last, n, g.C, g.H * g.W, dx.Span);
@@ -416,6 +429,7 @@ public sealed class Convolution : ILayer, IReusesBuffers
         {
             var nhwc = Scratch(ref _imagesLast, x.Length);
             TrainingConvolution.ToChannelsLast(x.Span, n, g.C, g.H * g.W, nhwc);
+            _imagesLastIsX = true;
             images = nhwc;
         }
 
@@ -459,6 +473,7 @@ public sealed class Convolution : ILayer, IReusesBuffers
             return;
         }
 
+        _imagesLastIsX = false;
         var last = Scratch(ref _imagesLast, dx.Length);
         TrainingConvolution.Correlate(doutLast, n, patches, packed, null, last);
         TrainingConvolution.ToChannelsFirst(last, n, g.C, g.H * g.W, dx.Span);
@@ -520,6 +535,10 @@ public sealed class Convolution : ILayer, IReusesBuffers
     private Geometry _geometry;
     private Tensor? _x;
     private float[]? _partials;
+    private FilterGradient? _filterGradient;
+
+    /// <summary>Whether <see cref="_imagesLast"/> holds the last Forward's x channels-last (dx's Backward reuses the buffer).</summary>
+    private bool _imagesLastIsX;
 
     // Internal scratch reused from batch to batch (never returned to a caller): channels-last images (and dx),
     // outputs, dout, the filters rearranged and packed, the padded bias.
