@@ -104,14 +104,8 @@ internal static unsafe class TrainingConvolution
                 {
                     float* from = (float*)src + (long)i * image;
                     float* to = (float*)dst + (long)i * image;
-                    if (toLast)
-                    {
-                        Transpose(from, channels, plane, to);
-                    }
-                    else
-                    {
-                        Transpose(from, plane, channels, to);
-                    }
+                    var (rows, cols) = toLast ? (channels, plane) : (plane, channels);
+                    DeepScratch.Tensors.MatrixTranspose.Run(new ReadOnlySpan<float>(from, image), rows, cols, new Span<float>(to, image));
                 }
             }
 
@@ -122,27 +116,6 @@ internal static unsafe class TrainingConvolution
             else
             {
                 Parallel.For(0, workers, Part);
-            }
-        }
-    }
-
-    /// <summary>to (cols, rows) = from (rows, cols)ᵀ, in 8 x 8 blocks so both sides are read and written in cache lines.</summary>
-    private static void Transpose(float* from, int rows, int cols, float* to)
-    {
-        const int Block = 8;
-        for (int r0 = 0; r0 < rows; r0 += Block)
-        {
-            int r1 = Math.Min(rows, r0 + Block);
-            for (int c0 = 0; c0 < cols; c0 += Block)
-            {
-                int c1 = Math.Min(cols, c0 + Block);
-                for (int r = r0; r < r1; r++)
-                {
-                    for (int col = c0; col < c1; col++)
-                    {
-                        to[(long)col * rows + r] = from[(long)r * cols + col];
-                    }
-                }
             }
         }
     }

@@ -5,13 +5,22 @@ namespace DeepScratch.Layers;
 
 /// <summary>
 /// The convolution layer of chapter 7 (the book's <c>Convolution</c>): filters W (FN, C, FH, FW) slide over images
-/// x (N, C, H, W) with a stride and zero padding, giving (N, FN, out_h, out_w) plus one bias per filter. The book's
-/// im2col product, done for the whole batch as one GEMM on the shared kernels with the im2col implicit (patch rows
-/// written from the channels-last images as the GEMM packs them) and the bias in the GEMM's epilogue. Backward:
-/// dW = doutᵀ·col as one batch-level reduction over fixed chunks of implicit patch rows (<see cref="FilterGradient"/>, C &gt; 1 on the fast kernels; per image otherwise), summed in a fixed order (independent of the thread count); dx for stride 1 as one implicit
-/// GEMM too (dout correlated with the filters turned by 180°), otherwise Wᵀ·dout_n and col2im per image.
-/// One channel, stride 1 (the first layer of the book's CNNs): a direct kernel on flat padded rows for the forward and
-/// dW (<see cref="DirectSingleChannel"/>). Without the AVX2 / AVX-512 kernels the forward runs per image on explicit columns.
+/// x (N, C, H, W) with a stride and zero padding, giving (N, FN, out_h, out_w) plus one bias per filter. The maths is
+/// the book's im2col product; the layer picks, per call, the fastest kernel whose conditions it has checked:
+/// <list type="bullet">
+/// <item>Forward: one channel, stride 1 — a direct kernel on flat padded rows (<see cref="DirectSingleChannel"/>);
+/// 3x3, stride 1, several channels, finite filters — Winograd F(2x2, 3x3) (rounds differently from im2col, within
+/// float32 error); otherwise one batch-level GEMM with the im2col implicit in its packing and the bias in its
+/// epilogue. Without the AVX2 / AVX-512 kernels, explicit columns per image.</item>
+/// <item>dW = doutᵀ·col: one batch-level reduction — over flat rows for one channel and finite images, over fixed
+/// chunks of implicit patch rows (<see cref="FilterGradient"/>) for several channels — else per image on explicit
+/// columns; always summed in a fixed order, so the result does not depend on the thread count.</item>
+/// <item>dx: for stride 1 and padding below the filter size, dout correlated with the filters turned by 180°
+/// (Winograd for 3x3 with several channels, else the implicit GEMM when there are at least 8 channels); otherwise,
+/// and whenever a filter holds NaN or ∞ (col2im drops the padding's terms, the correlation would not), Wᵀ·dout_n and
+/// col2im per image.</item>
+/// </list>
+/// Like the book's <c>self.x</c>, Forward keeps a reference to x for Backward: x must not change in between.
 /// </summary>
 public sealed class Convolution : ILayer, IReusesBuffers
 {
@@ -74,6 +83,7 @@ public sealed class Convolution : ILayer, IReusesBuffers
     /// <inheritdoc/>
     /// <returns>(N, FN, out_h, out_w) with out_h = (H + 2·pad − FH) / stride + 1, likewise out_w.</returns>
     /// <exception cref="ArgumentException">x is not (N, C, H, W) with W's C, or the filters do not fit the padded images.</exception>
+    /// <remarks>x is kept by reference (the book's <c>self.x</c>) for Backward's dW: change it only after Backward.</remarks>
     public Tensor Forward(Tensor x, bool train)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -267,7 +277,7 @@ public sealed class Convolution : ILayer, IReusesBuffers
     /// <summary>The kernel the last Backward's dx ran.</summary>
     internal ConvolutionKernel DataKernel { get; private set; }
 
-    /// <summary>The kernel the last Backward's dW ran: <see cref="ConvolutionKernel.Direct"/> or the per-image columns.</summary>
+    /// <summary>The kernel the last Backward's dW ran: <see cref="ConvolutionKernel.Direct"/> (one channel), <see cref="ConvolutionKernel.ImplicitGemm"/> (the batch-level reduction) or the per-image columns.</summary>
     internal ConvolutionKernel GradientKernel { get; private set; }
 
     private DirectSingleChannel.Shape DirectShape(int n, Geometry g) => new(n, FilterCount, g.H, g.W, g.FilterH, g.FilterW, Pad);
