@@ -86,8 +86,11 @@ def main():
             import threadpoolctl
             info = threadpoolctl.threadpool_info()
             line += " " + "; ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} {i.get('num_threads')} threads" for i in info)
+            # Debian falls back to the netlib reference BLAS (about 30x slower) when no optimised one is installed.
+            if not any(i.get("internal_api") in ("openblas", "mkl", "blis") for i in info):
+                line += " WARNING: no optimised BLAS (reference BLAS?): numpy and PyTorch figures are not comparable; apt-get install -y libopenblas0-pthread"
         except ImportError:
-            pass
+            line += " (BLAS unknown: apt-get install -y python3-threadpoolctl)"
         try:
             import torch
             line += f", torch {torch.__version__}"
