@@ -30,6 +30,7 @@ public static class Program
             GatesCommand.Create(),
             TrainCommand.Create(),
             ConvertCommand.Create(),
+            ExportCommand.Create(),
             MisclassifiedCommand.Create(),
             FiltersCommand.Create(),
         };
