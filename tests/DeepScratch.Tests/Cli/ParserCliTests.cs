@@ -47,7 +47,7 @@ public sealed class ParserCliTests : IDisposable
     public void An_unknown_command_far_from_every_command_lists_them_all()
     {
         var r = CliRunner.Run(_dir, "frobnicate");
-        AssertUsage(r, "unknown command 'frobnicate'; the commands are eval, show, predict, inspect, gates, train, convert, misclassified, filters");
+        AssertUsage(r, "unknown command 'frobnicate'; the commands are eval, show, predict, inspect, gates, train, convert, export, misclassified, filters");
         Assert.DoesNotContain("did you mean", r.Stderr);
     }
 

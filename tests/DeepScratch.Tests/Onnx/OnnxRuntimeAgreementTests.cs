@@ -75,6 +75,32 @@ public sealed class OnnxRuntimeAgreementTests
     }
 
     [Fact]
+    public void TwoLayerNetAndSigmoidMultiLayerNetMatchAfterSavingAndLoading()
+    {
+        // The other networks train writes (chapter 4's TwoLayerNet, chapter 6's MultiLayerNet with sigmoid), each loaded
+        // back from its safetensors file as the CLI's export loads it.
+        string folder = Path.Combine(Path.GetTempPath(), $"deepscratch-onnx-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            foreach (var (name, net) in new (string, INetwork)[]
+            {
+                ("two.safetensors", new TwoLayerNet(784, 50, 10, weightInitStd: 0.1, seed: 1)),
+                ("multi.safetensors", new MultiLayerNet(784, [60, 40, 30], 10, activation: "sigmoid", weightInit: "xavier", seed: 2)),
+            })
+            {
+                string saved = Path.Combine(folder, name);
+                ModelFile.Save(saved, net);
+                AssertAgrees(ModelFile.Load(saved), [784]);
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void PaddedPoolingCountsPaddingAsZeroAsTheBookDoes()
     {
         // Every value reaching the pooling is below 0 (a sigmoid shifted by β = −1), so the book's 0 padding wins every
