@@ -14,7 +14,8 @@ namespace DeepScratch.Data;
 /// maximises the between-class variance), so a grey or unevenly lit paper is background, not ink. The image has ink only when the two classes' means differ by
 /// at least <see cref="MinimumContrast"/> grey levels: a blank or noise-only image is refused, not centred. Ink
 /// pixels with fewer than two ink neighbours (isolated specks of sensor noise) are dropped before the bounding box is
-/// taken. Values rise linearly from 0 at the threshold to 1 at the ink class's mean, so the background is exactly 0.</para>
+/// taken. Values rise linearly from 0 at the threshold to 1 at the ink class's mean, so the background is exactly 0;
+/// after scaling they are stretched so the strongest pixel is 1.</para>
 /// <para>Scaling is by area averaging (each output pixel is the mean of the source area it covers), which
 /// anti-aliases as MNIST's normalisation did. The 20x20 box is shifted by whole pixels so the centre of mass lies within
 /// half a pixel of (14, 14) (pixel centres at i + 0.5), except when that would push ink out of the frame: then it is
@@ -70,21 +71,23 @@ public static class DigitImage
         byte[] greyAlpha;
         try
         {
-            // The header first: a 100 000 x 100 000 image is refused before its pixels are allocated.
+            // The header first: a 20 000 x 20 000 image is refused before its pixels are allocated. When the header is
+            // not understood, the decode below fails on it too, with the decoder's reason.
             using (var header = new MemoryStream(encoded, writable: false))
             {
-                var info = ImageInfo.FromStream(header)
-                    ?? throw new InvalidDataException($"{name}: not an image this program can read (PNG, JPEG or BMP expected).");
-                CheckSize(info.Width, info.Height, name);
+                if (ImageInfo.FromStream(header) is { } info)
+                {
+                    CheckSize(info.Width, info.Height, name);
+                }
             }
 
             var image = ImageResult.FromMemory(encoded, ColorComponents.GreyAlpha);
             (width, height, greyAlpha) = (image.Width, image.Height, image.Data);
         }
-        catch (Exception e) when (e is not InvalidDataException and not EmptyDigitImageException and not OutOfMemoryException)
+        catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException)
         {
-            // StbImageSharp reports a damaged file with InvalidOperationException, or an index or format error.
-            throw new InvalidDataException($"{name}: not a readable image ({e.Message.TrimEnd('.')}).", e);
+            // StbImageSharp reports a damaged or unknown file with InvalidOperationException, or an index or format error.
+            throw new InvalidDataException($"{name}: not an image this program can read (PNG, JPEG or BMP expected; the decoder says: {e.Message.TrimEnd('.')}).", e);
         }
 
         CheckSize(width, height, name);
@@ -346,9 +349,12 @@ public static class DigitImage
             }
         }
 
+        // Stretched so the strongest pixel is 1, as in MNIST, where nearly every digit reaches 255: a thin pen on a
+        // large canvas would otherwise be averaged down to a faint grey.
+        float max = result.Max();
         for (int i = 0; i < result.Length; i++)
         {
-            result[i] = Math.Clamp(result[i], 0f, 1f);
+            result[i] = max > 0 ? Math.Clamp(result[i] / max, 0f, 1f) : 0f;
         }
 
         return result;
