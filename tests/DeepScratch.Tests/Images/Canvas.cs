@@ -123,6 +123,46 @@ internal sealed class Canvas
         return Png(ihdr, idat.ToArray());
     }
 
+    /// <summary>
+    /// A grey + alpha PNG as a browser canvas exports a drawing: the ink opaque, the paper transparent black (grey 0,
+    /// alpha 0), anti-aliased edges partly transparent; the alpha is how far each pixel is from the paper shade.
+    /// </summary>
+    public byte[] ToTransparentPng(byte paper)
+    {
+        using var raw = new MemoryStream();
+        for (int y = 0; y < Height; y++)
+        {
+            raw.WriteByte(0);
+            for (int x = 0; x < Width; x++)
+            {
+                int g = Pixels[(y * Width) + x];
+                raw.WriteByte(0);
+                raw.WriteByte((byte)(255 * Math.Abs(paper - g) / Math.Max(1, (int)paper)));
+            }
+        }
+
+        using var idat = new MemoryStream();
+        using (var z = new ZLibStream(idat, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            z.Write(raw.ToArray());
+        }
+
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, Width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), Height);
+        ihdr[8] = 8;
+        ihdr[9] = 4;
+        return Png(ihdr, idat.ToArray());
+    }
+
+    /// <summary>A baseline JPEG (StbImageWriteSharp, quality 90) of the canvas in grey.</summary>
+    public byte[] ToJpeg()
+    {
+        using var file = new MemoryStream();
+        new StbImageWriteSharp.ImageWriter().WriteJpg(Pixels, Width, Height, StbImageWriteSharp.ColorComponents.Grey, file, 90);
+        return file.ToArray();
+    }
+
     /// <summary>A PNG file from an IHDR body and IDAT data (the header may claim any size).</summary>
     public static byte[] Png(byte[] ihdr, byte[] idat)
     {

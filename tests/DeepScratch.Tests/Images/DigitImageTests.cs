@@ -130,6 +130,35 @@ public sealed class DigitImageTests
     }
 
     [Fact]
+    public void A_transparent_canvas_export_is_ink_on_white_paper()
+    {
+        // Black ink on white paper, and the same drawing as a canvas exports it (ink opaque, paper transparent black):
+        // composited over white, the two are the same picture.
+        var white = new Canvas(200, 200, 255).Stroke(0, 7, Two(50, 30, 100, 140));
+        var exported = DigitImage.FromEncoded(white.ToTransparentPng(255), "canvas.png");
+
+        Assert.True(exported.Inverted);
+        Assert.Equal(Prepare(white).Pixels, exported.Pixels);
+    }
+
+    [Fact]
+    public void A_jpeg_photo_gives_nearly_the_input_of_the_lossless_picture()
+    {
+        var canvas = new Canvas(260, 260, 230).Stroke(25, 8, Seven(60, 40, 140, 180));
+        var lossless = Prepare(canvas);
+        var jpeg = DigitImage.FromEncoded(canvas.ToJpeg(), "photo.jpg");
+
+        // JPEG's ringing around the strokes moves a few grey levels, not the ink: the same box within a pixel, the
+        // inputs within a few percent of each other, the same reading.
+        Assert.True(jpeg.Inverted);
+        Assert.InRange(Math.Abs(jpeg.InkBox.Width - lossless.InkBox.Width), 0, 2);
+        Assert.InRange(Math.Abs(jpeg.InkBox.Height - lossless.InkBox.Height), 0, 2);
+        double difference = lossless.Pixels.Zip(jpeg.Pixels, (x, y) => Math.Abs(x - y)).Sum() / lossless.Pixels.Sum();
+        Assert.True(difference < 0.1, $"relative difference {difference}");
+        Assert.Equal(7, ArgMax(Classify(jpeg.Pixels)));
+    }
+
+    [Fact]
     public void Noise_on_grey_paper_is_not_ink()
     {
         var clean = new Canvas(300, 300, 170).Stroke(40, 8, Two(80, 60, 140, 180));
