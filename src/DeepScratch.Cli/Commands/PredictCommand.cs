@@ -91,8 +91,10 @@ internal static class PredictCommand
 
         var (x, y, w, h) = input.InkBox;
         System.Console.WriteLine($"Image {Path.GetFileName(imagePath)} ({input.SourceWidth}x{input.SourceHeight}, {(input.Inverted ? "dark ink on light, inverted" : "light ink on dark")}, ink threshold {input.Threshold}, ink box {w}x{h} at ({x}, {y})), network {Path.GetFileName(path)}");
-        int predicted = PrintBars(p, DatasetKind.Mnist);
-        System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Predicted: {predicted} (probability {p[predicted]:0.0000})"));
+        // A model trained on Fashion-MNIST names its classes, as predict INDEX does.
+        var kind = ModelFile.DatasetFor(path, null);
+        int predicted = PrintBars(p, kind);
+        System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Predicted: {CommonOptions.ClassLabel(kind, predicted)} (probability {p[predicted]:0.0000})"));
         if (showPath is not null)
         {
             System.Console.WriteLine($"Wrote {showPath} (the 28x28 input, {DigitImage.Size * ShowScale}x{DigitImage.Size * ShowScale} pixels)");

@@ -71,6 +71,22 @@ public sealed class ImageCliTests : IDisposable
         Assert.Contains("network params.pkl", r.Stdout);
     }
 
+    [DeepScratch.Tests.Data.FashionMnistFact]
+    public void A_saved_fashion_model_names_its_classes_for_an_image()
+    {
+        string model = Path.Combine(_dir, "fashion.safetensors");
+        var t = CliRunner.Run(_dir, "train", "--model", "two-layer", "--iterations", "5", "--dataset", "fashion-mnist", "--eval-sample", "100", "--out", model);
+        Assert.True(t.ExitCode == 0, t.Stderr);
+
+        var r = CliRunner.Run(_dir, "predict", "--image", One(), "--weights", model);
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("network fashion.safetensors", r.Stdout);
+        Assert.Contains("  9 Ankle boot  │", r.Stdout);
+        Assert.Matches(@"Predicted: \d [A-Z][a-z/-]+( [a-z]+)? \(probability", r.Stdout);
+        Assert.Equal(1.0, Probabilities(r.Stdout).Sum(), 2);
+    }
+
     [Fact]
     public void Show_input_writes_the_28x28_input_enlarged_with_the_ink_centred()
     {
