@@ -59,7 +59,8 @@ internal static class PredictCommand
 
             if (number is null)
             {
-                throw new UserError("give the INDEX of a test-set image, or --image FILE for your own.");
+                // Worded as the parser's own "missing" messages, since INDEX is optional only because --image can replace it.
+                throw new UserError("missing INDEX for 'predict' (the image's number in the set, from 0), or --image FILE for your own image (see 'deepscratch predict --help').");
             }
 
             return Run(
@@ -78,10 +79,11 @@ internal static class PredictCommand
     {
         CommonOptions.CheckInputFile(imagePath, "--image");
         CommonOptions.CheckOutput(showPath, "--show-input", (imagePath, "--image"), (weightsPath, "--weights"));
+        // The image first: an unreadable or empty one is reported before any model is looked for or downloaded.
+        var input = DigitImage.Load(imagePath);
         var store = CommonOptions.Store(dataDir);
         string path = weightsPath is null ? DefaultImageModel(store) : CommonOptions.ResolveWeights(weightsPath, store);
         var model = ModelFile.Load(path, force);
-        var input = DigitImage.Load(imagePath);
         CommonOptions.CheckInputSize(model, input.Pixels.Length, path);
         var p = Classify(model, input.Pixels);
         if (showPath is not null)

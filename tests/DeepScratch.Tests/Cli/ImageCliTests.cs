@@ -139,6 +139,12 @@ public sealed class ImageCliTests : IDisposable
             $"{blank}: no ink found (the image is one shade, or its darkest and lightest parts differ by less than 48 of 255 grey levels).");
 
         AssertOneLine(CliRunner.Run(_dir, "predict", "--image", _dir, "--data", TestData.Dir), 3, $"--image: {_dir} is a folder, not a file.");
+
+        // The image is read before the model is looked for: no download is attempted for an image that cannot be read.
+        string empty = Path.Combine(_dir, "empty-data");
+        Directory.CreateDirectory(empty);
+        AssertOneLine(CliRunner.Run(_dir, "predict", "--image", garbage, "--data", empty), 3,
+            $"{garbage}: not an image this program can read (PNG, JPEG or BMP expected; the decoder says: unknown image type).");
     }
 
     [Fact]
@@ -146,7 +152,8 @@ public sealed class ImageCliTests : IDisposable
     {
         string one = One();
         AssertOneLine(CliRunner.Run(_dir, "predict", "3", "--image", one, "--data", TestData.Dir), 2, "give an INDEX or --image FILE, not both.");
-        AssertOneLine(CliRunner.Run(_dir, "predict", "--data", TestData.Dir), 2, "give the INDEX of a test-set image, or --image FILE for your own.");
+        AssertOneLine(CliRunner.Run(_dir, "predict", "--data", TestData.Dir), 2,
+            "missing INDEX for 'predict' (the image's number in the set, from 0), or --image FILE for your own image (see 'deepscratch predict --help').");
         AssertOneLine(CliRunner.Run(_dir, "predict", "3", "--show-input", Path.Combine(_dir, "x.png"), "--data", TestData.Dir), 2, "--show-input needs --image FILE.");
         AssertOneLine(CliRunner.Run(_dir, "predict", "--image", one, "--set", "train", "--data", TestData.Dir), 2, "--set and --dataset choose a test-set image; they do not apply to --image.");
         AssertOneLine(CliRunner.Run(_dir, "predict", "--image", one, "--show-input", one, "--data", TestData.Dir), 2,

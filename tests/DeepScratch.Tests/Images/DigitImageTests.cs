@@ -278,6 +278,18 @@ public sealed class DigitImageTests
             File.WriteAllBytes(path, canvas.ToPng());
             Assert.Equal(Prepare(canvas).Pixels, DigitImage.Load(path).Pixels);
             Assert.Throws<FileNotFoundException>(() => DigitImage.Load(Path.Combine(dir, "missing.png")));
+
+            // A file over 256 MiB (sparse: no disk used) is refused from its length, before it is read.
+            string big = Path.Combine(dir, "big.png");
+            using (var stream = File.Create(big))
+            {
+                stream.SetLength((256L << 20) + 1);
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var e = Assert.Throws<InvalidDataException>(() => DigitImage.Load(big));
+            Assert.Equal($"{big}: the file is 268435457 bytes, more than the 268435456 an image may have.", e.Message);
+            Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
         }
         finally
         {
