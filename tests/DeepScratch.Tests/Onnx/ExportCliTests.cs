@@ -129,31 +129,12 @@ public sealed class ExportCliTests : IDisposable
 public sealed class PythonOnnxFactAttribute : FactAttribute
 {
     /// <summary>The interpreter with Debian's onnx package.</summary>
-    public const string Python = "/usr/bin/python3";
-
-    private static readonly Lazy<bool> Available = new(() =>
-    {
-        if (!File.Exists(Python))
-        {
-            return false;
-        }
-
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo(Python, ["-c", "import onnx"]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-            process.WaitForExit(30_000);
-            return process.HasExited && process.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    });
+    public const string Python = DeepScratch.Tests.Serialization.PythonNumpyFactAttribute.Python;
 
     /// <summary>Skips the test when python3-onnx is missing outside CI.</summary>
     public PythonOnnxFactAttribute()
     {
-        if (!Available.Value && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        if (!DeepScratch.Tests.Serialization.PythonNumpyFactAttribute.HasModule("onnx") && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
         {
             Skip = $"{Python} with onnx is not installed (apt-get install -y python3-onnx).";
         }

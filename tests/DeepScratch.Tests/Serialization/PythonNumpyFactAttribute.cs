@@ -11,7 +11,19 @@ public sealed class PythonNumpyFactAttribute : FactAttribute
     /// <summary>The interpreter the reference scripts are written for.</summary>
     public const string Python = "/usr/bin/python3";
 
-    private static readonly Lazy<bool> Available = new(() =>
+    /// <summary>Skips the test when Python or numpy is missing, except in CI (.ci/run installs them), where it runs and fails.</summary>
+    public PythonNumpyFactAttribute()
+    {
+        if (!HasModule("numpy") && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            Skip = $"{Python} with numpy is not installed (apt-get install -y python3-numpy).";
+        }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Modules = new();
+
+    /// <summary>Whether <see cref="Python"/> can import <paramref name="module"/> (asked once per module per run).</summary>
+    internal static bool HasModule(string module) => Modules.GetOrAdd(module, static m =>
     {
         if (!File.Exists(Python))
         {
@@ -20,7 +32,7 @@ public sealed class PythonNumpyFactAttribute : FactAttribute
 
         try
         {
-            using var process = Process.Start(new ProcessStartInfo(Python, ["-c", "import numpy"])
+            using var process = Process.Start(new ProcessStartInfo(Python, ["-c", $"import {m}"])
             {
                 RedirectStandardError = true,
                 RedirectStandardOutput = true,
@@ -33,13 +45,4 @@ public sealed class PythonNumpyFactAttribute : FactAttribute
             return false;
         }
     });
-
-    /// <summary>Skips the test when Python or numpy is missing, except in CI (.ci/run installs them), where it runs and fails.</summary>
-    public PythonNumpyFactAttribute()
-    {
-        if (!Available.Value && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            Skip = $"{Python} with numpy is not installed (apt-get install -y python3-numpy).";
-        }
-    }
 }
