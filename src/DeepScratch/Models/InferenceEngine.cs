@@ -369,7 +369,7 @@ public sealed class InferenceEngine
         if (g.Channels > 1 && g.FilterH == 3 && g.FilterW == 3)
         {
             bool pool = next?.Step is InferenceStep.MaxPool { PoolH: 2, PoolW: 2, Stride: 2, Pad: 0 } && g.OutH >= 2 && g.OutW >= 2;
-            return WinogradConvolution.TryCreate(filters, bias, bias.Length, g.Channels, g.Pad, relu, WinogradTile(g), pool) is { } w
+            return WinogradConvolution.TryCreate(filters, bias, bias.Length, g.Channels, g.Pad, relu, WinogradTile, pool) is { } w
                 ? new WinogradKernel(w, g.Height, g.Width) : null;
         }
 
@@ -383,7 +383,7 @@ public sealed class InferenceEngine
     /// 7.4e-6 (conv2) to 8.3e-5 (conv6, |y| up to 33: 2.5e-6 relative) against 1.5e-6 to 8.8e-6 for F(2x2), and the
     /// engine's probabilities stay within 1.8e-6 of the layer forward on all 10,000 images (bound 1e-5), 9797 correct.
     /// </summary>
-    private static int WinogradTile(PatchGeometry g) => 4;
+    private const int WinogradTile = 4;
 
     /// <summary>
     /// The weight rows of a linear step after images, reordered from the book's NCHW flatten (c, h, w) to the
