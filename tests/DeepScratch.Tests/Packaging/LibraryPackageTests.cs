@@ -4,7 +4,7 @@ namespace DeepScratch.Tests.Packaging;
 
 /// <summary>
 /// The DeepScratch library package: its metadata, dependencies, API documentation and symbols, and a console program
-/// outside the repository that references the package (from the local package folder only) and uses it.
+/// outside the repository that references the package (from the local package folder only) and runs its readme's example.
 /// </summary>
 [Collection(PackagingCollection.Name)]
 public sealed class LibraryPackageTests(PackedPackages packages)
@@ -55,7 +55,7 @@ public sealed class LibraryPackageTests(PackedPackages packages)
     }
 
     [Fact]
-    public void A_console_program_referencing_the_package_evaluates_the_book_network()
+    public void A_console_program_referencing_the_package_runs_the_readme_example_to_the_book_accuracy()
     {
         string project = Directory.CreateDirectory(Path.Combine(packages.Root, "consumer")).FullName;
         // Empty Directory.Build/Packages files stop MSBuild and NuGet looking above the temp folder for settings.
@@ -78,14 +78,12 @@ public sealed class LibraryPackageTests(PackedPackages packages)
               </ItemGroup>
             </Project>
             """);
-        // The book's neuralnet_mnist.py, with its accuracy counted here in a plain loop.
-        File.WriteAllText(Path.Combine(project, "Program.cs"), """
-            using DeepScratch.Data;
-            using DeepScratch.Models;
+        // The package readme's example, as a user would paste it, then its accuracy counted in a plain loop.
+        string readme = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "src", "DeepScratch", "README.md")).Replace("\r\n", "\n");
+        var example = Regex.Match(readme, "^```csharp\n(.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline);
+        Assert.True(example.Success, "src/DeepScratch/README.md has no csharp example");
+        File.WriteAllText(Path.Combine(project, "Program.cs"), example.Groups[1].Value + """
 
-            var (x, t) = Mnist.Load(DatasetSplit.Test);
-            var network = ThreeLayerNet.Load(args[0]);
-            int[] predicted = network.Predict(x).ArgMaxLastAxis();
             float[] labels = t.ToArray();
             int correct = 0;
             for (int i = 0; i < predicted.Length; i++)
@@ -98,6 +96,7 @@ public sealed class LibraryPackageTests(PackedPackages packages)
 
             Console.WriteLine($"Accuracy: {(double)correct / predicted.Length:F4}");
             """);
+        File.Copy(TestData.Weights("sample_weight.pkl"), Path.Combine(project, "sample_weight.pkl"));
 
         // DeepScratch comes from the folder just packed; its two dependencies from the packages this test run was
         // restored with (a local folder), so the build needs no network.
@@ -121,7 +120,7 @@ public sealed class LibraryPackageTests(PackedPackages packages)
             File.ReadAllBytes(Path.Combine(packages.NuGetPackagesFolder, "deepscratch", packages.Version, $"{id}.nupkg")));
 
         var run = packages.Run("dotnet", project, new Dictionary<string, string?> { ["DEEPSCRATCH_DATA"] = TestData.Dir },
-            Path.Combine(output, "Consumer.dll"), TestData.Weights("sample_weight.pkl"));
+            Path.Combine(output, "Consumer.dll"));
         Assert.True(run.ExitCode == 0, run.Output);
         Assert.Equal("Accuracy: 0.9352", run.Stdout.Trim());
     }
