@@ -82,6 +82,26 @@ public sealed class ToolPackageTests(PackedPackages packages)
     }
 
     [Fact]
+    public void Tool_package_asks_for_any_net_10_runtime_not_the_packing_machines_patch()
+    {
+        // Framework-dependent: .NET 10.0.0 or any later patch runs it (the runtime rolls forward, never back).
+        using var config = System.Text.Json.JsonDocument.Parse(
+            PackedPackages.EntryText(packages.Package("DeepScratch.Cli"), "tools/net10.0/any/DeepScratch.Cli.runtimeconfig.json"));
+        var options = config.RootElement.GetProperty("runtimeOptions");
+        var frameworks = options.TryGetProperty("frameworks", out var list) ? list.EnumerateArray().ToList() : [options.GetProperty("framework")];
+        Assert.Contains(frameworks, f => f.GetProperty("name").GetString() == "Microsoft.NETCore.App");
+        Assert.All(frameworks, f => Assert.Equal("10.0.0", f.GetProperty("version").GetString()));
+    }
+
+    [Fact]
+    public void Installed_tool_says_its_package_version()
+    {
+        var run = packages.Run(packages.InstalledTool, packages.Root, "--version");
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Matches(new Regex($@"^{Regex.Escape(packages.Version)}(\+[0-9a-f]+)?$"), run.Stdout.Trim());
+    }
+
+    [Fact]
     public void Installed_tool_prints_the_chapter_2_truth_tables()
     {
         var run = packages.Run(packages.InstalledTool, packages.Root, "gates");
