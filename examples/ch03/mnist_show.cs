@@ -4,6 +4,7 @@
 // before and after reshaping to 28x28, and shows the image (the book opens it with PIL; here it is written as a PNG).
 // Run:  dotnet run examples/ch03/mnist_show.cs      (needs the MNIST training set; --dataset fashion-mnist also works)
 // Prints "5", "(784,)", "(28, 28)", then the file it wrote: ch03-mnist_show.png (280x280, each pixel 10x10).
+// ci: --dataset fashion-mnist --quick
 using DeepScratch.Data;
 using DeepScratch.Tensors;
 using StbImageWriteSharp;
