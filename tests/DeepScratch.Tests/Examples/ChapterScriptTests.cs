@@ -215,6 +215,26 @@ public sealed class ChapterScriptTests(ChapterScriptTests.AllRuns runs, ITestOut
         Assert.Equal((640, 480), (png.Width, png.Height));
     }
 
+    [Fact]
+    public void AScriptsMistakesAreOneLineAndAnExitCode()
+    {
+        // Data missing (an empty --data folder, downloads off): exit 3 and one line naming the missing file.
+        string empty = Path.Combine(runs.Root, "empty-data");
+        Directory.CreateDirectory(empty);
+        var missing = AllRuns.Run("ch03/neuralnet_mnist.cs", ["--data", empty], runs.Root);
+        Assert.Equal(3, missing.ExitCode);
+        string line = Assert.Single(missing.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("neuralnet_mnist: error: missing ", line);
+        Assert.Contains(Path.Combine(empty, "mnist", "t10k-images-idx3-ubyte.gz"), line);
+        Assert.Equal("", missing.Stdout);
+
+        // A mistyped option: exit 2 and one line listing the options.
+        var usage = AllRuns.Run("ch02/and_gate.cs", ["--quik"], runs.Root);
+        Assert.Equal(2, usage.ExitCode);
+        Assert.Equal("and_gate: error: unknown argument '--quik' (expected --dataset mnist|fashion-mnist, --quick, --data DIR)", usage.Stderr.Trim());
+        Assert.Equal("", usage.Stdout);
+    }
+
     /// <summary>numpy's printing of a 2-D array, "[[ a b c]" and " [ d e f]]", back into numbers.</summary>
     private static double[,] ParseMatrix(string[] rows)
     {
@@ -276,6 +296,9 @@ public sealed class ChapterScriptTests(ChapterScriptTests.AllRuns runs, ITestOut
                 string.Join(", ", _runs.Values.OrderBy(r => r.Script, StringComparer.Ordinal).Select(r => $"{r.Script} {r.Elapsed.TotalSeconds:F1} s"))));
         }
 
+        /// <summary>The temporary folder the scripts ran in (one subfolder each).</summary>
+        public string Root => _root;
+
         /// <summary>The time all the scripts took, builds included.</summary>
         public TimeSpan Elapsed { get; }
 
@@ -304,10 +327,15 @@ public sealed class ChapterScriptTests(ChapterScriptTests.AllRuns runs, ITestOut
 
         private ScriptRun Run(string script)
         {
-            string path = Path.Combine(ExamplesFolder, script);
             string folder = Path.Combine(_root, script.Replace('/', '-').Replace(".cs", "", StringComparison.Ordinal));
             Directory.CreateDirectory(folder);
-            string[] args = CiArgs(path);
+            return Run(script, CiArgs(Path.Combine(ExamplesFolder, script)), folder);
+        }
+
+        /// <summary>Runs examples/<paramref name="script"/> with <paramref name="args"/> in <paramref name="folder"/>, offline.</summary>
+        public static ScriptRun Run(string script, string[] args, string folder)
+        {
+            string path = Path.Combine(ExamplesFolder, script);
             var start = new ProcessStartInfo("dotnet")
             {
                 RedirectStandardOutput = true,
