@@ -12,6 +12,7 @@
 using DeepScratch.Data;
 using DeepScratch.Models;
 using DeepScratch.Tensors;
+using DeepScratch.Training.Optimizers;
 using ScottPlot;
 
 var run = ChapterScript.Start(args);
@@ -23,7 +24,8 @@ var network = new TwoLayerNet(inputSize: 784, hiddenSize: 50, outputSize: 10);
 int itersNum = run.Pick(10000, 601); // the number of iterations (set as you like)
 int trainSize = xTrain.Dim(0);
 int batchSize = 100;
-float learningRate = 0.1f;
+double learningRate = 0.1;
+var optimizer = new Sgd(learningRate);
 
 var trainLossList = new List<double>();
 var trainAccList = new List<double>();
@@ -41,16 +43,8 @@ for (int i = 0; i < itersNum; i++)
     // The gradient by backpropagation: each parameter's Grad afterwards holds dLoss/dparameter. It returns the loss.
     double loss = network.Gradient(xBatch, tBatch);
 
-    // Update the parameters (W1, b1, W2, b2).
-    foreach (var p in network.Parameters)
-    {
-        var param = p.Value.Span;
-        var grad = p.Grad.Span;
-        for (int k = 0; k < param.Length; k++)
-        {
-            param[k] -= learningRate * grad[k];
-        }
-    }
+    // Update the parameters (W1, b1, W2, b2): param -= learning_rate * grad, the library's SGD.
+    optimizer.Update(network.Parameters);
 
     trainLossList.Add(loss);
 
