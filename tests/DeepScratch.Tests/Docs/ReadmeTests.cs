@@ -10,6 +10,7 @@ namespace DeepScratch.Tests.Docs;
 /// file-based app against the library, and prints what its comments promise; every <c>deepscratch</c> command line it
 /// shows names a real command with real options and values.
 /// </summary>
+[Collection(Examples.DotnetRunCollection.Name)] // its blocks build the library as the chapter scripts do: not at the same time
 public sealed partial class ReadmeTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan BuildAndRunTimeout = TimeSpan.FromMinutes(5);

@@ -1,0 +1,91 @@
+#:project ../../src/DeepScratch/DeepScratch.csproj
+#:package ScottPlot@5.1.59
+#:package SkiaSharp.NativeAssets.Linux.NoDependencies@3.119.0
+// Book: ch04/train_neuralnet.py — mini-batch SGD on MNIST: 10,000 iterations of 100 random training images,
+// learning rate 0.1, printing train and test accuracy once per epoch (600 iterations), then the accuracy plot
+// (figure 4-11). The network is the library's TwoLayerNet (784-50-10): the book's chapter 5 version, ReLU with
+// gradients by backpropagation (the script's own choice too: its numerical_gradient line is commented out as too slow).
+// Run:  dotnet run examples/ch04/train_neuralnet.cs      (needs the MNIST training set; or --dataset fashion-mnist;
+//       --quick runs 601 iterations: one epoch, evaluated before and after)
+// Prints "train acc, test acc | 0.1, 0.1" lines as the book does, then writes ch04-train_neuralnet.png and prints its name.
+// ci: --dataset fashion-mnist --quick
+using DeepScratch.Data;
+using DeepScratch.Models;
+using DeepScratch.Tensors;
+using DeepScratch.Training.Optimizers;
+using ScottPlot;
+
+var run = ChapterScript.Start(args);
+
+var ((xTrain, tTrain), (xTest, tTest)) = Mnist.Load(normalize: true, oneHotLabel: true, store: run.Store, kind: run.Dataset);
+
+var network = new TwoLayerNet(inputSize: 784, hiddenSize: 50, outputSize: 10);
+
+int itersNum = run.Pick(10000, 601); // the number of iterations (set as you like)
+int trainSize = xTrain.Dim(0);
+int batchSize = 100;
+double learningRate = 0.1;
+var optimizer = new Sgd(learningRate);
+
+var trainLossList = new List<double>();
+var trainAccList = new List<double>();
+var testAccList = new List<double>();
+
+int iterPerEpoch = Math.Max(trainSize / batchSize, 1);
+var random = new Random(0);
+
+for (int i = 0; i < itersNum; i++)
+{
+    int[] batchMask = Enumerable.Range(0, batchSize).Select(_ => random.Next(trainSize)).ToArray(); // np.random.choice
+    var xBatch = Take(xTrain, batchMask);
+    var tBatch = Take(tTrain, batchMask);
+
+    // The gradient by backpropagation: each parameter's Grad afterwards holds dLoss/dparameter. It returns the loss.
+    double loss = network.Gradient(xBatch, tBatch);
+
+    // Update the parameters (W1, b1, W2, b2): param -= learning_rate * grad, the library's SGD.
+    optimizer.Update(network.Parameters);
+
+    trainLossList.Add(loss);
+
+    if (i % iterPerEpoch == 0)
+    {
+        double trainAcc = network.Accuracy(xTrain, tTrain);
+        double testAcc = network.Accuracy(xTest, tTest);
+        trainAccList.Add(trainAcc);
+        testAccList.Add(testAcc);
+        Console.WriteLine("train acc, test acc | " + trainAcc + ", " + testAcc);
+    }
+}
+
+// Draw the graph.
+double[] x = Enumerable.Range(0, trainAccList.Count).Select(e => (double)e).ToArray();
+var plt = new Plot();
+var train = plt.Add.Scatter(x, trainAccList.ToArray());
+train.LegendText = "train acc";
+train.MarkerShape = MarkerShape.FilledCircle;
+var test = plt.Add.Scatter(x, testAccList.ToArray());
+test.LegendText = "test acc";
+test.LinePattern = LinePattern.Dashed;
+test.MarkerShape = MarkerShape.FilledSquare;
+plt.Title($"TwoLayerNet on {Catalog.DisplayName(run.Dataset)}, {itersNum} iterations");
+plt.XLabel("epochs");
+plt.YLabel("accuracy");
+plt.Axes.SetLimitsY(0, 1.0);
+plt.ShowLegend(Alignment.LowerRight);
+const string file = "ch04-train_neuralnet.png";
+plt.SavePng(file, 640, 480);
+Console.WriteLine(file);
+
+// x[batch_mask]: the rows of x at the given indices, as numpy's fancy indexing.
+static Tensor Take(Tensor x, int[] rows)
+{
+    var batch = Tensor.Zeros([rows.Length, .. x.Shape[1..]]);
+    int width = batch.Length / rows.Length;
+    for (int r = 0; r < rows.Length; r++)
+    {
+        x.Row(rows[r]).Span.CopyTo(batch.Span.Slice(r * width, width));
+    }
+
+    return batch;
+}
