@@ -43,7 +43,7 @@ public sealed class ChapterScriptTests(ChapterScriptTests.AllRuns runs, ITestOut
         {
             "ch02/and_gate.cs", "ch02/nand_gate.cs", "ch02/or_gate.cs", "ch02/xor_gate.cs",
             "ch03/step_function.cs", "ch03/sigmoid.cs", "ch03/relu.cs", "ch03/sig_step_compare.cs",
-            "ch03/neuralnet_mnist.cs", "ch03/neuralnet_mnist_batch.cs", "ch03/mnist_show.cs",
+            "ch03/neuralnet_mnist.cs", "ch03/neuralnet_mnist_batch.cs", "ch03/mnist_show.cs", "ch03/softmax_overflow.cs",
             "ch04/gradient_1d.cs", "ch04/gradient_2d.cs", "ch04/gradient_method.cs", "ch04/gradient_simplenet.cs",
             "ch04/train_neuralnet.cs",
         })
@@ -110,6 +110,27 @@ public sealed class ChapterScriptTests(ChapterScriptTests.AllRuns runs, ITestOut
     {
         // The book's run of ch03/neuralnet_mnist(_batch).py with sample_weight.pkl prints Accuracy:0.9352.
         Assert.Equal(["Accuracy:0.9352"], runs[script].Lines);
+    }
+
+    [Fact]
+    public void SoftmaxOverflowShowsTheNaiveNaNAndTheBooksSafeResult()
+    {
+        // The book (section 3.5.2) with numpy: np.exp(a) / np.sum(np.exp(a)) is [nan, nan, nan] for a = [1010, 1000, 990];
+        // after subtracting max(a) it is [9.99954600e-01, 4.53978686e-05, 2.06106005e-09].
+        var lines = runs["ch03/softmax_overflow.cs"].Lines;
+        Assert.Equal("np.exp(a) / np.sum(np.exp(a)) = [NaN, NaN, NaN]", lines[0]);
+        Assert.Equal("a - c = [0, -10, -20]", lines[1]);
+        double[] book = [9.99954600e-01, 4.53978686e-05, 2.06106005e-09];
+        foreach (string line in lines[2..4])
+        {
+            double[] values = line[(line.IndexOf('[', StringComparison.Ordinal) + 1)..^1]
+                .Split(", ").Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(3, values.Length);
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.True(Math.Abs(values[i] - book[i]) <= 1e-6 * book[i], $"{line}: element {i} is {values[i]}, the book's {book[i]}");
+            }
+        }
     }
 
     [Fact]
