@@ -32,21 +32,30 @@ public sealed class BrowserTests(WebServerFixture server) : IClassFixture<WebSer
     private static (double X, double Y)[] Ellipse(double cx, double cy, double rx, double ry) =>
         [.. Enumerable.Range(0, 41).Select(i => (cx + (rx * Math.Sin(i * Math.PI / 20)), cy - (ry * Math.Cos(i * Math.PI / 20))))];
 
+    private static Task<IBrowser> Launch(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = ChromiumFactAttribute.Executable,
+        Headless = true,
+        Args = ChromiumArgs,
+        Timeout = 60_000,
+    });
+
+    private async Task<IPage> Open(IBrowserContext context)
+    {
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        await page.GotoAsync(server.Server.Address.ToString());
+        await page.WaitForSelectorAsync("body[data-ready='true']");
+        return page;
+    }
+
     [ChromiumFact]
     public async Task Drawing_digits_on_the_page_shows_the_digit_the_bars_and_the_input()
     {
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumFactAttribute.Executable,
-            Headless = true,
-            Args = ChromiumArgs,
-            Timeout = 60_000,
-        });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1000, Height = 540 } });
-        page.SetDefaultTimeout(30_000);
-        await page.GotoAsync(server.Server.Address.ToString());
-        await page.WaitForSelectorAsync("body[data-ready='true']");
+        await using var browser = await Launch(playwright);
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1000, Height = 540 } });
+        var page = await Open(context);
         Assert.Equal(["deep_convnet_params", "params", "sample_weight"], await page.EvalOnSelectorAllAsync<string[]>("#model option", "os => os.map(o => o.value)"));
         Assert.Equal("deep_convnet_params", await page.InputValueAsync("#model"));
 
@@ -84,6 +93,45 @@ public sealed class BrowserTests(WebServerFixture server) : IClassFixture<WebSer
             Assert.Equal(0, await page.EvalOnSelectorAsync<int>("#pad", InkScript));
             Assert.Equal(0, await PreviewInk(page));
         }
+    }
+
+    /// <summary>A finger on a touch screen (Chrome DevTools touch events, which the page receives as pointer events of type touch).</summary>
+    [ChromiumFact]
+    public async Task Drawing_with_a_finger_works_as_with_the_mouse()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Launch(playwright);
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            HasTouch = true,
+            IsMobile = true,
+            ViewportSize = new ViewportSize { Width = 400, Height = 800 },
+        });
+        var page = await Open(context);
+        var cdp = await context.NewCDPSessionAsync(page);
+        int before = await Answers(page);
+        var box = await page.Locator("#pad").BoundingBoxAsync() ?? throw new InvalidOperationException("no #pad");
+        double scale = box.Width / 280;
+        var stroke = Digits.Single(d => d.Digit == 7).Strokes[0];
+        var points = stroke.Zip(stroke.Skip(1)).SelectMany(s => Enumerable.Range(0, 8).Select(k => (s.First.X + ((s.Second.X - s.First.X) * k / 8), s.First.Y + ((s.Second.Y - s.First.Y) * k / 8))))
+            .Append(stroke[^1]).ToArray();
+        for (int i = 0; i < points.Length; i++)
+        {
+            var touch = new Dictionary<string, object> { ["x"] = box.X + (points[i].Item1 * scale), ["y"] = box.Y + (points[i].Item2 * scale) };
+            await cdp.SendAsync("Input.dispatchTouchEvent", new Dictionary<string, object>
+            {
+                ["type"] = i == 0 ? "touchStart" : "touchMove",
+                ["touchPoints"] = new[] { touch },
+            });
+        }
+
+        await cdp.SendAsync("Input.dispatchTouchEvent", new Dictionary<string, object> { ["type"] = "touchEnd", ["touchPoints"] = Array.Empty<object>() });
+        await WaitIdle(page, before);
+        var (predicted, model, p) = await Answer(page);
+        Assert.Equal(7, predicted);
+        Assert.Equal("deep_convnet_params", model);
+        Assert.True(Math.Abs(p.Sum() - 1) <= 1e-3, $"the bars sum to {p.Sum()}");
+        Assert.True(await PreviewInk(page) > 0, "the 28x28 preview is empty");
     }
 
     /// <summary>The sum of the red channel over a canvas: 0 when it is all black.</summary>
