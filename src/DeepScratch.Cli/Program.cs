@@ -33,6 +33,7 @@ public static class Program
             ExportCommand.Create(),
             MisclassifiedCommand.Create(),
             FiltersCommand.Create(),
+            ServeCommand.Create(),
         };
         // No command: the help, on stdout with exit 0, as `dotnet` alone does (the user asked what there is).
         var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);

@@ -335,7 +335,7 @@ public sealed class CliTests : IDisposable
         // Each command as the first word of a line of the Commands section, not merely somewhere in the text; the
         // list is the README's command table, so a command missing from either the help or the table fails.
         var table = DeepScratch.Tests.Docs.Readme.CommandTable();
-        Assert.Equal(["convert", "eval", "export", "filters", "gates", "inspect", "misclassified", "predict", "show", "train"], table.Order());
+        Assert.Equal(["convert", "eval", "export", "filters", "gates", "inspect", "misclassified", "predict", "serve", "show", "train"], table.Order());
         foreach (string command in table)
         {
             Assert.Matches(new Regex($@"^  {command}\b", RegexOptions.Multiline), r.Stdout.Replace("\r", ""));

@@ -1,0 +1,386 @@
+using System.Net;
+using System.Numerics.Tensors;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using DeepScratch.Data;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace DeepScratch.Web;
+
+/// <summary>
+/// The draw-a-digit web app of <c>deepscratch serve</c>, on 127.0.0.1 only: the page (<c>GET /</c>), the list of
+/// networks (<c>GET /api/models</c>) and the prediction (<c>POST /api/predict</c>, a JSON body of 784 pixels or an
+/// encoded image prepared by <see cref="DigitImage.FromEncoded"/>). Every client mistake is a 4xx answer with a JSON
+/// body <c>{"error": "one line"}</c>, never a 500.
+/// </summary>
+public sealed class DigitServer : IAsyncDisposable
+{
+    /// <summary>Largest JSON body accepted, in bytes (1 MiB; 784 numbers take about 16 KiB).</summary>
+    public const int MaxJsonBytes = 1 << 20;
+
+    /// <summary>Largest image body accepted, in bytes (8 MiB: ample for a drawing, far under <see cref="DigitImage.MaxFileBytes"/>).</summary>
+    public const int MaxImageBytes = 8 << 20;
+
+    /// <summary>The image types <c>POST /api/predict</c> accepts besides <c>application/json</c>.</summary>
+    public static IReadOnlyList<string> ImageTypes { get; } = ["image/png", "image/jpeg", "image/bmp"];
+
+    private const string JsonType = "application/json";
+    private readonly WebApplication _app;
+
+    private DigitServer(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    /// <summary>The address the server listens on, e.g. http://127.0.0.1:5000/.</summary>
+    public Uri Address { get; }
+
+    /// <summary>Triggered when the host is asked to stop (Ctrl-C, SIGTERM, <see cref="StopAsync"/>).</summary>
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
+
+    /// <summary>Starts serving <paramref name="models"/> on 127.0.0.1:<paramref name="port"/> (0: a free port, see <see cref="Address"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not in 0..65535.</exception>
+    /// <exception cref="PortInUseException">Another program listens on the port.</exception>
+    public static async Task<DigitServer> StartAsync(ServedModels models, int port, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        ArgumentOutOfRangeException.ThrowIfLessThan(port, IPEndPoint.MinPort);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            // No appsettings.json from the user's folder (it could add endpoints) and no file watcher on it.
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
+        builder.Logging.ClearProviders();
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, port);
+            kestrel.AddServerHeader = false;
+            // The outer limit; each content type has its own, smaller or equal, checked while reading.
+            kestrel.Limits.MaxRequestBodySize = MaxImageBytes;
+        });
+        var app = builder.Build();
+        app.Use(Guard);
+        var page = typeof(DigitServer).Assembly;
+        app.MapGet("/", StaticFile(page, "index.html", "text/html; charset=utf-8"));
+        app.MapGet("/app.js", StaticFile(page, "app.js", "text/javascript; charset=utf-8"));
+        app.MapGet("/app.css", StaticFile(page, "app.css", "text/css; charset=utf-8"));
+        app.MapGet("/api/models", context => Write(context, StatusCodes.Status200OK, new ModelsAnswer(
+            [.. models.Models.Select(m => m.Name)], models.Default.Name, [.. models.Models.Select(m => m.Model.Description)]), WebJson.Relaxed.ModelsAnswer));
+        app.MapPost("/api/predict", context => Predict(context, models));
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e) when (e.InnerException is AddressInUseException)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new PortInUseException($"port {port} on 127.0.0.1 is in use by another program: give another --port, or --port 0 for a free one.", e);
+        }
+
+        string bound = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var uri = new Uri(bound);
+        return new DigitServer(app, new Uri($"http://127.0.0.1:{uri.Port}/"));
+    }
+
+    /// <summary>Completes when the host stops (Ctrl-C, SIGTERM or <see cref="StopAsync"/>).</summary>
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+
+    /// <summary>Stops accepting requests and lets the ones in flight finish.</summary>
+    public Task StopAsync() => _app.StopAsync();
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    /// <summary>
+    /// Around every request: a failure inside becomes a JSON error (a bad request's own status; 500 only for a fault of
+    /// the server), and a bare 404 or 405 from routing gets a JSON body too.
+    /// </summary>
+    private static async Task Guard(HttpContext context, RequestDelegate next)
+    {
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            await Fail(context, e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? $"the body is larger than the {MaxImageBytes} bytes accepted."
+                : $"bad request: {e.Message}").ConfigureAwait(false);
+            return;
+        }
+        catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            await Fail(context, StatusCodes.Status500InternalServerError, $"internal error ({e.GetType().Name}): {e.Message}").ConfigureAwait(false);
+            return;
+        }
+
+        if (!context.Response.HasStarted && context.Response.StatusCode >= 400 && context.Response.ContentType is null)
+        {
+            string path = context.Request.Path.Value ?? "/";
+            string message = context.Response.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => $"no such page: {Clip(path)} (the API is GET /api/models and POST /api/predict).",
+                StatusCodes.Status405MethodNotAllowed => $"{Clip(context.Request.Method)} is not allowed on {Clip(path)} (allowed: {context.Response.Headers.Allow}).",
+                _ => $"the request failed with status {context.Response.StatusCode}.",
+            };
+            await Fail(context, context.Response.StatusCode, message).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary><c>POST /api/predict</c>: JSON pixels or an encoded image, to the ten probabilities.</summary>
+    private static async Task Predict(HttpContext context, ServedModels models)
+    {
+        var request = context.Request;
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || type.MediaType.Value is not { } mediaType
+            || !(mediaType.Equals(JsonType, StringComparison.OrdinalIgnoreCase) || ImageTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase)))
+        {
+            string got = string.IsNullOrEmpty(request.ContentType) ? "none" : $"'{Clip(request.ContentType)}'";
+            await Fail(context, StatusCodes.Status415UnsupportedMediaType,
+                $"Content-Type must be {JsonType} (a body {{\"pixels\": [784 numbers]}}) or an image ({string.Join(", ", ImageTypes)}); got {got}.").ConfigureAwait(false);
+            return;
+        }
+
+        bool json = mediaType.Equals(JsonType, StringComparison.OrdinalIgnoreCase);
+        int limit = json ? MaxJsonBytes : MaxImageBytes;
+        var body = await ReadBody(context, limit).ConfigureAwait(false);
+        if (body is null)
+        {
+            await Fail(context, StatusCodes.Status413PayloadTooLarge, $"the body is larger than the {limit} bytes accepted for {mediaType}.").ConfigureAwait(false);
+            return;
+        }
+
+        if (body.Length == 0)
+        {
+            await Fail(context, StatusCodes.Status400BadRequest, json
+                ? "the body is empty: send {\"pixels\": [784 numbers in [0, 1]], \"model\": \"name\"}."
+                : "the body is empty: send the image file's bytes.").ConfigureAwait(false);
+            return;
+        }
+
+        var request2 = json ? ParseJson(body) : ParseImage(body, request.Query);
+        if (request2.Error is { } error)
+        {
+            await Fail(context, request2.Status, error).ConfigureAwait(false);
+            return;
+        }
+
+        var model = request2.Model is null ? models.Default : models.Find(request2.Model);
+        if (model is null)
+        {
+            await Fail(context, StatusCodes.Status404NotFound,
+                $"unknown model '{Clip(request2.Model!)}': the models are {string.Join(", ", models.Models.Select(m => m.Name))}.").ConfigureAwait(false);
+            return;
+        }
+
+        float[] p = model.Predict(request2.Pixels!);
+        await Write(context, StatusCodes.Status200OK, new PredictAnswer(model.Name, TensorPrimitives.IndexOfMax<float>(p), p, json ? null : request2.Pixels),
+            WebJson.Relaxed.PredictAnswer).ConfigureAwait(false);
+    }
+
+    /// <summary>The pixels and model name of a request, or the status and line that refuse it.</summary>
+    private readonly record struct Parsed(float[]? Pixels, string? Model, int Status, string? Error)
+    {
+        public static Parsed Refuse(string error, int status = StatusCodes.Status400BadRequest) => new(null, null, status, error);
+    }
+
+    /// <summary>A JSON body: an object with "pixels" (784 finite numbers in [0, 1]) and an optional "model" (a string or null).</summary>
+    private static Parsed ParseJson(byte[] body)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 4 });
+        }
+        catch (JsonException e)
+        {
+            return Parsed.Refuse($"the body is not valid JSON: {e.Message}");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return Parsed.Refuse($"the body must be a JSON object {{\"pixels\": [784 numbers in [0, 1]], \"model\": \"name\"}}; got {Kind(root)}.");
+            }
+
+            if (!root.TryGetProperty("pixels", out var pixels))
+            {
+                return Parsed.Refuse("the body has no \"pixels\": give the 784 numbers in [0, 1] of the 28x28 image, row by row.");
+            }
+
+            if (pixels.ValueKind != JsonValueKind.Array)
+            {
+                return Parsed.Refuse($"\"pixels\" must be an array of {ServedModel.Inputs} numbers in [0, 1]; got {Kind(pixels)}.");
+            }
+
+            int length = pixels.GetArrayLength();
+            if (length != ServedModel.Inputs)
+            {
+                return Parsed.Refuse($"\"pixels\" must hold {ServedModel.Inputs} numbers (28x28, row by row); got {length}.");
+            }
+
+            var values = new float[length];
+            int i = 0;
+            foreach (var element in pixels.EnumerateArray())
+            {
+                if (element.ValueKind != JsonValueKind.Number)
+                {
+                    return Parsed.Refuse($"pixels[{i}] must be a number in [0, 1]; got {Kind(element)}.");
+                }
+
+                // TryGetDouble refuses a number beyond double's range (it would read as infinity).
+                if (!element.TryGetDouble(out double v) || !double.IsFinite(v))
+                {
+                    return Parsed.Refuse($"pixels[{i}] is not a finite number: {Clip(element.GetRawText())}.");
+                }
+
+                if (v is < 0 or > 1)
+                {
+                    return Parsed.Refuse($"pixels[{i}] is {Clip(element.GetRawText())}, outside [0, 1].");
+                }
+
+                values[i++] = (float)v;
+            }
+
+            string? model = null;
+            if (root.TryGetProperty("model", out var name))
+            {
+                if (name.ValueKind == JsonValueKind.String)
+                {
+                    model = name.GetString();
+                }
+                else if (name.ValueKind != JsonValueKind.Null)
+                {
+                    return Parsed.Refuse($"\"model\" must be a string (a name from GET /api/models); got {Kind(name)}.");
+                }
+            }
+
+            return new Parsed(values, model, StatusCodes.Status200OK, null);
+        }
+    }
+
+    /// <summary>An encoded image body, prepared as <c>predict --image</c> prepares a file; the model from <c>?model=</c>.</summary>
+    private static Parsed ParseImage(byte[] body, IQueryCollection query)
+    {
+        var names = query["model"];
+        if (names.Count > 1)
+        {
+            return Parsed.Refuse("give ?model= once.");
+        }
+
+        DigitInput input;
+        try
+        {
+            input = DigitImage.FromEncoded(body, "the image");
+        }
+        catch (EmptyDigitImageException e)
+        {
+            return Parsed.Refuse(e.Message, StatusCodes.Status422UnprocessableEntity);
+        }
+        catch (InvalidDataException e)
+        {
+            return Parsed.Refuse(e.Message);
+        }
+
+        return new Parsed(input.Pixels, names.Count == 1 ? names[0] : null, StatusCodes.Status200OK, null);
+    }
+
+    /// <summary>The body, or null when it is longer than <paramref name="limit"/> bytes (told by Content-Length or found while reading).</summary>
+    private static async Task<byte[]?> ReadBody(HttpContext context, int limit)
+    {
+        if (context.Request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        // This count is the limit: Kestrel's own (the larger image limit) would interrupt the read with a generic 413 first.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static RequestDelegate StaticFile(Assembly assembly, string name, string contentType)
+    {
+        byte[] content;
+        using (var stream = assembly.GetManifestResourceStream($"wwwroot/{name}") ?? throw new InvalidOperationException($"the page's {name} is not embedded."))
+        using (var copy = new MemoryStream())
+        {
+            stream.CopyTo(copy);
+            content = copy.ToArray();
+        }
+
+        return async context =>
+        {
+            context.Response.ContentType = contentType;
+            context.Response.Headers.CacheControl = "no-cache";
+            context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data: blob:";
+            await context.Response.Body.WriteAsync(content, context.RequestAborted).ConfigureAwait(false);
+        };
+    }
+
+    private static Task Fail(HttpContext context, int status, string message) =>
+        Write(context, status, new ErrorAnswer(message.ReplaceLineEndings(" ")), WebJson.Relaxed.ErrorAnswer);
+
+    private static Task Write<T>(HttpContext context, int status, T value, JsonTypeInfo<T> type)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(value, type, contentType: "application/json; charset=utf-8", context.RequestAborted);
+    }
+
+    private static string Kind(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    /// <summary>A value echoed in a message, cut to 60 characters so an error stays one readable line.</summary>
+    private static string Clip(string text) => text.Length <= 60 ? text : string.Concat(text.AsSpan(0, 57), "...");
+}
+
+/// <summary>The port <see cref="DigitServer.StartAsync"/> was asked for is taken by another program.</summary>
+public sealed class PortInUseException : IOException
+{
+    /// <summary>Creates the exception.</summary>
+    public PortInUseException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using DeepScratch.Models;
+using DeepScratch.Tests.Cli;
+
+namespace DeepScratch.Tests.Web;
+
+/// <summary>
+/// <c>deepscratch serve</c> run as a process, as a user runs it: the listening line, the networks it offers (the
+/// book's from the data folder, then every --weights file, named uniquely), a clean stop with exit 0 on SIGINT and
+/// SIGTERM, and one-line refusals: a port in use (exit 2), a bad --port (exit 2), a bad or unsuitable model (exit 3).
+/// </summary>
+public sealed partial class ServeCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("deepscratch-serve-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [GeneratedRegex(@"^Listening on (http://127\.0\.0\.1:(\d+)/) — Ctrl-C stops$")]
+    private static partial Regex ListeningLine();
+
+    /// <summary>Starts serve, waits for its listening line, and returns the process and the address.</summary>
+    private async Task<(Process Process, Uri Address, string Networks)> Start(params string[] args)
+    {
+        var start = CliRunner.StartInfo(_dir, new Dictionary<string, string>(), ["serve", .. args]);
+        // As the train signal test: a background job may inherit SIGINT ignored; give the CLI the default action back.
+        start.ArgumentList.Insert(0, start.FileName);
+        start.ArgumentList.Insert(0, "--default-signal=INT");
+        start.FileName = "env";
+        var process = Process.Start(start)!;
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        string? line = await process.StandardOutput.ReadLineAsync(wait.Token);
+        if (line is null || ListeningLine().Match(line) is not { Success: true } match)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"no listening line: '{line}'; stderr: {await process.StandardError.ReadToEndAsync()}");
+            throw new UnreachableException();
+        }
+
+        string networks = await process.StandardOutput.ReadLineAsync(wait.Token) ?? "";
+        return (process, new Uri(match.Groups[1].Value), networks);
+    }
+
+    private static async Task<int> Stop(Process process, string signal)
+    {
+        using (var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        Assert.Equal("", await process.StandardError.ReadToEndAsync());
+        return process.ExitCode;
+    }
+
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task Serve_offers_the_book_networks_and_every_weights_file_and_stops_cleanly(string signal)
+    {
+        // A saved 784-50-10 model and a second sample_weight.pkl: named by file, the second made unique.
+        string mlp = Path.Combine(_dir, "my_mlp.safetensors");
+        ModelFile.Save(mlp, new MultiLayerNet(784, [50], 10));
+        string copy = Path.Combine(Directory.CreateDirectory(Path.Combine(_dir, "copy")).FullName, "sample_weight.pkl");
+        File.Copy(TestData.Weights("sample_weight.pkl"), copy);
+        var (process, address, networks) = await Start("--port", "0", "--data", TestData.Dir, "--weights", mlp, "--weights", copy);
+        using (process)
+        try
+        {
+            Assert.NotEqual(0, address.Port);
+            Assert.Equal("Networks: deep_convnet_params, params, sample_weight, my_mlp, sample_weight-2 (default deep_convnet_params)", networks);
+            using var client = new HttpClient { BaseAddress = address };
+            using var document = JsonDocument.Parse(await client.GetStringAsync("/api/models"));
+            Assert.Equal(["deep_convnet_params", "params", "sample_weight", "my_mlp", "sample_weight-2"],
+                document.RootElement.GetProperty("models").EnumerateArray().Select(e => e.GetString()));
+            var (images, _) = WebServerFixture.TestImages(1);
+            var (status, body) = await WebServerFixture.Send(client, new HttpRequestMessage(HttpMethod.Post, "/api/predict")
+            {
+                Content = WebServerFixture.Json(WebServerFixture.PixelsJson(WebServerFixture.Normalised(images[0]), "sample_weight-2")),
+            });
+            Assert.Equal(200, status);
+            Assert.Equal(7, body.GetProperty("predicted").GetInt32());
+            Assert.Equal(0, await Stop(process, signal));
+        }
+        finally
+        {
+            // A failed assertion must not leave the server running after the test.
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_port_in_use_is_one_line_and_exit_2()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var r = await Task.Run(() => CliRunner.Run(_dir, "serve", "--port", port.ToString(CultureInfo.InvariantCulture), "--data", TestData.Dir));
+        Assert.True(r.ExitCode == 2, r.Stderr);
+        Assert.Equal([$"deepscratch: error: port {port} on 127.0.0.1 is in use by another program: give another --port, or --port 0 for a free one."], r.StderrLines);
+        Assert.Equal("", r.Stdout);
+    }
+
+    [Theory]
+    [InlineData("70000", "--port must be from 0 to 65535 (0: any free port); got 70000.")]
+    [InlineData("-1", "--port must be from 0 to 65535 (0: any free port); got -1.")]
+    public void A_port_out_of_range_is_a_usage_mistake(string port, string message)
+    {
+        var r = CliRunner.Run(_dir, "serve", "--port", port, "--data", TestData.Dir);
+        Assert.True(r.ExitCode == 2, r.Stderr);
+        Assert.Equal([$"deepscratch: error: {message}"], r.StderrLines);
+    }
+
+    [Fact]
+    public void A_weights_file_that_is_missing_or_not_a_model_stops_serve_with_exit_3()
+    {
+        string missing = Path.Combine(_dir, "nothing.pkl");
+        var r = CliRunner.Run(_dir, "serve", "--port", "0", "--data", TestData.Dir, "--weights", missing);
+        Assert.True(r.ExitCode == 3, r.Stderr);
+        Assert.Equal([$"deepscratch: error: --weights: file not found: {missing}"], r.StderrLines);
+
+        string junk = Path.Combine(_dir, "junk.safetensors");
+        File.WriteAllText(junk, "this is not a model");
+        r = CliRunner.Run(_dir, "serve", "--port", "0", "--data", TestData.Dir, "--weights", junk);
+        Assert.True(r.ExitCode == 3, r.Stderr);
+        Assert.Single(r.StderrLines);
+        Assert.StartsWith($"deepscratch: error: {junk}", r.StderrLines[0]);
+        Assert.Equal("", r.Stdout);
+    }
+
+    [Theory]
+    [InlineData(100, 10, "takes 100 inputs and gives 10 classes")]
+    [InlineData(784, 3, "takes 784 inputs and gives 3 classes")]
+    public void A_network_that_is_not_a_28x28_digit_classifier_is_refused_at_start(int inputs, int classes, string what)
+    {
+        string path = Path.Combine(_dir, "other.safetensors");
+        ModelFile.Save(path, new MultiLayerNet(inputs, [20], classes));
+        var r = CliRunner.Run(_dir, "serve", "--port", "0", "--data", TestData.Dir, "--weights", path);
+        Assert.True(r.ExitCode == 3, r.Stderr);
+        Assert.Equal([$"deepscratch: error: {path}: serve needs a network of 28x28 inputs (784) and 10 classes; this one {what}."], r.StderrLines);
+    }
+
+    [Fact]
+    public void With_no_network_in_the_data_folder_and_no_network_access_serve_says_what_is_missing()
+    {
+        string empty = Directory.CreateDirectory(Path.Combine(_dir, "empty")).FullName;
+        var r = CliRunner.Run(_dir, "serve", "--port", "0", "--data", empty);
+        Assert.True(r.ExitCode == 3, r.Stderr);
+        Assert.Single(r.StderrLines);
+        Assert.Contains("sample_weight.pkl", r.StderrLines[0]);
+        Assert.Equal("", r.Stdout);
+    }
+}
