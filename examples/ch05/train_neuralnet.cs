@@ -58,4 +58,14 @@ for (int i = 0; i < itersNum; i++)
 static int[] RandomChoice(Random random, int n, int size) => Enumerable.Range(0, size).Select(_ => random.Next(n)).ToArray();
 
 // x[mask]: the rows of x named by mask, as a new tensor.
-static Tensor Take(Tensor x, int[] mask) => Tensor.FromRows(mask.Select(i => x.Row(i).ToArray()).ToArray()).Reshape([mask.Length, .. x.Shape[1..]]);
+static Tensor Take(Tensor x, int[] mask)
+{
+    var result = Tensor.Zeros([mask.Length, .. x.Shape[1..]]);
+    int width = x.Length / x.Dim(0);
+    for (int i = 0; i < mask.Length; i++)
+    {
+        x.Span.Slice(mask[i] * width, width).CopyTo(result.Span.Slice(i * width, width));
+    }
+
+    return result;
+}
