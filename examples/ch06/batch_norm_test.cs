@@ -1,5 +1,6 @@
 #:project ../../src/DeepScratch/DeepScratch.csproj
 #:package ScottPlot@5.1.59
+#:package SkiaSharp.NativeAssets.Linux.NoDependencies@3.119.0
 // ci: --dataset fashion-mnist --quick
 // The book's ch06/batch_norm_test.py: for 16 initial weight scales from 1 to 0.0001, trains a 6-layer network with and
 // without Batch Normalization on 1,000 images for 20 epochs and prints both training accuracies per epoch (figure 6-19).
@@ -111,7 +112,7 @@ for (int i = 0; i < weightScaleList.Length; i++)
 
 const string file = "ch06-batch_norm_test.png";
 multiplot.SavePng(file, 1400, 1200);
-Console.WriteLine($"wrote {file}");
+Console.WriteLine(file);
 
 // np.random.choice(n, size): size indices drawn with replacement.
 static int[] RandomChoice(Random random, int n, int size) => Enumerable.Range(0, size).Select(_ => random.Next(n)).ToArray();

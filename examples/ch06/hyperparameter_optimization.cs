@@ -1,5 +1,6 @@
 #:project ../../src/DeepScratch/DeepScratch.csproj
 #:package ScottPlot@5.1.59
+#:package SkiaSharp.NativeAssets.Linux.NoDependencies@3.119.0
 // ci: --dataset fashion-mnist --quick
 // The book's ch06/hyperparameter_optimization.py: random search over the learning rate (10^-6..10^-2) and the weight
 // decay (10^-8..10^-4), 100 trials of 50 epochs on 400 images, judged on 100 validation images; prints every trial and
@@ -106,7 +107,7 @@ foreach (var (key, valAccList) in resultsVal.OrderByDescending(r => r.Value[^1])
 
 const string file = "ch06-hyperparameter_optimization.png";
 multiplot.SavePng(file, 1500, 300 * Math.Max(rowNum, 1));
-Console.WriteLine($"wrote {file}");
+Console.WriteLine(file);
 
 // np.random.uniform(low, high)
 static double Uniform(Random random, double low, double high) => low + (high - low) * random.NextDouble();

@@ -1,5 +1,6 @@
 #:project ../../src/DeepScratch/DeepScratch.csproj
 #:package ScottPlot@5.1.59
+#:package SkiaSharp.NativeAssets.Linux.NoDependencies@3.119.0
 // ci: --dataset fashion-mnist --quick
 // The book's ch06/optimizer_compare_mnist.py: trains four 784-100-100-100-100-10 networks side by side with SGD,
 // Momentum, AdaGrad and Adam on the same 2,000 minibatches of 128, printing each one's loss every 100 iterations.
@@ -77,14 +78,14 @@ foreach (var key in optimizers.Keys)
     line.LineWidth = 1;
 }
 
-plot.Title("Optimizers on " + Catalog.FolderName(run.Dataset));
+plot.Title("Optimizers on " + Catalog.DisplayName(run.Dataset));
 plot.XLabel("iterations");
 plot.YLabel("loss");
 plot.Axes.SetLimits(0, maxIterations, 0, 1);
 plot.ShowLegend(Alignment.UpperRight);
 const string file = "ch06-optimizer_compare_mnist.png";
 plot.SavePng(file, 800, 600);
-Console.WriteLine($"wrote {file}");
+Console.WriteLine(file);
 
 // np.random.choice(n, size): size indices drawn with replacement.
 static int[] RandomChoice(Random random, int n, int size) => Enumerable.Range(0, size).Select(_ => random.Next(n)).ToArray();

@@ -1,5 +1,6 @@
 #:project ../../src/DeepScratch/DeepScratch.csproj
 #:package ScottPlot@5.1.59
+#:package SkiaSharp.NativeAssets.Linux.NoDependencies@3.119.0
 // The book's ch06/optimizer_compare_naive.py: 30 steps of SGD, Momentum, AdaGrad and Adam on f(x, y) = x²/20 + y²
 // from (-7, 2), drawn over the function's contour lines (the book's figure 6-8).
 // Run: dotnet run examples/ch06/optimizer_compare_naive.cs      Writes ch06-optimizer_compare_naive.png
@@ -68,7 +69,7 @@ foreach (var (key, optimizer) in optimizers)
 
 const string file = "ch06-optimizer_compare_naive.png";
 multiplot.SavePng(file, 1000, 900);
-Console.WriteLine($"wrote {file}");
+Console.WriteLine(file);
 
 static double F(double x, double y) => x * x / 20.0 + y * y;
 

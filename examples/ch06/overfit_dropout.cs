@@ -1,5 +1,6 @@
 #:project ../../src/DeepScratch/DeepScratch.csproj
 #:package ScottPlot@5.1.59
+#:package SkiaSharp.NativeAssets.Linux.NoDependencies@3.119.0
 // ci: --dataset fashion-mnist --quick
 // The book's ch06/overfit_dropout.py: the overfitting 7-layer network of overfit_weight_decay, on 300 images, now with
 // Dropout (ratio 0.2) and trained by the Trainer for 301 epochs; prints train and test accuracy per epoch (figure 6-23).
@@ -50,7 +51,7 @@ plot.Axes.SetLimits(0, x[^1], 0, 1.0);
 plot.ShowLegend(Alignment.LowerRight);
 const string file = "ch06-overfit_dropout.png";
 plot.SavePng(file, 800, 600);
-Console.WriteLine($"wrote {file}");
+Console.WriteLine(file);
 
 // The book's verbose=True: one line per epoch (the per-iteration loss lines are left out).
 sealed class Verbose : IProgress<TrainingProgress>

@@ -1,5 +1,6 @@
 #:project ../../src/DeepScratch/DeepScratch.csproj
 #:package ScottPlot@5.1.59
+#:package SkiaSharp.NativeAssets.Linux.NoDependencies@3.119.0
 // ci: --dataset fashion-mnist --quick
 // The book's ch06/overfit_weight_decay.py: a 7-layer network trained on only 300 images overfits; weight decay
 // (λ = 0.1) narrows the gap between train and test accuracy (the book's figure 6-21). Prints both accuracies per epoch.
@@ -81,7 +82,7 @@ plot.Axes.SetLimits(0, maxEpochs - 1, 0, 1.0);
 plot.ShowLegend(Alignment.LowerRight);
 const string file = "ch06-overfit_weight_decay.png";
 plot.SavePng(file, 800, 600);
-Console.WriteLine($"wrote {file}");
+Console.WriteLine(file);
 
 // np.random.choice(n, size): size indices drawn with replacement.
 static int[] RandomChoice(Random random, int n, int size) => Enumerable.Range(0, size).Select(_ => random.Next(n)).ToArray();

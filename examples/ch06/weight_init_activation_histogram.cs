@@ -1,5 +1,6 @@
 #:project ../../src/DeepScratch/DeepScratch.csproj
 #:package ScottPlot@5.1.59
+#:package SkiaSharp.NativeAssets.Linux.NoDependencies@3.119.0
 // The book's ch06/weight_init_activation_histogram.py: 1,000 random inputs through five 100-neuron sigmoid layers with
 // N(0, 1) weights; the histograms of each layer's activations pile up at 0 and 1 (the book's figure 6-10).
 // Run: dotnet run examples/ch06/weight_init_activation_histogram.cs      Writes ch06-weight_init_activation_histogram.png
@@ -60,6 +61,6 @@ foreach (var (i, a) in activations)
 
 const string file = "ch06-weight_init_activation_histogram.png";
 multiplot.SavePng(file, 1500, 400);
-Console.WriteLine($"wrote {file}");
+Console.WriteLine(file);
 
 static double Share(Tensor t, Func<float, bool> test) => t.ToArray().Count(test) / (double)t.Length;

@@ -1,5 +1,6 @@
 #:project ../../src/DeepScratch/DeepScratch.csproj
 #:package ScottPlot@5.1.59
+#:package SkiaSharp.NativeAssets.Linux.NoDependencies@3.119.0
 // ci: --dataset fashion-mnist --quick
 // The book's ch06/weight_init_compare.py: trains three 784-100-100-100-100-10 ReLU networks whose initial weights
 // have std 0.01, Xavier's √(1/n) and He's √(2/n), with SGD (lr 0.01) on the same 2,000 minibatches of 128.
@@ -70,14 +71,14 @@ foreach (var key in weightInitTypes.Keys)
     line.LineWidth = 1;
 }
 
-plot.Title("Initial weights on " + Catalog.FolderName(run.Dataset));
+plot.Title("Initial weights on " + Catalog.DisplayName(run.Dataset));
 plot.XLabel("iterations");
 plot.YLabel("loss");
 plot.Axes.SetLimits(0, maxIterations, 0, 2.5);
 plot.ShowLegend(Alignment.UpperRight);
 const string file = "ch06-weight_init_compare.png";
 plot.SavePng(file, 800, 600);
-Console.WriteLine($"wrote {file}");
+Console.WriteLine(file);
 
 // np.random.choice(n, size): size indices drawn with replacement.
 static int[] RandomChoice(Random random, int n, int size) => Enumerable.Range(0, size).Select(_ => random.Next(n)).ToArray();

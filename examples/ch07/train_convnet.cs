@@ -1,5 +1,6 @@
 #:project ../../src/DeepScratch/DeepScratch.csproj
 #:package ScottPlot@5.1.59
+#:package SkiaSharp.NativeAssets.Linux.NoDependencies@3.119.0
 // ci: --dataset fashion-mnist --quick
 // The book's ch07/train_convnet.py: trains SimpleConvNet (conv 30 5x5 filters - pool - 100 - 10) with Adam (lr 0.001)
 // for 20 epochs, measuring 1,000 train and test images per epoch, then saves its parameters (about 0.99 on MNIST).
@@ -49,14 +50,14 @@ train.MarkerShape = MarkerShape.FilledCircle;
 var test = plot.Add.Scatter(x, history.TestAccuracy.ToArray());
 test.LegendText = "test";
 test.MarkerShape = MarkerShape.FilledSquare;
-plot.Title("SimpleConvNet on " + Catalog.FolderName(run.Dataset));
+plot.Title("SimpleConvNet on " + Catalog.DisplayName(run.Dataset));
 plot.XLabel("epochs");
 plot.YLabel("accuracy");
 plot.Axes.SetLimits(0, Math.Max(1, x[^1]), 0, 1.0);
 plot.ShowLegend(Alignment.LowerRight);
 const string file = "ch07-train_convnet.png";
 plot.SavePng(file, 800, 600);
-Console.WriteLine($"wrote {file}");
+Console.WriteLine(file);
 
 // The book's Trainer(verbose=True): one line per epoch (the per-iteration loss lines are left out).
 sealed class Verbose : IProgress<TrainingProgress>

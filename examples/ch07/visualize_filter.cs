@@ -1,5 +1,6 @@
 #:project ../../src/DeepScratch/DeepScratch.csproj
 #:package ScottPlot@5.1.59
+#:package SkiaSharp.NativeAssets.Linux.NoDependencies@3.119.0
 // The book's ch07/visualize_filter.py: the 30 first-layer filters (5x5) of SimpleConvNet, drawn in grey (dark = large
 // weight), first as randomly initialised, then as learned (the book's params.pkl, from the data folder; figure 7-24).
 // Run: dotnet run examples/ch07/visualize_filter.cs
@@ -53,5 +54,5 @@ static void FilterShow(Tensor filters, string file, string title, int nx = 8)
 
     figure.SavePng(file, nx * 90, ny * 90);
     Console.WriteLine($"{title}: {fn} filters of {fh}x{fw}, weights {filters.Min():0.###} to {filters.Max():0.###}");
-    Console.WriteLine($"wrote {file}");
+    Console.WriteLine(file);
 }

@@ -1,5 +1,6 @@
 #:project ../../src/DeepScratch/DeepScratch.csproj
 #:package ScottPlot@5.1.59
+#:package SkiaSharp.NativeAssets.Linux.NoDependencies@3.119.0
 // The book's ch08/misclassified_mnist.py: evaluates DeepConvNet with the book's trained deep_convnet_params.pkl on the
 // MNIST test set, 100 images a batch, prints the accuracy and draws the first 20 images it gets wrong (figure 8-6).
 // Run: dotnet run examples/ch08/misclassified_mnist.cs   (--quick: the first 1,000 test images)
@@ -84,4 +85,4 @@ Console.WriteLine("{" + string.Join(", ", misPairs.Select(p => $"{p.Key}: ({p.Va
 
 const string file = "ch08-misclassified_mnist.png";
 figure.SavePng(file, 5 * 160, 4 * 180);
-Console.WriteLine($"wrote {file}");
+Console.WriteLine(file);

@@ -2,7 +2,7 @@
 // ci: --dataset fashion-mnist --quick
 // The book's ch08/train_deepnet.py: trains DeepConvNet (six 3x3 convolutions, Dropout) with Adam (lr 0.001) for 20
 // epochs of 100-image minibatches, 1,000 images measured per epoch, then saves the parameters (about 0.99 on MNIST).
-// The full run takes hours on a CPU. Run: dotnet run examples/ch08/train_deepnet.cs   (--quick: 1,000/500 images, 1 epoch)
+// The full run takes hours on a CPU. Run: dotnet run examples/ch08/train_deepnet.cs   (--quick: 300/100 images, 1 epoch)
 // Writes deep_convnet_params.safetensors (for `deepscratch eval --weights`).
 using DeepScratch.Data;
 using DeepScratch.Models;
@@ -15,8 +15,8 @@ var ((xTrain, tTrain), (xTest, tTest)) = Mnist.Load(flatten: false, store: run.S
 
 if (run.Quick)
 {
-    (xTrain, tTrain) = (xTrain.Rows(0, 1000), tTrain.Rows(0, 1000));
-    (xTest, tTest) = (xTest.Rows(0, 500), tTest.Rows(0, 500));
+    (xTrain, tTrain) = (xTrain.Rows(0, 300), tTrain.Rows(0, 300));
+    (xTest, tTest) = (xTest.Rows(0, 100), tTest.Rows(0, 100));
 }
 
 var network = new DeepConvNet();
