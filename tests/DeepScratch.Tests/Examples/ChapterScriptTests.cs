@@ -46,6 +46,12 @@ public sealed class ChapterScriptTests(ChapterScriptTests.AllRuns runs, ITestOut
             "ch03/neuralnet_mnist.cs", "ch03/neuralnet_mnist_batch.cs", "ch03/mnist_show.cs", "ch03/softmax_overflow.cs",
             "ch04/gradient_1d.cs", "ch04/gradient_2d.cs", "ch04/gradient_method.cs", "ch04/gradient_simplenet.cs",
             "ch04/train_neuralnet.cs",
+            "ch05/gradient_check.cs", "ch05/train_neuralnet.cs",
+            "ch06/optimizer_compare_naive.cs", "ch06/optimizer_compare_mnist.cs", "ch06/weight_init_activation_histogram.cs",
+            "ch06/weight_init_compare.cs", "ch06/batch_norm_test.cs", "ch06/overfit_weight_decay.cs", "ch06/overfit_dropout.cs",
+            "ch06/hyperparameter_optimization.cs",
+            "ch07/train_convnet.cs", "ch07/visualize_filter.cs",
+            "ch08/misclassified_mnist.cs", "ch08/half_float_network.cs", "ch08/train_deepnet.cs",
         })
         {
             Assert.Contains(expected, scripts);
@@ -254,6 +260,246 @@ public sealed class ChapterScriptTests(ChapterScriptTests.AllRuns runs, ITestOut
         Assert.Equal(2, usage.ExitCode);
         Assert.Equal("and_gate: error: unknown argument '--quik' (expected --dataset mnist|fashion-mnist, --quick, --data DIR)", usage.Stderr.Trim());
         Assert.Equal("", usage.Stdout);
+    }
+
+    [Fact]
+    public void GradientCheckFindsBackpropagationEqualToTheNumericalGradient()
+    {
+        var run = runs["ch05/gradient_check.cs"];
+        // Backpropagation and central differences compute the same derivative: the book's differences are ~1e-10 in
+        // float64; in float32 with h = 1e-3 they stay far below the gradients' own size (~1e-3).
+        Assert.Equal(["W1", "b1", "W2", "b2"], run.Lines.Select(l => l.Split(':')[0]));
+        Assert.All(run.Lines, l => Assert.InRange(double.Parse(l.Split(':')[1], CultureInfo.InvariantCulture), 0, 1e-4));
+    }
+
+    [Fact]
+    public void Chapter5TrainNeuralnetLearnsByBackpropagation()
+    {
+        var run = runs["ch05/train_neuralnet.cs"];
+        Assert.Equal(["--dataset", "fashion-mnist", "--quick"], run.Args);
+        // 1,201 iterations at 600 per epoch: measured at iterations 0, 600 and 1200, "train_acc test_acc" as the book prints.
+        var accuracies = run.Lines.Select(l => l.Split(' ').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        Assert.Equal(3, accuracies.Length);
+        Assert.All(accuracies[0], a => Assert.InRange(a, 0.0, 0.25)); // untrained: about chance
+        Assert.All(accuracies[2], a => Assert.InRange(a, 0.7, 1.0));  // two epochs of SGD at lr 0.1 on Fashion-MNIST: ~0.8
+        Assert.All(accuracies, a => Assert.Equal(Math.Round(a[0] * 60000), a[0] * 60000, 6)); // fractions of the 60,000 training images
+    }
+
+    [Fact]
+    public void OptimizerCompareNaiveEndsWhereTheBooksUpdateRulesLead()
+    {
+        var run = runs["ch06/optimizer_compare_naive.cs"];
+        // The book's common/optimizer.py rules, in double, 30 steps from (-7, 2) on f = x²/20 + y² (df = (x/10, 2y)).
+        static (double X, double Y) Walk(Func<int, double[], double[], double[]> step)
+        {
+            double[] p = [-7, 2];
+            (double, double) last = default;
+            for (int i = 0; i < 30; i++)
+            {
+                last = (p[0], p[1]);
+                p = step(i + 1, p, [p[0] / 10, 2 * p[1]]);
+            }
+
+            return last;
+        }
+
+        double[] v = [0, 0], h = [0, 0], m = [0, 0], s = [0, 0];
+        var expected = new Dictionary<string, (double X, double Y)>
+        {
+            ["SGD"] = Walk((_, p, g) => [p[0] - 0.95 * g[0], p[1] - 0.95 * g[1]]),
+            ["Momentum"] = Walk((_, p, g) =>
+            {
+                for (int k = 0; k < 2; k++) { v[k] = 0.9 * v[k] - 0.1 * g[k]; }
+                return [p[0] + v[0], p[1] + v[1]];
+            }),
+            ["AdaGrad"] = Walk((_, p, g) =>
+            {
+                for (int k = 0; k < 2; k++) { h[k] += g[k] * g[k]; }
+                return [p[0] - 1.5 * g[0] / (Math.Sqrt(h[0]) + 1e-7), p[1] - 1.5 * g[1] / (Math.Sqrt(h[1]) + 1e-7)];
+            }),
+            ["Adam"] = Walk((t, p, g) =>
+            {
+                double lrT = 0.3 * Math.Sqrt(1 - Math.Pow(0.999, t)) / (1 - Math.Pow(0.9, t));
+                double[] next = [.. p];
+                for (int k = 0; k < 2; k++)
+                {
+                    m[k] += 0.1 * (g[k] - m[k]);
+                    s[k] += 0.001 * (g[k] * g[k] - s[k]);
+                    next[k] -= lrT * m[k] / (Math.Sqrt(s[k]) + 1e-7);
+                }
+
+                return next;
+            }),
+        };
+        Assert.Equal(5, run.Lines.Length);
+        foreach (var (name, (x, y)) in expected)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(run.Lines.Single(l => l.StartsWith(name + ":", StringComparison.Ordinal)), @"last point \((\S+), (\S+)\), f = (\S+)$");
+            Assert.True(match.Success, name);
+            Assert.Equal(x, double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), 1e-3);
+            Assert.Equal(y, double.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture), 1e-3);
+            Assert.Equal(x * x / 20 + y * y, double.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture), 1e-3);
+        }
+
+        Assert.Equal("ch06-optimizer_compare_naive.png", run.Lines[^1]);
+        var png = PngImage.Read(Path.Combine(run.Folder, run.Lines[^1]));
+        Assert.Equal((1000, 900), (png.Width, png.Height));
+    }
+
+    [Theory]
+    [InlineData("ch06/optimizer_compare_mnist.cs", "SGD", new[] { "Momentum", "AdaGrad", "Adam" })]
+    [InlineData("ch06/weight_init_compare.cs", "std=0.01", new[] { "Xavier", "He" })]
+    public void ComparisonScriptsShowTheSlowestOneBehind(string script, string slowest, string[] others)
+    {
+        var run = runs[script];
+        Assert.Equal(["--dataset", "fashion-mnist", "--quick"], run.Args);
+        // The book's figures 6-9 and 6-15: after 100 iterations plain SGD (and std-0.01 weights) lag behind the rest.
+        int at100 = Array.IndexOf(run.Lines, "===========iteration:100===========");
+        Assert.True(at100 > 0, string.Join('\n', run.Lines));
+        var loss = run.Lines[(at100 + 1)..^1].ToDictionary(l => l.Split(':')[0], l => double.Parse(l.Split(':')[1], CultureInfo.InvariantCulture));
+        Assert.Equal([slowest, .. others], loss.Keys);
+        Assert.All(others, o => Assert.True(loss[slowest] > loss[o], $"{slowest} {loss[slowest]} vs {o} {loss[o]}"));
+        if (slowest == "std=0.01")
+        {
+            // Weights of std 0.01 through four ReLU layers leave the output almost constant: the loss of a uniform guess, ln 10.
+            Assert.Equal(Math.Log(10), loss[slowest], 0.01);
+        }
+    }
+
+    [Fact]
+    public void ActivationHistogramShowsSigmoidSaturation()
+    {
+        var run = runs["ch06/weight_init_activation_histogram.cs"];
+        // With N(0, 1) weights over 100 inputs, a = Σ x·w has std ≥ 10·E|z| ≈ 5: most sigmoid outputs fall below 0.1 or above 0.9.
+        var shares = run.Lines[..^1].Select(l => double.Parse(System.Text.RegularExpressions.Regex.Match(l, @": (\S+) %").Groups[1].Value, CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(5, shares.Length);
+        Assert.All(shares, p => Assert.InRange(p, 50, 100));
+        Assert.Equal("ch06-weight_init_activation_histogram.png", run.Lines[^1]);
+        var png = PngImage.Read(Path.Combine(run.Folder, run.Lines[^1]));
+        Assert.Equal((1500, 400), (png.Width, png.Height));
+    }
+
+    [Theory]
+    [InlineData("ch06/overfit_weight_decay.cs", @"^epoch:(\d+), train acc:(\S+), test acc:(\S+)$", 0, 11)]
+    [InlineData("ch06/overfit_dropout.cs", @"^=== epoch:(\d+), train acc:(\S+), test acc:(\S+) ===$", 1, 11)]
+    public void OverfitScriptsMeasureThe300TrainingImagesEveryEpoch(string script, string pattern, int first, int epochs)
+    {
+        var run = runs[script];
+        var matches = run.Lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, pattern)).Where(m => m.Success).ToArray();
+        Assert.Equal(Enumerable.Range(first, epochs).Select(e => e.ToString(CultureInfo.InvariantCulture)), matches.Select(m => m.Groups[1].Value));
+        foreach (var m in matches)
+        {
+            // Accuracies over all 300 training and all 10,000 test images: whole counts of each.
+            double train = double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+            double test = double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
+            Assert.Equal(Math.Round(train * 300), train * 300, 6);
+            Assert.Equal(Math.Round(test * 10000), test * 10000, 6);
+        }
+
+        string png = run.Lines[^1];
+        Assert.Equal("ch06-" + Path.GetFileNameWithoutExtension(script) + ".png", png);
+        Assert.Equal((800, 600), (PngImage.Read(Path.Combine(run.Folder, png)).Width, PngImage.Read(Path.Combine(run.Folder, png)).Height));
+    }
+
+    [Fact]
+    public void BatchNormTestTrainsBothNetworksAtSixteenScales()
+    {
+        var run = runs["ch06/batch_norm_test.cs"];
+        // np.logspace(0, -4, 16): 16 runs, each printing "epoch:k | without - with" for its 2 quick epochs.
+        Assert.Equal(Enumerable.Range(1, 16).Select(i => $"============== {i}/16 =============="), run.Lines.Where(l => l.StartsWith("=====", StringComparison.Ordinal)));
+        var epochs = run.Lines.Where(l => l.StartsWith("epoch:", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(32, epochs.Length);
+        Assert.All(epochs, l => Assert.Matches(@"^epoch:[01] \| [0-9.]+ - [0-9.]+$", l));
+        Assert.Equal("ch06-batch_norm_test.png", run.Lines[^1]);
+        var png = PngImage.Read(Path.Combine(run.Folder, run.Lines[^1]));
+        Assert.Equal((1400, 1200), (png.Width, png.Height));
+    }
+
+    [Fact]
+    public void HyperparameterSearchSamplesTheBooksRangesAndRanksTheTrials()
+    {
+        var run = runs["ch06/hyperparameter_optimization.cs"];
+        var trials = run.Lines.Where(l => l.StartsWith("val acc:", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(4, trials.Length);
+        var best = run.Lines.Where(l => l.StartsWith("Best-", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(4, best.Length);
+        var ranked = best.Select(l => double.Parse(System.Text.RegularExpressions.Regex.Match(l, @"val acc:(\S+)\)").Groups[1].Value, CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(ranked.OrderByDescending(a => a), ranked);
+        foreach (string trial in trials)
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(trial, @"^val acc:(\S+) \| lr:(\S+), weight decay:(\S+)$");
+            Assert.True(m.Success, trial);
+            double acc = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            Assert.Equal(Math.Round(acc * 100), acc * 100, 6); // 100 validation images (20% of 500)
+            Assert.InRange(double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), 1e-6, 1e-2);
+            Assert.InRange(double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), 1e-8, 1e-4);
+        }
+
+        Assert.Equal("ch06-hyperparameter_optimization.png", run.Lines[^1]);
+    }
+
+    [Theory]
+    [InlineData("ch07/train_convnet.cs", "params.safetensors", 0.5)]
+    [InlineData("ch08/train_deepnet.cs", "deep_convnet_params.safetensors", 0.2)]
+    public void TrainingScriptsLearnAndSaveAModelFile(string script, string saved, double atLeast)
+    {
+        var run = runs[script];
+        Assert.Equal(["--dataset", "fashion-mnist", "--quick"], run.Args);
+        double test = double.Parse(run.Lines.Single(l => l.StartsWith("test acc:", StringComparison.Ordinal))["test acc:".Length..], CultureInfo.InvariantCulture);
+        Assert.InRange(test, atLeast, 1.0); // chance is 0.1
+        Assert.Contains($"Saved Network Parameters! ({saved})", run.Lines);
+        // A safetensors file: an 8-byte little-endian header length, then the JSON header.
+        byte[] file = File.ReadAllBytes(Path.Combine(run.Folder, saved));
+        long headerLength = BitConverter.ToInt64(file, 0);
+        Assert.InRange(headerLength, 2, file.Length - 8);
+        Assert.Equal((byte)'{', file[8]);
+    }
+
+    [Fact]
+    public void VisualizeFilterDrawsRandomAndLearnedFilters()
+    {
+        var run = runs["ch07/visualize_filter.cs"];
+        Assert.Equal(["ch07-visualize_filter-random.png", "ch07-visualize_filter-learned.png"], run.Lines.Where(l => l.EndsWith(".png", StringComparison.Ordinal)));
+        // 30 filters of 5x5, eight a row: 4 rows of 90-pixel cells.
+        Assert.All(run.Lines.Where(l => l.EndsWith(".png", StringComparison.Ordinal)), png =>
+            Assert.Equal((720, 360), (PngImage.Read(Path.Combine(run.Folder, png)).Width, PngImage.Read(Path.Combine(run.Folder, png)).Height)));
+        // Random weights 0.01·N(0, 1): 750 of them stay within ±0.06 (6 sigma); the learned ones are far larger.
+        var ranges = run.Lines.Where(l => l.Contains(" filters of 5x5, weights ", StringComparison.Ordinal))
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"weights (\S+) to (\S+)$"))
+            .Select(m => (Min: double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), Max: double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture))).ToArray();
+        Assert.Equal(2, ranges.Length);
+        Assert.InRange(ranges[0].Min, -0.06, 0);
+        Assert.InRange(ranges[0].Max, 0, 0.06);
+        Assert.True(ranges[1].Max - ranges[1].Min > 0.3, $"learned range {ranges[1]}");
+    }
+
+    [Fact]
+    public void MisclassifiedMnistPrintsTheDeepConvNetsAccuracyAndTwentyMistakes()
+    {
+        var run = runs["ch08/misclassified_mnist.cs"];
+        Assert.Equal(["--dataset", "mnist"], run.Args);
+        // deep_convnet_params.pkl on the 10,000 MNIST test images: 9,797 right (the accuracy the data catalog records).
+        Assert.Contains("test accuracy:0.9797", run.Lines);
+        var pairs = System.Text.RegularExpressions.Regex.Matches(run.Lines.Single(l => l.StartsWith("{1: ", StringComparison.Ordinal)), @"(\d+): \((\d), (\d)\)");
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => i.ToString(CultureInfo.InvariantCulture)), pairs.Select(p => p.Groups[1].Value));
+        Assert.All(pairs, p => Assert.NotEqual(p.Groups[2].Value, p.Groups[3].Value));
+
+        Assert.Equal("ch08-misclassified_mnist.png", run.Lines[^1]);
+        var png = PngImage.Read(Path.Combine(run.Folder, run.Lines[^1]));
+        Assert.Equal((800, 720), (png.Width, png.Height));
+    }
+
+    [Fact]
+    public void HalfFloatNetworkKeepsTheAccuracy()
+    {
+        var run = runs["ch08/half_float_network.cs"];
+        // The book's point: float16 weights and images classify as float32/64 ones do (1,000 images under --quick).
+        Assert.Equal(4, run.Lines.Length);
+        double single = double.Parse(run.Lines[1], CultureInfo.InvariantCulture);
+        double half = double.Parse(run.Lines[3], CultureInfo.InvariantCulture);
+        Assert.InRange(single, 0.95, 1.0);
+        Assert.Equal(single, half, 0.005);
+        Assert.Equal(Math.Round(half * 1000), half * 1000, 6);
     }
 
     /// <summary>numpy's printing of a 2-D array, "[[ a b c]" and " [ d e f]]", back into numbers.</summary>
