@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using DeepScratch.Tests.Cli;
 using Xunit.Abstractions;
@@ -137,33 +136,10 @@ public sealed partial class ReadmeTests(ITestOutputHelper output) : IDisposable
 
     private (int ExitCode, string Stdout, string Stderr) DotnetRun(string file)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = _dir, // not the repository: the block must not depend on the current folder
-        };
-        start.ArgumentList.Add("run");
-        start.ArgumentList.Add(file);
-        start.Environment["DEEPSCRATCH_DATA"] = TestData.Dir;
-        start.Environment["DEEPSCRATCH_OFFLINE"] = "1";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-
-        // No build servers left behind holding our output pipes open (the read would never end).
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-        start.Environment["UseSharedCompilation"] = "false";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(BuildAndRunTimeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet run {file} did not finish in {BuildAndRunTimeout.TotalMinutes} min");
-        }
-
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        // Run in a temp folder, not the repository: the block must not depend on the current folder.
+        var (exitCode, stdout, stderr) = ChildProcess.Run("dotnet", ["run", file], _dir,
+            new Dictionary<string, string?> { ["DEEPSCRATCH_DATA"] = TestData.Dir, ["DEEPSCRATCH_OFFLINE"] = "1" }, BuildAndRunTimeout);
+        return (exitCode, stdout, stderr);
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9.-]*$")]

@@ -603,38 +603,22 @@ public sealed class ChapterScriptTests(ChapterScriptTests.AllRuns runs, ITestOut
         public static ScriptRun Run(string script, string[] args, string folder)
         {
             string path = Path.Combine(ExamplesFolder, script);
-            var start = new ProcessStartInfo("dotnet")
+            var environment = new Dictionary<string, string?>
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = folder,
+                ["DEEPSCRATCH_DATA"] = TestData.Dir,
+                ["DEEPSCRATCH_OFFLINE"] = "1",
+                ["DEEPSCRATCH_DEBUG"] = null,
             };
-            foreach (string arg in (string[])["run", path, "--", .. args])
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            start.Environment["DEEPSCRATCH_DATA"] = TestData.Dir;
-            start.Environment["DEEPSCRATCH_OFFLINE"] = "1";
-            start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-            start.Environment["DOTNET_NOLOGO"] = "1";
-            start.Environment.Remove("DEEPSCRATCH_DEBUG");
-
-            // No build servers left behind holding our output pipes open (the read would never end), as in ReadmeTests.
-            start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-            start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-            start.Environment["UseSharedCompilation"] = "false";
             var clock = Stopwatch.StartNew();
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(Timeout))
+            try
             {
-                process.Kill(entireProcessTree: true);
-                return new ScriptRun(script, args, folder, -1, stdout.Result, $"timed out after {Timeout.TotalMinutes} min\n{stderr.Result}", clock.Elapsed);
+                var (exitCode, stdout, stderr) = ChildProcess.Run("dotnet", ["run", path, "--", .. args], folder, environment, Timeout);
+                return new ScriptRun(script, args, folder, exitCode, stdout, stderr, clock.Elapsed);
             }
-
-            return new ScriptRun(script, args, folder, process.ExitCode, stdout.Result, stderr.Result, clock.Elapsed);
+            catch (TimeoutException e)
+            {
+                return new ScriptRun(script, args, folder, -1, "", e.Message, clock.Elapsed);
+            }
         }
 
         public void Dispose()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Reflection;
 using System.Text;
@@ -12,13 +11,6 @@ public sealed class PackagingCollection : ICollectionFixture<PackedPackages>
 {
     /// <summary>The collection's name.</summary>
     public const string Name = "Packaging";
-}
-
-/// <summary>The outcome of one child process.</summary>
-internal sealed record ProcessOutcome(int ExitCode, string Stdout, string Stderr)
-{
-    /// <summary>Everything it printed, for assertion messages.</summary>
-    public string Output => $"exit {ExitCode}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
 }
 
 /// <summary>
@@ -106,55 +98,20 @@ public sealed class PackedPackages : IDisposable
     /// <summary>As <see cref="Run(string, string, string[])"/>, with variables set (or removed, when null) last.</summary>
     internal ProcessOutcome Run(string fileName, string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workingDirectory,
-        };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (string name in start.Environment.Keys.Where(k =>
-            k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k.StartsWith("DEEPSCRATCH_", StringComparison.Ordinal)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-
-        // A lingering MSBuild node or compiler server would keep the redirected pipes open after the build ends.
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-        start.Environment["UseSharedCompilation"] = "false";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
-        start.Environment["NUGET_PACKAGES"] = NuGetPackagesFolder;
-        start.Environment["DEEPSCRATCH_OFFLINE"] = "1";
-        start.Environment["XDG_CACHE_HOME"] = Path.Combine(Root, "cache");
+        // MSBuild's own variables (the test host runs under MSBuild) and ours are dropped, NuGet's packages folder and
+        // the data cache redirected into this run's folder.
+        var variables = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k.StartsWith("DEEPSCRATCH_", StringComparison.Ordinal))
+            .ToDictionary(k => k, string? (_) => null);
+        variables["NUGET_PACKAGES"] = NuGetPackagesFolder;
+        variables["DEEPSCRATCH_OFFLINE"] = "1";
+        variables["XDG_CACHE_HOME"] = Path.Combine(Root, "cache");
         foreach (var (name, value) in environment)
         {
-            if (value is null)
-            {
-                start.Environment.Remove(name);
-            }
-            else
-            {
-                start.Environment[name] = value;
-            }
+            variables[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(Limit))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', args)} did not finish in {Limit.TotalMinutes} minutes");
-        }
-
-        return new ProcessOutcome(process.ExitCode, stdout.Result, stderr.Result);
+        return ChildProcess.Run(fileName, args, workingDirectory, variables, Limit);
     }
 
     /// <summary>The stored text of one entry of a package (a zip).</summary>
