@@ -18,6 +18,12 @@ internal static class TestData
     /// <summary>A file of the MNIST folder.</summary>
     public static string Mnist(string fileName) => Require(Path.Combine(Dir, "mnist", fileName));
 
+    /// <summary>
+    /// True under CI (<c>CI=true</c>, which <c>.ci/run</c> sets): tests whose tools or data are missing fail there
+    /// instead of skipping with a hint, so a CI run cannot pass without having run them.
+    /// </summary>
+    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The repository root: the folder holding DeepScratch.slnx.</summary>
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 

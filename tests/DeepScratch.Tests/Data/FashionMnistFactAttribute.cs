@@ -12,7 +12,7 @@ public sealed class FashionMnistFactAttribute : FactAttribute
     public FashionMnistFactAttribute()
     {
         if (!Directory.Exists(Catalog.FashionSystemFolder) &&
-            !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            !TestData.InCi)
         {
             Skip = $"Fashion-MNIST is not installed at {Catalog.FashionSystemFolder} (apt-get install dataset-fashion-mnist).";
         }

@@ -134,7 +134,7 @@ public sealed class PythonOnnxFactAttribute : FactAttribute
     /// <summary>Skips the test when python3-onnx is missing outside CI.</summary>
     public PythonOnnxFactAttribute()
     {
-        if (!DeepScratch.Tests.Serialization.PythonNumpyFactAttribute.HasModule("onnx") && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        if (!DeepScratch.Tests.Serialization.PythonNumpyFactAttribute.HasModule("onnx") && !TestData.InCi)
         {
             Skip = $"{Python} with onnx is not installed (apt-get install -y python3-onnx).";
         }

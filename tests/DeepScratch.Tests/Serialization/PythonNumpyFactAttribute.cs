@@ -14,7 +14,7 @@ public sealed class PythonNumpyFactAttribute : FactAttribute
     /// <summary>Skips the test when Python or numpy is missing, except in CI (.ci/run installs them), where it runs and fails.</summary>
     public PythonNumpyFactAttribute()
     {
-        if (!HasModule("numpy") && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        if (!HasModule("numpy") && !TestData.InCi)
         {
             Skip = $"{Python} with numpy is not installed (apt-get install -y python3-numpy).";
         }

@@ -12,7 +12,7 @@ public sealed class ChromiumFactAttribute : FactAttribute
 
     public ChromiumFactAttribute()
     {
-        if (!File.Exists(Executable) && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        if (!File.Exists(Executable) && !TestData.InCi)
         {
             Skip = $"Chromium is not installed at {Executable} (apt-get install -y chromium).";
         }
