@@ -13,7 +13,7 @@ internal static class ServeCommand
         var port = new Option<int>("--port")
         {
             Description = "TCP port on 127.0.0.1 (0: any free port, printed when listening).",
-            DefaultValueFactory = _ => 5000,
+            DefaultValueFactory = _ => DigitServer.DefaultPort,
             HelpName = "N",
         };
         var weights = new Option<string[]>("--weights")
@@ -33,9 +33,9 @@ internal static class ServeCommand
 
     private static int Run(int port, string[] weights, string? dataDir)
     {
-        if (port is < 0 or > 65535)
+        if (DigitServer.CheckPort(port) is { } wrong)
         {
-            throw new UserError($"--port must be from 0 to 65535 (0: any free port); got {port}.");
+            throw new UserError($"--port {wrong}");
         }
 
         foreach (string file in weights)

@@ -58,15 +58,69 @@ public static class DigitImage
         return FromEncoded(bytes, path);
     }
 
+    /// <summary>The image formats a digit is read from (the list every message, help text and MIME check uses).</summary>
+    public static IReadOnlyList<ImageFormat> Formats { get; } =
+    [
+        new("PNG", [".png"], "image/png", [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]),
+        new("JPEG", [".jpg", ".jpeg"], "image/jpeg", [0xFF, 0xD8, 0xFF]),
+        new("BMP", [".bmp"], "image/bmp", [(byte)'B', (byte)'M']),
+    ];
+
+    /// <summary>The names of <see cref="Formats"/> for messages: "PNG, JPEG or BMP".</summary>
+    public static string FormatNames { get; } =
+        $"{string.Join(", ", Formats.Take(Formats.Count - 1).Select(f => f.Name))} or {Formats[^1].Name}";
+
+    /// <summary>The format of <see cref="Formats"/> whose magic bytes <paramref name="encoded"/> starts with, or null.</summary>
+    public static ImageFormat? IdentifyFormat(ReadOnlySpan<byte> encoded)
+    {
+        foreach (var format in Formats)
+        {
+            if (encoded.StartsWith(format.Magic))
+            {
+                return format;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Reads only the header of an encoded image: its width and height in pixels, or false when the header is not understood.</summary>
+    /// <remarks>Allocates no pixels, so a caller can refuse a huge image before <see cref="FromEncoded"/> decodes it.</remarks>
+    public static bool TryReadSize(byte[] encoded, out int width, out int height)
+    {
+        ArgumentNullException.ThrowIfNull(encoded);
+        (width, height) = (0, 0);
+        try
+        {
+            using var header = new MemoryStream(encoded, writable: false);
+            if (ImageInfo.FromStream(header) is { } info)
+            {
+                (width, height) = (info.Width, info.Height);
+                return true;
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A damaged header reads as not understood; the decoder gives the reason.
+        }
+
+        return false;
+    }
+
     /// <summary>Prepares a digit image given as an encoded file's bytes (PNG, JPEG, BMP).</summary>
     /// <param name="encoded">The file's bytes.</param>
     /// <param name="name">What to call the image in messages (a file name, "the request body").</param>
-    /// <exception cref="InvalidDataException">As for <see cref="Load"/>.</exception>
+    /// <param name="maxPixels">Largest image accepted, width x height (default <see cref="MaxPixels"/>; a server passes a
+    /// smaller one), checked from the header before the pixels are decoded.</param>
+    /// <exception cref="InvalidDataException">As for <see cref="Load"/>, or larger than <paramref name="maxPixels"/>.</exception>
     /// <exception cref="EmptyDigitImageException">The image holds no ink.</exception>
-    public static DigitInput FromEncoded(byte[] encoded, string name)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxPixels"/> is not in 1..<see cref="MaxPixels"/>.</exception>
+    public static DigitInput FromEncoded(byte[] encoded, string name, long maxPixels = MaxPixels)
     {
         ArgumentNullException.ThrowIfNull(encoded);
         ArgumentNullException.ThrowIfNull(name);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPixels, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxPixels, MaxPixels);
         int width, height;
         byte[] greyAlpha;
         try
@@ -77,7 +131,7 @@ public static class DigitImage
             {
                 if (ImageInfo.FromStream(header) is { } info)
                 {
-                    CheckSize(info.Width, info.Height, name);
+                    CheckSize(info.Width, info.Height, name, maxPixels);
                 }
             }
 
@@ -87,10 +141,10 @@ public static class DigitImage
         catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException)
         {
             // StbImageSharp reports a damaged or unknown file with InvalidOperationException, or an index or format error.
-            throw new InvalidDataException($"{name}: not an image this program can read (PNG, JPEG or BMP expected; the decoder says: {e.Message.TrimEnd('.')}).", e);
+            throw new InvalidDataException($"{name}: not an image this program can read ({FormatNames} expected; the decoder says: {e.Message.TrimEnd('.')}).", e);
         }
 
-        CheckSize(width, height, name);
+        CheckSize(width, height, name, maxPixels);
         var grey = new byte[width * height];
         for (int i = 0; i < grey.Length; i++)
         {
@@ -186,18 +240,21 @@ public static class DigitImage
         return new DigitInput(pixels, width, height, inverted, (int)Math.Round(cut), (x0, y0, boxWidth, boxHeight));
     }
 
-    private static void CheckSize(int width, int height, string name)
+    private static void CheckSize(int width, int height, string name, long maxPixels = MaxPixels)
     {
         if (width <= 0 || height <= 0)
         {
             throw new InvalidDataException($"{name}: the image has no pixels ({width}x{height}).");
         }
 
-        if ((long)width * height > MaxPixels)
+        if ((long)width * height > maxPixels)
         {
-            throw new InvalidDataException($"{name}: the image is {width}x{height} pixels, more than the {MaxPixels / 1_000_000} megapixels accepted; scale it down first.");
+            throw new InvalidDataException($"{name}: the image is {width}x{height} pixels, more than the {Megapixels(maxPixels)} megapixels accepted; scale it down first.");
         }
     }
+
+    /// <summary>A pixel count in megapixels for messages: 50, 4, 0.5.</summary>
+    public static string Megapixels(long pixels) => (pixels / 1e6).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The means of Otsu's two classes: the split of the histogram that maximises the between-class variance.</summary>
     private static (double DarkMean, double LightMean) Otsu(ReadOnlySpan<long> histogram, long total)
@@ -394,6 +451,13 @@ public sealed record DigitInput(float[] Pixels, int SourceWidth, int SourceHeigh
     /// <summary>The input as 8-bit pixels (value x 255, rounded), for drawing it.</summary>
     public byte[] ToBytes() => [.. Pixels.Select(v => (byte)Math.Round(v * 255f))];
 }
+
+/// <summary>An encoded image format a digit is read from (one of <see cref="DigitImage.Formats"/>).</summary>
+/// <param name="Name">The format's name: PNG.</param>
+/// <param name="Extensions">The file name extensions, with the dot, lower case: .png.</param>
+/// <param name="MimeType">The MIME type: image/png.</param>
+/// <param name="Magic">The bytes every file of the format starts with.</param>
+public sealed record ImageFormat(string Name, IReadOnlyList<string> Extensions, string MimeType, byte[] Magic);
 
 /// <summary>An image with no ink: one shade, or nothing that stands out from the background (a clear error, never a centred blank).</summary>
 /// <remarks>An <see cref="IOException"/> (InvalidDataException is sealed), so callers that treat bad files alike catch it too.</remarks>
