@@ -83,7 +83,9 @@ public sealed class DigitServer : IAsyncDisposable
         {
             // No appsettings.json from the user's folder (it could add endpoints) and no file watcher on it.
             ContentRootPath = AppContext.BaseDirectory,
-            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            // The host reads its URL settings here, at construction: the command line outranks ASPNETCORE_URLS,
+            // ASPNETCORE_HTTP_PORTS and ASPNETCORE_PREFERHOSTINGURLS from the environment.
+            Args = ["--hostBuilder:reloadConfigOnChange=false", "--urls=", "--http_ports=", "--https_ports=", "--preferHostingUrls=false"],
         });
         // No configuration at all: the environment's ASPNETCORE_URLS, Kestrel__Endpoints__* or PREFERHOSTINGURLS could
         // otherwise add listeners on other interfaces.
