@@ -84,7 +84,8 @@ internal static class PredictCommand
         var store = CommonOptions.Store(dataDir);
         string path = weightsPath is null ? DefaultImageModel(store) : CommonOptions.ResolveWeights(weightsPath, store);
         var model = ModelFile.Load(path, force);
-        CommonOptions.CheckInputSize(model, input.Pixels.Length, path);
+        // Ten classes too: a 784->7 network's bars would not be digits (serve refuses it alike).
+        DigitImage.RequireDigitClassifier(model, path, "predict --image");
         var p = Classify(model, input.Pixels);
         if (showPath is not null)
         {

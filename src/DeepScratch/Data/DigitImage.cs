@@ -38,6 +38,25 @@ public static class DigitImage
     /// <summary>Least difference, in grey levels of 255, between the ink's and the background's mean for an image to hold ink.</summary>
     public const int MinimumContrast = 48;
 
+    /// <summary>Classes a digit classifier gives: the ten digits.</summary>
+    public const int Classes = 10;
+
+    /// <summary>Checks that <paramref name="model"/> can classify a prepared digit: 28x28 inputs (784) and 10 classes.</summary>
+    /// <param name="model">The network.</param>
+    /// <param name="name">The model file, for the message.</param>
+    /// <param name="user">Who needs it, for the message: "serve", "predict --image".</param>
+    /// <exception cref="InvalidDataException">The network takes another number of inputs or gives another number of classes.</exception>
+    public static void RequireDigitClassifier(DeepScratch.Models.IClassifier model, string name, string user)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        int inputs = model.InputShape.Aggregate(1, (a, b) => a * b);
+        if (inputs != Size * Size || model.Classes != Classes)
+        {
+            throw new InvalidDataException(
+                $"{name}: {user} needs a network of 28x28 inputs ({Size * Size}) and {Classes} classes; this one takes {inputs} inputs and gives {model.Classes} classes.");
+        }
+    }
+
     /// <summary>Reads and prepares the digit image in <paramref name="path"/> (PNG, JPEG, BMP; also GIF, TGA, PSD as StbImageSharp decodes them).</summary>
     /// <returns>The 28x28 input and how it was made.</returns>
     /// <exception cref="FileNotFoundException">No such file.</exception>

@@ -48,7 +48,7 @@ public sealed partial class ServeCliTests : IDisposable
         return (process, new Uri(match.Groups[1].Value), networks);
     }
 
-    private static async Task<int> Stop(Process process, string signal)
+    private static async Task<int> Stop(Process process, string signal, string expectedStderr = "")
     {
         using (var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)]))
         {
@@ -66,7 +66,7 @@ public sealed partial class ServeCliTests : IDisposable
             throw;
         }
 
-        Assert.Equal("", await process.StandardError.ReadToEndAsync());
+        Assert.Equal(expectedStderr, await process.StandardError.ReadToEndAsync());
         return process.ExitCode;
     }
 
@@ -231,6 +231,56 @@ public sealed partial class ServeCliTests : IDisposable
         var r = CliRunner.Run(_dir, "serve", "--port", "0", "--data", TestData.Dir, "--weights", path);
         Assert.True(r.ExitCode == 3, r.Stderr);
         Assert.Equal([$"deepscratch: error: {path}: serve needs a network of 28x28 inputs (784) and 10 classes; this one {what}."], r.StderrLines);
+    }
+
+    [Fact]
+    public async Task Offline_with_some_book_networks_missing_serve_offers_the_others_and_names_the_missing_in_one_line()
+    {
+        // Only the chapter 3 network in the data folder (loose, as the book's scripts keep it); downloads are off (CliRunner).
+        string data = Directory.CreateDirectory(Path.Combine(_dir, "data")).FullName;
+        File.Copy(TestData.Weights("sample_weight.pkl"), Path.Combine(data, "sample_weight.pkl"));
+        var (process, address, networks) = await Start("--port", "0", "--data", data);
+        using (process)
+        try
+        {
+            Assert.Equal("Networks: sample_weight (default sample_weight)", networks);
+            using var client = new HttpClient { BaseAddress = address };
+            using var document = JsonDocument.Parse(await client.GetStringAsync("/api/models"));
+            Assert.Equal(["sample_weight"], document.RootElement.GetProperty("models").EnumerateArray().Select(e => e.GetString()));
+            string weights = Path.Combine(data, "weights");
+            Assert.Equal(0, await Stop(process, "INT",
+                $"deepscratch: note: not offered: the book's deep_convnet_params.pkl, params.pkl (downloads are off); put them in {weights} or allow downloads (unset DEEPSCRATCH_OFFLINE) to add them.\n"));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Offline_with_no_book_network_serve_offers_the_weights_given_and_names_all_three()
+    {
+        string data = Directory.CreateDirectory(Path.Combine(_dir, "nothing")).FullName;
+        string mlp = Path.Combine(_dir, "mine.safetensors");
+        ModelFile.Save(mlp, new MultiLayerNet(784, [30], 10));
+        var (process, _, networks) = await Start("--port", "0", "--data", data, "--weights", mlp);
+        using (process)
+        try
+        {
+            Assert.Equal("Networks: mine (default mine)", networks);
+            Assert.Equal(0, await Stop(process, "TERM",
+                $"deepscratch: note: not offered: the book's deep_convnet_params.pkl, params.pkl, sample_weight.pkl (downloads are off); put them in {Path.Combine(data, "weights")} or allow downloads (unset DEEPSCRATCH_OFFLINE) to add them.\n"));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
     }
 
     [Fact]
