@@ -211,10 +211,11 @@ public sealed class DigitServer : IAsyncDisposable
 
         bool json = mediaType.Equals(JsonType, StringComparison.OrdinalIgnoreCase);
         // JSON is UTF-8 (RFC 8259); a body in another encoding would be misread, not converted.
-        if (json && type.Charset.HasValue && !(type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || type.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)))
+        string? charset = type.Charset.HasValue ? type.Charset.Value!.Trim('"') : null;
+        if (json && charset is not null && !(charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)))
         {
             await Fail(context, StatusCodes.Status415UnsupportedMediaType,
-                $"the JSON body must be UTF-8 (charset=utf-8 or none); got charset={Clip(type.Charset.Value ?? "")}.").ConfigureAwait(false);
+                $"the JSON body must be UTF-8 (charset=utf-8 or none); got charset={Clip(charset)}.").ConfigureAwait(false);
             return;
         }
 

@@ -149,6 +149,10 @@ public sealed class WebHardeningTests : IAsyncLifetime
         content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=UTF-8");
         (status, _) = await Post("/api/predict", content);
         Assert.Equal(200, status);
+        content = new ByteArrayContent(Encoding.UTF8.GetBytes(Pixels()));
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=\"utf-8\"");
+        (status, _) = await Post("/api/predict", content);
+        Assert.Equal(200, status);
     }
 
     [Fact]
