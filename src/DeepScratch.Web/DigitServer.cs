@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -32,10 +33,24 @@ public sealed class DigitServer : IAsyncDisposable
     /// <summary>Largest image body accepted, in bytes (8 MiB: ample for a drawing, far under <see cref="DigitImage.MaxFileBytes"/>).</summary>
     public const int MaxImageBytes = 8 << 20;
 
-    /// <summary>The image types <c>POST /api/predict</c> accepts besides <c>application/json</c>.</summary>
-    public static IReadOnlyList<string> ImageTypes { get; } = ["image/png", "image/jpeg", "image/bmp"];
+    /// <summary>Largest image accepted, width x height in pixels (4 megapixels; the page sends 280x280), checked from the
+    /// header before decoding: a few-KB file can declare a 7000x7000 image that would take hundreds of MB to prepare.</summary>
+    public const long MaxImagePixels = 4_000_000;
+
+    /// <summary>Most connections served at once (Kestrel's limit; more wait for the TCP backlog).</summary>
+    public const int MaxConnections = 64;
+
+    /// <summary>The port <c>deepscratch serve</c> uses unless told otherwise.</summary>
+    public const int DefaultPort = 5000;
+
+    /// <summary>The image types <c>POST /api/predict</c> accepts besides <c>application/json</c> (from <see cref="DigitImage.Formats"/>).</summary>
+    public static IReadOnlyList<string> ImageTypes { get; } = [.. DigitImage.Formats.Select(f => f.MimeType)];
 
     private const string JsonType = "application/json";
+
+    /// <summary>How long an image request waits for a free decoder before a 503.</summary>
+    private static readonly TimeSpan DecodeWait = TimeSpan.FromSeconds(2);
+
     private readonly WebApplication _app;
 
     private DigitServer(WebApplication app, Uri address)
@@ -51,25 +66,38 @@ public sealed class DigitServer : IAsyncDisposable
     public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
 
     /// <summary>Starts serving <paramref name="models"/> on 127.0.0.1:<paramref name="port"/> (0: a free port, see <see cref="Address"/>).</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not in 0..65535.</exception>
+    /// <remarks>Only the one 127.0.0.1 listener: endpoints from the environment or configuration (ASPNETCORE_URLS,
+    /// ASPNETCORE_HTTP_PORTS, Kestrel__Endpoints__*, PREFERHOSTINGURLS) are ignored, and a request whose Host header is
+    /// not 127.0.0.1:port or localhost:port (a DNS-rebinding page) gets a 400.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not in 0..65535 (<see cref="CheckPort"/>).</exception>
     /// <exception cref="PortInUseException">Another program listens on the port.</exception>
     public static async Task<DigitServer> StartAsync(ServedModels models, int port, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(models);
-        ArgumentOutOfRangeException.ThrowIfLessThan(port, IPEndPoint.MinPort);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
+        if (CheckPort(port) is { } wrong)
+        {
+            throw new ArgumentOutOfRangeException(nameof(port), port, $"the port {wrong}");
+        }
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             // No appsettings.json from the user's folder (it could add endpoints) and no file watcher on it.
             ContentRootPath = AppContext.BaseDirectory,
-            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            // The host reads its URL settings here, at construction: the command line outranks ASPNETCORE_URLS,
+            // ASPNETCORE_HTTP_PORTS and ASPNETCORE_PREFERHOSTINGURLS from the environment.
+            Args = ["--hostBuilder:reloadConfigOnChange=false", "--urls=", "--http_ports=", "--https_ports=", "--preferHostingUrls=false"],
         });
+        // No configuration at all: the environment's ASPNETCORE_URLS, Kestrel__Endpoints__* or PREFERHOSTINGURLS could
+        // otherwise add listeners on other interfaces.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            kestrel.Configure(new ConfigurationBuilder().Build());
             kestrel.Listen(IPAddress.Loopback, port);
             kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxConcurrentConnections = MaxConnections;
             // The outer limit; each content type has its own, smaller or equal, checked while reading.
             kestrel.Limits.MaxRequestBodySize = MaxImageBytes;
         });
@@ -81,7 +109,8 @@ public sealed class DigitServer : IAsyncDisposable
         app.MapGet("/app.css", StaticFile(page, "app.css", "text/css; charset=utf-8"));
         app.MapGet("/api/models", context => Write(context, StatusCodes.Status200OK, new ModelsAnswer(
             [.. models.Models.Select(m => m.Name)], models.Default.Name, [.. models.Models.Select(m => m.Model.Description)]), WebJson.Relaxed.ModelsAnswer));
-        app.MapPost("/api/predict", context => Predict(context, models));
+        var decoders = new SemaphoreSlim(Environment.ProcessorCount);
+        app.MapPost("/api/predict", context => Predict(context, models, decoders));
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -92,10 +121,23 @@ public sealed class DigitServer : IAsyncDisposable
             throw new PortInUseException($"port {port} on 127.0.0.1 is in use by another program: give another --port, or --port 0 for a free one.", e);
         }
 
-        string bound = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        var uri = new Uri(bound);
-        return new DigitServer(app, new Uri($"http://127.0.0.1:{uri.Port}/"));
+        var bound = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Select(a => new Uri(a)).ToList();
+        if (bound.Count != 1 || !IPAddress.TryParse(bound[0].Host, out var ip) || !ip.Equals(IPAddress.Loopback))
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new InvalidOperationException($"the server must listen on 127.0.0.1 only; it listens on {string.Join(", ", bound)}.");
+        }
+
+        return new DigitServer(app, new Uri($"http://127.0.0.1:{bound[0].Port}/"));
     }
+
+    /// <summary>Every address the server listens on (one: <see cref="Address"/>'s, from Kestrel's own list).</summary>
+    public IReadOnlyList<string> ListenAddresses =>
+        [.. _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses];
+
+    /// <summary>Null when <paramref name="port"/> is a port the server can listen on (0..65535, 0: any free one), else the reason ("must be from 0 to 65535 ...").</summary>
+    public static string? CheckPort(int port) =>
+        port is >= IPEndPoint.MinPort and <= IPEndPoint.MaxPort ? null : $"must be from {IPEndPoint.MinPort} to {IPEndPoint.MaxPort} (0: any free port); got {port}.";
 
     /// <summary>Completes when the host stops (Ctrl-C, SIGTERM or <see cref="StopAsync"/>).</summary>
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
@@ -113,6 +155,17 @@ public sealed class DigitServer : IAsyncDisposable
     private static async Task Guard(HttpContext context, RequestDelegate next)
     {
         context.Response.Headers.XContentTypeOptions = "nosniff";
+        // DNS rebinding: a page from another site that resolves its name to 127.0.0.1 sends its own Host.
+        var host = context.Request.Host;
+        if (!host.HasValue || host.Port != context.Connection.LocalPort
+            || !(host.Host.Equals("127.0.0.1", StringComparison.Ordinal) || host.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)))
+        {
+            int port = context.Connection.LocalPort;
+            await Fail(context, StatusCodes.Status400BadRequest,
+                $"the Host header must be 127.0.0.1:{port} or localhost:{port}; got '{Clip(host.Value ?? "")}'.").ConfigureAwait(false);
+            return;
+        }
+
         try
         {
             await next(context).ConfigureAwait(false);
@@ -144,7 +197,7 @@ public sealed class DigitServer : IAsyncDisposable
     }
 
     /// <summary><c>POST /api/predict</c>: JSON pixels or an encoded image, to the ten probabilities.</summary>
-    private static async Task Predict(HttpContext context, ServedModels models)
+    private static async Task Predict(HttpContext context, ServedModels models, SemaphoreSlim decoders)
     {
         var request = context.Request;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || type.MediaType.Value is not { } mediaType
@@ -157,6 +210,23 @@ public sealed class DigitServer : IAsyncDisposable
         }
 
         bool json = mediaType.Equals(JsonType, StringComparison.OrdinalIgnoreCase);
+        // JSON is UTF-8 (RFC 8259); a body in another encoding would be misread, not converted.
+        string? charset = type.Charset.HasValue ? type.Charset.Value!.Trim('"') : null;
+        if (json && charset is not null && !(charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)))
+        {
+            await Fail(context, StatusCodes.Status415UnsupportedMediaType,
+                $"the JSON body must be UTF-8 (charset=utf-8 or none); got charset={Clip(charset)}.").ConfigureAwait(false);
+            return;
+        }
+
+        if (json && request.Query.ContainsKey("model"))
+        {
+            // One place for the name: a JSON body carries it as "model".
+            await Fail(context, StatusCodes.Status400BadRequest,
+                "?model= is for image bodies; a JSON body names its network as \"model\".").ConfigureAwait(false);
+            return;
+        }
+
         int limit = json ? MaxJsonBytes : MaxImageBytes;
         var body = await ReadBody(context, limit).ConfigureAwait(false);
         if (body is null)
@@ -173,7 +243,30 @@ public sealed class DigitServer : IAsyncDisposable
             return;
         }
 
-        var request2 = json ? ParseJson(body) : ParseImage(body, request.Query);
+        Parsed request2;
+        if (json)
+        {
+            request2 = ParseJson(body);
+        }
+        else if (!await decoders.WaitAsync(DecodeWait, context.RequestAborted).ConfigureAwait(false))
+        {
+            // Every decoder is busy: a bounded number of images is prepared at once, so memory stays bounded.
+            await Fail(context, StatusCodes.Status503ServiceUnavailable,
+                $"the server is preparing {Environment.ProcessorCount} images already; try again in a moment.").ConfigureAwait(false);
+            return;
+        }
+        else
+        {
+            try
+            {
+                request2 = ParseImage(body, mediaType, request.Query);
+            }
+            finally
+            {
+                decoders.Release();
+            }
+        }
+
         if (request2.Error is { } error)
         {
             await Fail(context, request2.Status, error).ConfigureAwait(false);
@@ -218,6 +311,14 @@ public sealed class DigitServer : IAsyncDisposable
             if (root.ValueKind != JsonValueKind.Object)
             {
                 return Parsed.Refuse($"the body must be a JSON object {{\"pixels\": [784 numbers in [0, 1]], \"model\": \"name\"}}; got {Kind(root)}.");
+            }
+
+            foreach (string key in (string[])["pixels", "model"])
+            {
+                if (root.EnumerateObject().Count(p => p.NameEquals(key)) > 1)
+                {
+                    return Parsed.Refuse($"the body gives \"{key}\" more than once.");
+                }
             }
 
             if (!root.TryGetProperty("pixels", out var pixels))
@@ -277,7 +378,7 @@ public sealed class DigitServer : IAsyncDisposable
     }
 
     /// <summary>An encoded image body, prepared as <c>predict --image</c> prepares a file; the model from <c>?model=</c>.</summary>
-    private static Parsed ParseImage(byte[] body, IQueryCollection query)
+    private static Parsed ParseImage(byte[] body, string mediaType, IQueryCollection query)
     {
         var names = query["model"];
         if (names.Count > 1)
@@ -285,10 +386,28 @@ public sealed class DigitServer : IAsyncDisposable
             return Parsed.Refuse("give ?model= once.");
         }
 
+        // Another format than the Content-Type says: one of ours by its magic bytes, or one the decoder reads (GIF, TGA,
+        // PSD) by its header. Bytes no decoder understands go on to the decoder, which says why.
+        var format = DigitImage.IdentifyFormat(body);
+        bool wrongFormat = format is null ? DigitImage.TryReadSize(body, out _, out _) : !format.MimeType.Equals(mediaType, StringComparison.OrdinalIgnoreCase);
+        if (wrongFormat)
+        {
+            return Parsed.Refuse(
+                $"the body is {(format is null ? $"not a {DigitImage.FormatNames} image" : $"a {format.Name} image")} but Content-Type says {Clip(mediaType)}.",
+                StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        if (DigitImage.TryReadSize(body, out int width, out int height) && (long)width * height > MaxImagePixels)
+        {
+            return Parsed.Refuse(
+                $"the image is {width}x{height} pixels, more than the {DigitImage.Megapixels(MaxImagePixels)} megapixels accepted (the page sends 280x280); scale it down first.",
+                StatusCodes.Status413PayloadTooLarge);
+        }
+
         DigitInput input;
         try
         {
-            input = DigitImage.FromEncoded(body, "the image");
+            input = DigitImage.FromEncoded(body, "the image", MaxImagePixels);
         }
         catch (EmptyDigitImageException e)
         {
@@ -314,6 +433,14 @@ public sealed class DigitServer : IAsyncDisposable
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
         {
             feature.MaxRequestBodySize = null;
+        }
+
+        if (context.Request.ContentLength is long length)
+        {
+            // The length is known: read straight into the array the decoder gets, no copy.
+            var exact = new byte[length];
+            await context.Request.Body.ReadExactlyAsync(exact, context.RequestAborted).ConfigureAwait(false);
+            return exact;
         }
 
         using var buffer = new MemoryStream();

@@ -14,7 +14,7 @@ public sealed class ServedModel
     public const int Inputs = DigitImage.Size * DigitImage.Size;
 
     /// <summary>Classes a served network must give: the ten digits.</summary>
-    public const int Classes = 10;
+    public const int Classes = DigitImage.Classes;
 
     private readonly InferenceEngine? _engine;
     private readonly ConcurrentBag<InferenceSession> _sessions = [];
@@ -27,13 +27,7 @@ public sealed class ServedModel
     /// <exception cref="InvalidDataException">The network does not take 784 inputs or does not give 10 classes.</exception>
     public ServedModel(string name, string path, IClassifier model)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        int inputs = model.InputShape.Aggregate(1, (a, b) => a * b);
-        if (inputs != Inputs || model.Classes != Classes)
-        {
-            throw new InvalidDataException(
-                $"{path}: serve needs a network of 28x28 inputs ({Inputs}) and {Classes} classes; this one takes {inputs} inputs and gives {model.Classes} classes.");
-        }
+        DigitImage.RequireDigitClassifier(model, path, "serve");
 
         Name = name;
         Path = path;

@@ -19,7 +19,7 @@ internal static class PredictCommand
         var index = new Argument<int?>("INDEX") { Description = "The image's number in the set, from 0 (or give --image).", Arity = ArgumentArity.ZeroOrOne };
         var image = new Option<string?>("--image")
         {
-            Description = "Classify your own digit image instead (PNG, JPEG or BMP, any size, colour or grey), prepared as MNIST was. Default model: the most accurate book network in the data folder.",
+            Description = $"Classify your own digit image instead ({DeepScratch.Data.DigitImage.FormatNames}, any size, colour or grey), prepared as MNIST was. Default model: the most accurate book network in the data folder.",
             HelpName = "FILE",
         };
         var showInput = new Option<string?>("--show-input") { Description = "With --image: write the 28x28 input the network saw as a PNG (enlarged 10x).", HelpName = "OUT.png" };
@@ -84,7 +84,8 @@ internal static class PredictCommand
         var store = CommonOptions.Store(dataDir);
         string path = weightsPath is null ? DefaultImageModel(store) : CommonOptions.ResolveWeights(weightsPath, store);
         var model = ModelFile.Load(path, force);
-        CommonOptions.CheckInputSize(model, input.Pixels.Length, path);
+        // Ten classes too: a 784->7 network's bars would not be digits (serve refuses it alike).
+        DigitImage.RequireDigitClassifier(model, path, "predict --image");
         var p = Classify(model, input.Pixels);
         if (showPath is not null)
         {

@@ -13,12 +13,12 @@ internal static class ServeCommand
         var port = new Option<int>("--port")
         {
             Description = "TCP port on 127.0.0.1 (0: any free port, printed when listening).",
-            DefaultValueFactory = _ => 5000,
+            DefaultValueFactory = _ => DigitServer.DefaultPort,
             HelpName = "N",
         };
         var weights = new Option<string[]>("--weights")
         {
-            Description = "A model file to offer besides the book's networks found in the data folder (a numpy pickle or a safetensors model from train or convert); repeat for several. Named by the file name without extension.",
+            Description = "A model file to offer besides the book's three networks (fetched into the data folder when missing, unless downloads are off) (a numpy pickle or a safetensors model from train or convert); repeat for several. Named by the file name without extension.",
             HelpName = "FILE",
             Arity = ArgumentArity.ZeroOrMore,
         };
@@ -33,9 +33,9 @@ internal static class ServeCommand
 
     private static int Run(int port, string[] weights, string? dataDir)
     {
-        if (port is < 0 or > 65535)
+        if (DigitServer.CheckPort(port) is { } wrong)
         {
-            throw new UserError($"--port must be from 0 to 65535 (0: any free port); got {port}.");
+            throw new UserError($"--port {wrong}");
         }
 
         foreach (string file in weights)
@@ -44,11 +44,17 @@ internal static class ServeCommand
         }
 
         var store = CommonOptions.Store(dataDir);
-        // The book's networks already in the data folder, most accurate first (predict --image's default order), then the user's.
-        var paths = Catalog.BookWeightsByAccuracy.Select(store.Find).OfType<string>().Concat(weights).ToList();
+        // The book's three networks, most accurate first (predict --image's default order), then the user's.
+        var (book, note) = BookNetworks(store);
+        var paths = book.Concat(weights).ToList();
         if (paths.Count == 0)
         {
+            // Nothing to serve: the one error line of a missing default network.
             paths.Add(CommonOptions.ResolveWeights(null, store));
+        }
+        else if (note is not null)
+        {
+            System.Console.Error.WriteLine($"deepscratch: note: {note}");
         }
 
         var models = ServedModels.Load(paths);
@@ -68,5 +74,49 @@ internal static class ServeCommand
         server.WaitForShutdownAsync().GetAwaiter().GetResult();
         server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return 0;
+    }
+
+    /// <summary>
+    /// The book's networks to offer: all three, fetched when downloads are allowed; otherwise (or when a download
+    /// fails) those in the data folder, with a one-line note naming the missing ones and how to add them.
+    /// </summary>
+    private static (List<string> Paths, string? Note) BookNetworks(DataStore store)
+    {
+        var paths = new List<string>();
+        var missing = new List<DatasetFile>();
+        var reasons = new List<string>();
+        foreach (var file in Catalog.BookWeightsByAccuracy)
+        {
+            if (store.Find(file) is { } found)
+            {
+                paths.Add(found);
+            }
+            else if (store.Downloader is null)
+            {
+                missing.Add(file);
+            }
+            else
+            {
+                try
+                {
+                    paths.Add(store.Ensure(file, new ConsoleProgress()));
+                }
+                catch (DataUnavailableException e)
+                {
+                    missing.Add(file);
+                    reasons.Add(e.Message.TrimEnd('.'));
+                }
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return (paths, null);
+        }
+
+        string names = string.Join(", ", missing.Select(f => f.FileName));
+        string folder = Path.GetDirectoryName(store.PathOf(missing[0]))!;
+        string why = reasons.Count == 0 ? "downloads are off" : $"the download failed: {string.Join("; ", reasons)}";
+        return (paths, $"not offered: the book's {names} ({why}); put {(missing.Count == 1 ? "it" : "them")} in {folder} or allow downloads (unset {DataStore.OfflineVariable}) to add {(missing.Count == 1 ? "it" : "them")}.");
     }
 }

@@ -13,7 +13,11 @@
   const barsList = document.getElementById("bars");
   const INK = 18; // pen width in canvas pixels: about MNIST's stroke once scaled to 20x20
   const bars = [];
-  let hasInk = false, drawing = false, last = null, inFlight = false, pending = false, answers = 0;
+  let hasInk = false, last = null, inFlight = false, pending = false, answers = 0;
+  // The pointer drawing the stroke (null: none); a second finger is ignored until the first lifts.
+  let pen = null;
+  // Bumped by clear(): an answer for an older drawing is dropped, not painted over the new one.
+  let generation = 0;
 
   for (let d = 0; d < 10; d++) {
     const li = document.createElement("li");
@@ -57,20 +61,21 @@
 
   pad.addEventListener("pointerdown", e => {
     e.preventDefault();
+    if (pen !== null) return;
+    pen = e.pointerId;
     pad.setPointerCapture(e.pointerId);
-    drawing = true;
     last = point(e);
     segment(last, last);
     request();
   });
   pad.addEventListener("pointermove", e => {
-    if (!drawing) return;
+    if (e.pointerId !== pen) return;
     const p = point(e);
     segment(last, p);
     last = p;
     request();
   });
-  const end = () => { if (drawing) { drawing = false; request(); } };
+  const end = e => { if (e.pointerId === pen) { pen = null; request(); } };
   pad.addEventListener("pointerup", end);
   pad.addEventListener("pointercancel", end);
 
@@ -81,15 +86,26 @@
     if (inFlight) { pending = true; return; }
     inFlight = true;
     pending = false;
-    pad.toBlob(send, "image/png");
+    const sent = generation;
+    pad.toBlob(blob => send(blob, sent), "image/png");
   }
 
-  async function send(blob) {
+  // The answer's JSON, or null when the body is not JSON (a proxy's 502 page, say).
+  async function json(response) {
+    const type = response.headers.get("Content-Type") || "";
+    return type.split(";")[0].trim().toLowerCase() === "application/json" ? response.json() : null;
+  }
+
+  async function send(blob, sent) {
     try {
       const model = modelSelect.value ? `?model=${encodeURIComponent(modelSelect.value)}` : "";
       const response = await fetch(`/api/predict${model}`, { method: "POST", headers: { "Content-Type": "image/png" }, body: blob });
-      const answer = await response.json();
-      if (!response.ok) {
+      const answer = await json(response);
+      if (sent !== generation) {
+        // The drawing was cleared while this was in flight.
+      } else if (answer === null) {
+        status.textContent = `The server answered ${response.status} ${response.statusText} without JSON (is a proxy in the way?).`;
+      } else if (!response.ok) {
         status.textContent = answer.error || `The server answered ${response.status}.`;
       } else if (hasInk) {
         status.textContent = "";
@@ -126,6 +142,7 @@
   }
 
   function clear() {
+    generation++;
     hasInk = false;
     pending = false;
     blank();
@@ -147,7 +164,11 @@
 
   async function loadModels() {
     try {
-      const answer = await (await fetch("/api/models")).json();
+      const response = await fetch("/api/models");
+      const answer = await json(response);
+      if (!response.ok || answer === null) {
+        throw new Error(answer && answer.error ? answer.error : `the server answered ${response.status} ${response.statusText}`);
+      }
       answer.models.forEach((name, i) => {
         const option = document.createElement("option");
         option.value = name;

@@ -38,6 +38,25 @@ public static class DigitImage
     /// <summary>Least difference, in grey levels of 255, between the ink's and the background's mean for an image to hold ink.</summary>
     public const int MinimumContrast = 48;
 
+    /// <summary>Classes a digit classifier gives: the ten digits.</summary>
+    public const int Classes = 10;
+
+    /// <summary>Checks that <paramref name="model"/> can classify a prepared digit: 28x28 inputs (784) and 10 classes.</summary>
+    /// <param name="model">The network.</param>
+    /// <param name="name">The model file, for the message.</param>
+    /// <param name="user">Who needs it, for the message: "serve", "predict --image".</param>
+    /// <exception cref="InvalidDataException">The network takes another number of inputs or gives another number of classes.</exception>
+    public static void RequireDigitClassifier(DeepScratch.Models.IClassifier model, string name, string user)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        int inputs = model.InputShape.Aggregate(1, (a, b) => a * b);
+        if (inputs != Size * Size || model.Classes != Classes)
+        {
+            throw new InvalidDataException(
+                $"{name}: {user} needs a network of 28x28 inputs ({Size * Size}) and {Classes} classes; this one takes {inputs} inputs and gives {model.Classes} classes.");
+        }
+    }
+
     /// <summary>Reads and prepares the digit image in <paramref name="path"/> (PNG, JPEG, BMP; also GIF, TGA, PSD as StbImageSharp decodes them).</summary>
     /// <returns>The 28x28 input and how it was made.</returns>
     /// <exception cref="FileNotFoundException">No such file.</exception>
@@ -58,15 +77,69 @@ public static class DigitImage
         return FromEncoded(bytes, path);
     }
 
+    /// <summary>The image formats a digit is read from (the list every message, help text and MIME check uses).</summary>
+    public static IReadOnlyList<ImageFormat> Formats { get; } =
+    [
+        new("PNG", [".png"], "image/png", [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]),
+        new("JPEG", [".jpg", ".jpeg"], "image/jpeg", [0xFF, 0xD8, 0xFF]),
+        new("BMP", [".bmp"], "image/bmp", [(byte)'B', (byte)'M']),
+    ];
+
+    /// <summary>The names of <see cref="Formats"/> for messages: "PNG, JPEG or BMP".</summary>
+    public static string FormatNames { get; } =
+        $"{string.Join(", ", Formats.Take(Formats.Count - 1).Select(f => f.Name))} or {Formats[^1].Name}";
+
+    /// <summary>The format of <see cref="Formats"/> whose magic bytes <paramref name="encoded"/> starts with, or null.</summary>
+    public static ImageFormat? IdentifyFormat(ReadOnlySpan<byte> encoded)
+    {
+        foreach (var format in Formats)
+        {
+            if (encoded.StartsWith(format.Magic))
+            {
+                return format;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Reads only the header of an encoded image: its width and height in pixels, or false when the header is not understood.</summary>
+    /// <remarks>Allocates no pixels, so a caller can refuse a huge image before <see cref="FromEncoded"/> decodes it.</remarks>
+    public static bool TryReadSize(byte[] encoded, out int width, out int height)
+    {
+        ArgumentNullException.ThrowIfNull(encoded);
+        (width, height) = (0, 0);
+        try
+        {
+            using var header = new MemoryStream(encoded, writable: false);
+            if (ImageInfo.FromStream(header) is { } info)
+            {
+                (width, height) = (info.Width, info.Height);
+                return true;
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A damaged header reads as not understood; the decoder gives the reason.
+        }
+
+        return false;
+    }
+
     /// <summary>Prepares a digit image given as an encoded file's bytes (PNG, JPEG, BMP).</summary>
     /// <param name="encoded">The file's bytes.</param>
     /// <param name="name">What to call the image in messages (a file name, "the request body").</param>
-    /// <exception cref="InvalidDataException">As for <see cref="Load"/>.</exception>
+    /// <param name="maxPixels">Largest image accepted, width x height (default <see cref="MaxPixels"/>; a server passes a
+    /// smaller one), checked from the header before the pixels are decoded.</param>
+    /// <exception cref="InvalidDataException">As for <see cref="Load"/>, or larger than <paramref name="maxPixels"/>.</exception>
     /// <exception cref="EmptyDigitImageException">The image holds no ink.</exception>
-    public static DigitInput FromEncoded(byte[] encoded, string name)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxPixels"/> is not in 1..<see cref="MaxPixels"/>.</exception>
+    public static DigitInput FromEncoded(byte[] encoded, string name, long maxPixels = MaxPixels)
     {
         ArgumentNullException.ThrowIfNull(encoded);
         ArgumentNullException.ThrowIfNull(name);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPixels, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxPixels, MaxPixels);
         int width, height;
         byte[] greyAlpha;
         try
@@ -77,7 +150,7 @@ public static class DigitImage
             {
                 if (ImageInfo.FromStream(header) is { } info)
                 {
-                    CheckSize(info.Width, info.Height, name);
+                    CheckSize(info.Width, info.Height, name, maxPixels);
                 }
             }
 
@@ -87,10 +160,10 @@ public static class DigitImage
         catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException)
         {
             // StbImageSharp reports a damaged or unknown file with InvalidOperationException, or an index or format error.
-            throw new InvalidDataException($"{name}: not an image this program can read (PNG, JPEG or BMP expected; the decoder says: {e.Message.TrimEnd('.')}).", e);
+            throw new InvalidDataException($"{name}: not an image this program can read ({FormatNames} expected; the decoder says: {e.Message.TrimEnd('.')}).", e);
         }
 
-        CheckSize(width, height, name);
+        CheckSize(width, height, name, maxPixels);
         var grey = new byte[width * height];
         for (int i = 0; i < grey.Length; i++)
         {
@@ -186,18 +259,21 @@ public static class DigitImage
         return new DigitInput(pixels, width, height, inverted, (int)Math.Round(cut), (x0, y0, boxWidth, boxHeight));
     }
 
-    private static void CheckSize(int width, int height, string name)
+    private static void CheckSize(int width, int height, string name, long maxPixels = MaxPixels)
     {
         if (width <= 0 || height <= 0)
         {
             throw new InvalidDataException($"{name}: the image has no pixels ({width}x{height}).");
         }
 
-        if ((long)width * height > MaxPixels)
+        if ((long)width * height > maxPixels)
         {
-            throw new InvalidDataException($"{name}: the image is {width}x{height} pixels, more than the {MaxPixels / 1_000_000} megapixels accepted; scale it down first.");
+            throw new InvalidDataException($"{name}: the image is {width}x{height} pixels, more than the {Megapixels(maxPixels)} megapixels accepted; scale it down first.");
         }
     }
+
+    /// <summary>A pixel count in megapixels for messages: 50, 4, 0.5.</summary>
+    public static string Megapixels(long pixels) => (pixels / 1e6).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The means of Otsu's two classes: the split of the histogram that maximises the between-class variance.</summary>
     private static (double DarkMean, double LightMean) Otsu(ReadOnlySpan<long> histogram, long total)
@@ -394,6 +470,13 @@ public sealed record DigitInput(float[] Pixels, int SourceWidth, int SourceHeigh
     /// <summary>The input as 8-bit pixels (value x 255, rounded), for drawing it.</summary>
     public byte[] ToBytes() => [.. Pixels.Select(v => (byte)Math.Round(v * 255f))];
 }
+
+/// <summary>An encoded image format a digit is read from (one of <see cref="DigitImage.Formats"/>).</summary>
+/// <param name="Name">The format's name: PNG.</param>
+/// <param name="Extensions">The file name extensions, with the dot, lower case: .png.</param>
+/// <param name="MimeType">The MIME type: image/png.</param>
+/// <param name="Magic">The bytes every file of the format starts with.</param>
+public sealed record ImageFormat(string Name, IReadOnlyList<string> Extensions, string MimeType, byte[] Magic);
 
 /// <summary>An image with no ink: one shade, or nothing that stands out from the background (a clear error, never a centred blank).</summary>
 /// <remarks>An <see cref="IOException"/> (InvalidDataException is sealed), so callers that treat bad files alike catch it too.</remarks>

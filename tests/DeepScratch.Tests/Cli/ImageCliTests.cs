@@ -147,6 +147,18 @@ public sealed class ImageCliTests : IDisposable
             $"{garbage}: not an image this program can read (PNG, JPEG or BMP expected; the decoder says: unknown image type).");
     }
 
+    [Theory]
+    [InlineData(784, 7, "takes 784 inputs and gives 7 classes")]
+    [InlineData(100, 10, "takes 100 inputs and gives 10 classes")]
+    public void A_network_that_is_not_a_28x28_digit_classifier_is_refused_as_serve_refuses_it(int inputs, int classes, string what)
+    {
+        string model = Path.Combine(_dir, "other.safetensors");
+        DeepScratch.Models.ModelFile.Save(model, new DeepScratch.Models.MultiLayerNet(inputs, [20], classes));
+        var r = CliRunner.Run(_dir, "predict", "--image", One(), "--weights", model);
+        AssertOneLine(r, 3, $"{model}: predict --image needs a network of 28x28 inputs (784) and 10 classes; this one {what}.");
+        Assert.Equal("", r.Stdout);
+    }
+
     [Fact]
     public void Contradictory_options_are_usage_mistakes()
     {

@@ -10,7 +10,7 @@ namespace DeepScratch.Tests.Web;
 /// intended digit, ten bars summing to 1 and a non-empty 28x28 preview; Clear must clear; the network selector must
 /// change the network that answers. A screenshot is saved (to docs/images/serve.png with DEEPSCRATCH_UPDATE_SCREENSHOT=1).
 /// </summary>
-public sealed class BrowserTests(WebServerFixture server) : IClassFixture<WebServerFixture>
+public sealed partial class BrowserTests(WebServerFixture server) : IClassFixture<WebServerFixture>
 {
     /// <summary>Chromium's switches for a machine without network: without them it stalls on background requests.</summary>
     private static readonly string[] ChromiumArgs =
@@ -69,6 +69,7 @@ public sealed class BrowserTests(WebServerFixture server) : IClassFixture<WebSer
             Assert.True(Math.Abs(p.Sum() - 1) <= 1e-3, $"the bars sum to {p.Sum()}");
             Assert.Equal(digit, Array.IndexOf(p, p.Max()));
             Assert.True(await PreviewInk(page) > 0, "the 28x28 preview is empty");
+            await AssertBarsDrawn(page, p);
             if (digit == 3)
             {
                 await Screenshot(page);
@@ -137,6 +138,133 @@ public sealed class BrowserTests(WebServerFixture server) : IClassFixture<WebSer
         Assert.True(await PreviewInk(page) > 0, "the 28x28 preview is empty");
     }
 
+    /// <summary>
+    /// Clear while a request is in flight, then a new drawing: the old drawing's answer (held back by route interception
+    /// until the new drawing is made) must be dropped, so the page only ever shows the new drawing's digit.
+    /// </summary>
+    [ChromiumFact]
+    public async Task An_answer_for_a_cleared_drawing_is_dropped()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Launch(playwright);
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1000, Height = 540 } });
+        var page = await Open(context);
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int held = 0;
+        await page.RouteAsync(PredictUrl(), async route =>
+        {
+            // The first request (the 1) waits until the drawing has been cleared and a 0 drawn.
+            if (Interlocked.Increment(ref held) == 1)
+            {
+                arrived.TrySetResult();
+                await release.Task;
+            }
+
+            await route.ContinueAsync();
+        });
+        // Every digit the page shows, in order.
+        await page.EvaluateAsync("() => { window.shown = []; new MutationObserver(() => window.shown.push(document.getElementById('predicted').textContent)).observe(document.getElementById('predicted'), { childList: true, characterData: true, subtree: true }); }");
+        int before = await Answers(page);
+        await Strokes(page, Digits.Single(d => d.Digit == 1).Strokes);
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await page.ClickAsync("#clear");
+        await Strokes(page, Digits.Single(d => d.Digit == 0).Strokes);
+        release.SetResult();
+        await WaitIdle(page, before);
+        var (predicted, _, p) = await Answer(page);
+        Assert.Equal(0, predicted);
+        Assert.True(Math.Abs(p.Sum() - 1) <= 1e-3, $"the bars sum to {p.Sum()}");
+        // "–" from Clear, then only the new drawing's answer: never the cleared 1.
+        Assert.Equal(["–", "0"], await page.EvaluateAsync<string[]>("() => window.shown"));
+        Assert.Equal(before + 1, await Answers(page));
+    }
+
+    /// <summary>A second finger put down during a stroke draws nothing: only the first finger's stroke is ink.</summary>
+    [ChromiumFact]
+    public async Task A_second_finger_is_ignored_until_the_first_lifts()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Launch(playwright);
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            HasTouch = true,
+            IsMobile = true,
+            ViewportSize = new ViewportSize { Width = 400, Height = 800 },
+        });
+        var page = await Open(context);
+        var cdp = await context.NewCDPSessionAsync(page);
+        int before = await Answers(page);
+        var box = await page.Locator("#pad").BoundingBoxAsync() ?? throw new InvalidOperationException("no #pad");
+        double scale = box.Width / 280;
+        var stroke = Digits.Single(d => d.Digit == 1).Strokes[0];
+        var points = stroke.Zip(stroke.Skip(1)).SelectMany(s => Enumerable.Range(0, 8).Select(k => (X: s.First.X + ((s.Second.X - s.First.X) * k / 8), Y: s.First.Y + ((s.Second.Y - s.First.Y) * k / 8))))
+            .Append(stroke[^1]).ToArray();
+        Dictionary<string, object> Touch(double x, double y, int id) => new() { ["x"] = box.X + (x * scale), ["y"] = box.Y + (y * scale), ["id"] = id };
+        for (int i = 0; i < points.Length; i++)
+        {
+            // From the third point on, a second finger rests and slides in the bottom-left corner (x 20..40, y 240..260).
+            var touches = new List<Dictionary<string, object>> { Touch(points[i].X, points[i].Y, 1) };
+            if (i >= 2)
+            {
+                touches.Add(Touch(20 + Math.Min(20, i - 2), 240 + Math.Min(20, i - 2), 2));
+            }
+
+            await cdp.SendAsync("Input.dispatchTouchEvent", new Dictionary<string, object>
+            {
+                ["type"] = i == 0 || i == 2 ? "touchStart" : "touchMove",
+                ["touchPoints"] = touches.ToArray(),
+            });
+        }
+
+        await cdp.SendAsync("Input.dispatchTouchEvent", new Dictionary<string, object> { ["type"] = "touchEnd", ["touchPoints"] = Array.Empty<object>() });
+        await WaitIdle(page, before);
+        // The corner the second finger touched (with the pen's radius, 9 pixels, around it) is still black.
+        int corner = await page.EvalOnSelectorAsync<int>("#pad",
+            "c => { const d = c.getContext('2d').getImageData(0, 200, 90, 80).data; let s = 0; for (let i = 0; i < d.length; i += 4) s += d[i]; return s; }");
+        Assert.Equal(0, corner);
+        Assert.True(await page.EvalOnSelectorAsync<int>("#pad", InkScript) > 0, "the first finger drew nothing");
+        Assert.Equal(1, (await Answer(page)).Predicted);
+    }
+
+    /// <summary>A 502 page from a proxy (HTML, not JSON) is reported as such, not as a JSON parse error.</summary>
+    [ChromiumFact]
+    public async Task A_non_json_error_page_shows_a_sensible_message()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Launch(playwright);
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1000, Height = 540 } });
+        var page = await Open(context);
+        await page.RouteAsync(PredictUrl(), route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 502,
+            ContentType = "text/html",
+            Body = "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        }));
+        await Strokes(page, Digits.Single(d => d.Digit == 7).Strokes);
+        await page.WaitForFunctionAsync("() => document.getElementById('pad').dataset.busy === 'false' && document.getElementById('status').textContent !== ''");
+        string status = await page.TextContentAsync("#status") ?? "";
+        Assert.Matches(@"^The server answered 502 .*without JSON \(is a proxy in the way\?\)\.$", status);
+        Assert.Equal("–", await page.TextContentAsync("#predicted"));
+    }
+
+    /// <summary>The page's prediction requests, whatever their query (?model=...).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"/api/predict(\?|$)")]
+    private static partial System.Text.RegularExpressions.Regex PredictUrl();
+
+    /// <summary>Each bar's fill, as drawn, is its probability's share of the track (within 0.01), once the width transition ends.</summary>
+    private static async Task AssertBarsDrawn(IPage page, double[] p)
+    {
+        await page.WaitForFunctionAsync("() => document.getAnimations().length === 0");
+        var drawn = await page.EvalOnSelectorAllAsync<double[]>(".bar",
+            "bs => bs.map(b => b.querySelector('.fill').getBoundingClientRect().width / b.querySelector('.track').getBoundingClientRect().width)");
+        Assert.Equal(10, drawn.Length);
+        for (int d = 0; d < 10; d++)
+        {
+            Assert.True(Math.Abs(drawn[d] - p[d]) <= 0.01, $"bar {d} is drawn {drawn[d]:0.000} of its track for p = {p[d]:0.000}");
+        }
+    }
+
     /// <summary>The sum of the red channel over a canvas: 0 when it is all black.</summary>
     private const string InkScript = "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let s = 0; for (let i = 0; i < d.length; i += 4) s += d[i]; return s; }";
 
@@ -149,6 +277,13 @@ public sealed class BrowserTests(WebServerFixture server) : IClassFixture<WebSer
     private static async Task Draw(IPage page, (double X, double Y)[][] strokes)
     {
         int before = await Answers(page);
+        await Strokes(page, strokes);
+        await WaitIdle(page, before);
+    }
+
+    /// <summary>The mouse strokes of <see cref="Draw"/>, without waiting for the answer.</summary>
+    private static async Task Strokes(IPage page, (double X, double Y)[][] strokes)
+    {
         var box = await page.Locator("#pad").BoundingBoxAsync() ?? throw new InvalidOperationException("no #pad");
         double scale = box.Width / 280;
         foreach (var stroke in strokes)
@@ -162,8 +297,6 @@ public sealed class BrowserTests(WebServerFixture server) : IClassFixture<WebSer
 
             await page.Mouse.UpAsync();
         }
-
-        await WaitIdle(page, before);
     }
 
     /// <summary>Waits until the page has answered after <paramref name="before"/> answers and has no request in flight or pending.</summary>

@@ -24,9 +24,12 @@ public sealed partial class ServeCliTests : IDisposable
     private static partial Regex ListeningLine();
 
     /// <summary>Starts serve, waits for its listening line, and returns the process and the address.</summary>
-    private async Task<(Process Process, Uri Address, string Networks)> Start(params string[] args)
+    private Task<(Process Process, Uri Address, string Networks)> Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Start(string[])"/>, with extra environment variables.</summary>
+    private async Task<(Process Process, Uri Address, string Networks)> Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = CliRunner.StartInfo(_dir, new Dictionary<string, string>(), ["serve", .. args]);
+        var start = CliRunner.StartInfo(_dir, environment, ["serve", .. args]);
         // As the train signal test: a background job may inherit SIGINT ignored; give the CLI the default action back.
         start.ArgumentList.Insert(0, start.FileName);
         start.ArgumentList.Insert(0, "--default-signal=INT");
@@ -45,7 +48,7 @@ public sealed partial class ServeCliTests : IDisposable
         return (process, new Uri(match.Groups[1].Value), networks);
     }
 
-    private static async Task<int> Stop(Process process, string signal)
+    private static async Task<int> Stop(Process process, string signal, string expectedStderr = "")
     {
         using (var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)]))
         {
@@ -63,7 +66,7 @@ public sealed partial class ServeCliTests : IDisposable
             throw;
         }
 
-        Assert.Equal("", await process.StandardError.ReadToEndAsync());
+        Assert.Equal(expectedStderr, await process.StandardError.ReadToEndAsync());
         return process.ExitCode;
     }
 
@@ -99,6 +102,79 @@ public sealed partial class ServeCliTests : IDisposable
         finally
         {
             // A failed assertion must not leave the server running after the test.
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private static async Task<bool> Connects(IPAddress address, int port)
+    {
+        using var client = new TcpClient(address.AddressFamily);
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await client.ConnectAsync(address, port, timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
+    public async Task Endpoints_from_the_environment_add_no_listener_and_serve_stays_on_127_0_0_1()
+    {
+        int urls = FreePort(), kestrel = FreePort(), ports = FreePort();
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://0.0.0.0:{urls}",
+            ["DOTNET_URLS"] = $"http://0.0.0.0:{urls}",
+            ["ASPNETCORE_HTTP_PORTS"] = ports.ToString(CultureInfo.InvariantCulture),
+            ["Kestrel__Endpoints__Other__Url"] = $"http://0.0.0.0:{kestrel}",
+            ["ASPNETCORE_Kestrel__Endpoints__Other2__Url"] = $"http://0.0.0.0:{kestrel}",
+            ["ASPNETCORE_PREFERHOSTINGURLS"] = "true",
+        };
+        var (process, address, _) = await Start(environment, "--port", "0", "--data", TestData.Dir);
+        using (process)
+        try
+        {
+            Assert.Equal("127.0.0.1", address.Host);
+            Assert.True(await Connects(IPAddress.Loopback, address.Port));
+            // A 0.0.0.0 listener would accept on 127.0.0.1 too: none of the environment's ports may answer.
+            foreach (int port in (int[])[urls, kestrel, ports])
+            {
+                Assert.False(await Connects(IPAddress.Loopback, port), $"something listens on port {port}");
+            }
+
+            // Nor may the server's own port answer on any other address of this machine (none when it has only lo).
+            var others = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+                .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+                .Where(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a)).ToList();
+            foreach (var other in others)
+            {
+                Assert.False(await Connects(other, address.Port), $"the server answers on {other}");
+            }
+
+            using var client = new HttpClient { BaseAddress = address };
+            var request = new HttpRequestMessage(HttpMethod.Get, "/api/models");
+            request.Headers.Host = "evil.example";
+            var (status, body) = await WebServerFixture.Send(client, request);
+            Assert.Equal(400, status);
+            Assert.Equal($"the Host header must be 127.0.0.1:{address.Port} or localhost:{address.Port}; got 'evil.example'.", body.GetProperty("error").GetString());
+            Assert.Equal(0, await Stop(process, "INT"));
+        }
+        finally
+        {
             if (!process.HasExited)
             {
                 process.Kill(entireProcessTree: true);
@@ -155,6 +231,56 @@ public sealed partial class ServeCliTests : IDisposable
         var r = CliRunner.Run(_dir, "serve", "--port", "0", "--data", TestData.Dir, "--weights", path);
         Assert.True(r.ExitCode == 3, r.Stderr);
         Assert.Equal([$"deepscratch: error: {path}: serve needs a network of 28x28 inputs (784) and 10 classes; this one {what}."], r.StderrLines);
+    }
+
+    [Fact]
+    public async Task Offline_with_some_book_networks_missing_serve_offers_the_others_and_names_the_missing_in_one_line()
+    {
+        // Only the chapter 3 network in the data folder (loose, as the book's scripts keep it); downloads are off (CliRunner).
+        string data = Directory.CreateDirectory(Path.Combine(_dir, "data")).FullName;
+        File.Copy(TestData.Weights("sample_weight.pkl"), Path.Combine(data, "sample_weight.pkl"));
+        var (process, address, networks) = await Start("--port", "0", "--data", data);
+        using (process)
+        try
+        {
+            Assert.Equal("Networks: sample_weight (default sample_weight)", networks);
+            using var client = new HttpClient { BaseAddress = address };
+            using var document = JsonDocument.Parse(await client.GetStringAsync("/api/models"));
+            Assert.Equal(["sample_weight"], document.RootElement.GetProperty("models").EnumerateArray().Select(e => e.GetString()));
+            string weights = Path.Combine(data, "weights");
+            Assert.Equal(0, await Stop(process, "INT",
+                $"deepscratch: note: not offered: the book's deep_convnet_params.pkl, params.pkl (downloads are off); put them in {weights} or allow downloads (unset DEEPSCRATCH_OFFLINE) to add them.\n"));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Offline_with_no_book_network_serve_offers_the_weights_given_and_names_all_three()
+    {
+        string data = Directory.CreateDirectory(Path.Combine(_dir, "nothing")).FullName;
+        string mlp = Path.Combine(_dir, "mine.safetensors");
+        ModelFile.Save(mlp, new MultiLayerNet(784, [30], 10));
+        var (process, _, networks) = await Start("--port", "0", "--data", data, "--weights", mlp);
+        using (process)
+        try
+        {
+            Assert.Equal("Networks: mine (default mine)", networks);
+            Assert.Equal(0, await Stop(process, "TERM",
+                $"deepscratch: note: not offered: the book's deep_convnet_params.pkl, params.pkl, sample_weight.pkl (downloads are off); put them in {Path.Combine(data, "weights")} or allow downloads (unset DEEPSCRATCH_OFFLINE) to add them.\n"));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
     }
 
     [Fact]
