@@ -117,18 +117,5 @@ static (Tensor X, Tensor T) ShuffleDataset(Random random, Tensor x, Tensor t)
 {
     int[] permutation = Enumerable.Range(0, x.Dim(0)).ToArray();
     random.Shuffle(permutation);
-    return (Take(x, permutation), Take(t, permutation));
-}
-
-// x[mask]: the rows of x named by mask, as a new tensor.
-static Tensor Take(Tensor x, int[] mask)
-{
-    var result = Tensor.Zeros([mask.Length, .. x.Shape[1..]]);
-    int width = x.Length / x.Dim(0);
-    for (int i = 0; i < mask.Length; i++)
-    {
-        x.Span.Slice(mask[i] * width, width).CopyTo(result.Span.Slice(i * width, width));
-    }
-
-    return result;
+    return (x.TakeRows(permutation), t.TakeRows(permutation));
 }
