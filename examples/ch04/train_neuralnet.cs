@@ -7,7 +7,7 @@
 // built as a MultiLayerNet; one difference: its gradient comes by backpropagation, not numerical_gradient, for speed
 // (as the book's own comment on that line suggests: the numerical gradient would take hours).
 // Run:  dotnet run examples/ch04/train_neuralnet.cs      (needs the MNIST training set; or --dataset fashion-mnist;
-//       --quick runs 601 iterations: one epoch, evaluated before and after)
+//       --quick runs 1,201 iterations: two epochs, evaluated before, after one and after two)
 // Prints "train acc, test acc | 0.1, 0.1" lines as the book does, then writes ch04-train_neuralnet.png and prints its name.
 // ci: --dataset fashion-mnist --quick
 using DeepScratch.Data;
@@ -23,7 +23,7 @@ var ((xTrain, tTrain), (xTest, tTest)) = Mnist.Load(normalize: true, oneHotLabel
 
 var network = new MultiLayerNet(inputSize: 784, hiddenSizes: [50], outputSize: 10, activation: "sigmoid", weightInit: "0.01");
 
-int itersNum = run.Pick(10000, 601); // the number of iterations (set as you like)
+int itersNum = run.Pick(10000, 1201); // the number of iterations (set as you like)
 int trainSize = xTrain.Dim(0);
 int batchSize = 100;
 double learningRate = 0.1;
