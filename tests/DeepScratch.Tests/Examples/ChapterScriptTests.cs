@@ -228,7 +228,7 @@ public sealed class ChapterScriptTests(ChapterScriptTests.AllRuns runs, ITestOut
     }
 
     [Fact]
-    public void TrainNeuralnetLearnsFashionMnistInOneQuickEpoch()
+    public void TrainNeuralnetLearnsFashionMnistInTwoQuickEpochs()
     {
         var run = runs["ch04/train_neuralnet.cs"];
         Assert.Equal(["--dataset", "fashion-mnist", "--quick"], run.Args);
