@@ -71,8 +71,8 @@ internal static class TrainProfile
                 cursor = 0;
             }
 
-            Trainer.Gather(images, order.AsSpan(cursor, Batch), xBatch);
-            Trainer.Gather(labels, order.AsSpan(cursor, Batch), tBatch);
+            images.TakeRows(order.AsSpan(cursor, Batch), xBatch);
+            labels.TakeRows(order.AsSpan(cursor, Batch), tBatch);
             cursor += Batch;
             times[k++] = Lap(ref t0);
             network.SetReuse(true); // as Gradient does: intermediate tensors in the layers' own buffers

@@ -31,9 +31,9 @@ var optimizer = new Sgd(learningRate);
 
 for (int i = 0; i < itersNum; i++)
 {
-    int[] batchMask = RandomChoice(random, trainSize, batchSize);
-    var xBatch = Take(xTrain, batchMask);
-    var tBatch = Take(tTrain, batchMask);
+    int[] batchMask = MiniBatch.RandomChoice(random, trainSize, batchSize);
+    var xBatch = xTrain.TakeRows(batchMask);
+    var tBatch = tTrain.TakeRows(batchMask);
 
     // Gradient (network.Gradient backpropagates; NumericalGradient.Compute would take hours)
     network.Gradient(xBatch, tBatch);
@@ -52,20 +52,4 @@ for (int i = 0; i < itersNum; i++)
         testAccList.Add(testAcc);
         Console.WriteLine($"{trainAcc} {testAcc}");
     }
-}
-
-// np.random.choice(n, size): size indices drawn with replacement.
-static int[] RandomChoice(Random random, int n, int size) => Enumerable.Range(0, size).Select(_ => random.Next(n)).ToArray();
-
-// x[mask]: the rows of x named by mask, as a new tensor.
-static Tensor Take(Tensor x, int[] mask)
-{
-    var result = Tensor.Zeros([mask.Length, .. x.Shape[1..]]);
-    int width = x.Length / x.Dim(0);
-    for (int i = 0; i < mask.Length; i++)
-    {
-        x.Span.Slice(mask[i] * width, width).CopyTo(result.Span.Slice(i * width, width));
-    }
-
-    return result;
 }

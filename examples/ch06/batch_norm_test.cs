@@ -9,6 +9,7 @@ using System.Globalization;
 using DeepScratch.Data;
 using DeepScratch.Models;
 using DeepScratch.Tensors;
+using DeepScratch.Training;
 using DeepScratch.Training.Optimizers;
 using ScottPlot;
 
@@ -43,9 +44,9 @@ var random = new Random(0);
 
     for (int i = 0; ; i++)
     {
-        int[] batchMask = RandomChoice(random, trainSize, batchSize);
-        var xBatch = Take(xTrain, batchMask);
-        var tBatch = Take(tTrain, batchMask);
+        int[] batchMask = MiniBatch.RandomChoice(random, trainSize, batchSize);
+        var xBatch = xTrain.TakeRows(batchMask);
+        var tBatch = tTrain.TakeRows(batchMask);
 
         foreach (var net in new[] { bnNetwork, network })
         {
@@ -113,19 +114,3 @@ for (int i = 0; i < weightScaleList.Length; i++)
 const string file = "ch06-batch_norm_test.png";
 multiplot.SavePng(file, 1400, 1200);
 Console.WriteLine(file);
-
-// np.random.choice(n, size): size indices drawn with replacement.
-static int[] RandomChoice(Random random, int n, int size) => Enumerable.Range(0, size).Select(_ => random.Next(n)).ToArray();
-
-// x[mask]: the rows of x named by mask, as a new tensor.
-static Tensor Take(Tensor x, int[] mask)
-{
-    var result = Tensor.Zeros([mask.Length, .. x.Shape[1..]]);
-    int width = x.Length / x.Dim(0);
-    for (int i = 0; i < mask.Length; i++)
-    {
-        x.Span.Slice(mask[i] * width, width).CopyTo(result.Span.Slice(i * width, width));
-    }
-
-    return result;
-}

@@ -4,7 +4,7 @@
 // ci: --dataset fashion-mnist --quick
 // The book's ch06/hyperparameter_optimization.py: random search over the learning rate (10^-6..10^-2) and the weight
 // decay (10^-8..10^-4), 100 trials of 50 epochs on 400 images, judged on 100 validation images; prints every trial and
-// the best 20 (figure 6-24). Run: dotnet run examples/ch06/hyperparameter_optimization.cs   (--quick: 4 trials of 5 epochs)
+// the best 20 (figure 6-24). Run: dotnet run examples/ch06/hyperparameter_optimization.cs   (--quick: 4 trials of 25 epochs)
 // Writes ch06-hyperparameter_optimization.png
 using DeepScratch.Data;
 using DeepScratch.Models;
@@ -42,7 +42,7 @@ tTrain = tTrain.Rows(validationNum, tTrain.Dim(0) - validationNum);
 
 // Random search of the hyperparameters ======================================
 int optimizationTrial = run.Pick(100, 4);
-int epochs = run.Pick(50, 5);
+int epochs = run.Pick(50, 25);
 var resultsVal = new Dictionary<string, List<double>>();
 var resultsTrain = new Dictionary<string, List<double>>();
 for (int trial = 0; trial < optimizationTrial; trial++)
@@ -117,18 +117,5 @@ static (Tensor X, Tensor T) ShuffleDataset(Random random, Tensor x, Tensor t)
 {
     int[] permutation = Enumerable.Range(0, x.Dim(0)).ToArray();
     random.Shuffle(permutation);
-    return (Take(x, permutation), Take(t, permutation));
-}
-
-// x[mask]: the rows of x named by mask, as a new tensor.
-static Tensor Take(Tensor x, int[] mask)
-{
-    var result = Tensor.Zeros([mask.Length, .. x.Shape[1..]]);
-    int width = x.Length / x.Dim(0);
-    for (int i = 0; i < mask.Length; i++)
-    {
-        x.Span.Slice(mask[i] * width, width).CopyTo(result.Span.Slice(i * width, width));
-    }
-
-    return result;
+    return (x.TakeRows(permutation), t.TakeRows(permutation));
 }

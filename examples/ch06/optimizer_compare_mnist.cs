@@ -42,9 +42,9 @@ foreach (var key in optimizers.Keys)
 var random = new Random(0);
 for (int i = 0; i < maxIterations; i++)
 {
-    int[] batchMask = RandomChoice(random, trainSize, batchSize);
-    var xBatch = Take(xTrain, batchMask);
-    var tBatch = Take(tTrain, batchMask);
+    int[] batchMask = MiniBatch.RandomChoice(random, trainSize, batchSize);
+    var xBatch = xTrain.TakeRows(batchMask);
+    var tBatch = tTrain.TakeRows(batchMask);
 
     foreach (var key in optimizers.Keys)
     {
@@ -86,19 +86,3 @@ plot.ShowLegend(Alignment.UpperRight);
 const string file = "ch06-optimizer_compare_mnist.png";
 plot.SavePng(file, 800, 600);
 Console.WriteLine(file);
-
-// np.random.choice(n, size): size indices drawn with replacement.
-static int[] RandomChoice(Random random, int n, int size) => Enumerable.Range(0, size).Select(_ => random.Next(n)).ToArray();
-
-// x[mask]: the rows of x named by mask, as a new tensor.
-static Tensor Take(Tensor x, int[] mask)
-{
-    var result = Tensor.Zeros([mask.Length, .. x.Shape[1..]]);
-    int width = x.Length / x.Dim(0);
-    for (int i = 0; i < mask.Length; i++)
-    {
-        x.Span.Slice(mask[i] * width, width).CopyTo(result.Span.Slice(i * width, width));
-    }
-
-    return result;
-}

@@ -56,7 +56,7 @@ foreach (var (i, a) in activations)
         plot.YLabel("count");
     }
 
-    Console.WriteLine($"{i + 1}-layer: {Share(a, v => v < 0.1 || v > 0.9):P1} of the activations below 0.1 or above 0.9");
+    Console.WriteLine($"{i + 1}-layer: {Share(a, v => v < 0.1 || v > 0.9):P1} of the activations below 0.1 or above 0.9 ({Share(a, v => v < 0.1):P1} below, {Share(a, v => v > 0.9):P1} above)");
 }
 
 const string file = "ch06-weight_init_activation_histogram.png";

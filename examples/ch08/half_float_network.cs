@@ -1,4 +1,6 @@
 #:project ../../src/DeepScratch/DeepScratch.csproj
+// ci: --quick
+// ci: --dataset mnist
 // The book's ch08/half_float_network.py: DeepConvNet with the book's deep_convnet_params.pkl, its accuracy with the
 // weights as read and again with weights and test images stored in half precision (float16): the same accuracy.
 // Run: dotnet run examples/ch08/half_float_network.cs   (--quick: the first 1,000 test images)

@@ -2,6 +2,7 @@
 #:package ScottPlot@5.1.59
 #:package SkiaSharp.NativeAssets.Linux.NoDependencies@3.119.0
 // ci: --dataset mnist
+// ci: --dataset mnist --quick
 // The book's ch08/misclassified_mnist.py: evaluates DeepConvNet with the book's trained deep_convnet_params.pkl on the
 // MNIST test set, 100 images a batch, prints the accuracy and draws the first 20 images it gets wrong (figure 8-6).
 // Run: dotnet run examples/ch08/misclassified_mnist.cs   (--quick: the first 1,000 test images)

@@ -42,7 +42,7 @@ public static class Program
             string command = parsed.CommandResult.Command == root ? "" : $" {parsed.CommandResult.Command.Name}";
             string message = ParseErrorText.Explain(root, parsed);
             ErrorReporter.Write(message.EndsWith('?') ? $"{message} See 'deepscratch{command} --help'." : $"{message} (see 'deepscratch{command} --help').");
-            return ErrorReporter.UsageExit;
+            return DeepScratch.Data.ExitCodes.Usage;
         }
 
         try

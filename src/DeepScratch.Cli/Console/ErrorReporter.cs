@@ -8,11 +8,6 @@ namespace DeepScratch.Cli.Console;
 /// </summary>
 internal static class ErrorReporter
 {
-    public const int UsageExit = 2;
-    public const int DataExit = 3;
-    public const int DivergedExit = 4;
-    public const int InternalExit = 70;
-
     /// <summary>Runs a command body, mapping failures to exit codes.</summary>
     public static int Run(Func<int> body)
     {
@@ -30,7 +25,7 @@ internal static class ErrorReporter
     public static int Report(Exception e)
     {
         int code = Classify(e);
-        Write(code == InternalExit
+        Write(code == ExitCodes.Internal
             ? $"internal error ({e.GetType().Name}): {e.Message} Please report it; set DEEPSCRATCH_DEBUG=1 for details."
             : e.Message, e);
         return code;
@@ -50,15 +45,9 @@ internal static class ErrorReporter
     }
 
     /// <summary>
-    /// User mistakes (exit 2) and bad or missing files (exit 3) are expected; anything else, an ArgumentException
-    /// from the library included, means DeepScratch itself misused an API: an internal error.
+    /// User mistakes (<see cref="UserError"/>, exit 2) are the CLI's own; everything else is classified by the library's
+    /// <see cref="ExitCodes.For"/> (diverged 4, bad or missing files 3, anything else, an ArgumentException from the
+    /// library included, means DeepScratch itself misused an API: internal, 70).
     /// </summary>
-    private static int Classify(Exception e) => e switch
-    {
-        UserError => UsageExit,
-        DeepScratch.Training.TrainingDivergedException => DivergedExit,
-        DataUnavailableException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
-            or UnauthorizedAccessException or IOException => DataExit,
-        _ => InternalExit,
-    };
+    private static int Classify(Exception e) => e is UserError ? ExitCodes.Usage : ExitCodes.For(e);
 }

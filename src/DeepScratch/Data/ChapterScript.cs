@@ -12,22 +12,36 @@ namespace DeepScratch.Data;
 /// <param name="Store">The data folder (files are downloaded into it when missing, as for the CLI).</param>
 public sealed record ChapterScript(DatasetKind Dataset, bool Quick, DataStore Store)
 {
-    /// <summary>Exit code for a mistake on the script's command line (as <c>deepscratch</c>'s usage errors).</summary>
-    public const int UsageExit = 2;
-
-    /// <summary>Exit code for missing or malformed data or weights (as <c>deepscratch</c>'s).</summary>
-    public const int DataExit = 3;
-
     /// <summary>
     /// Parses <paramref name="args"/> and makes a failure of the script print one line on stderr and exit non-zero
-    /// instead of a stack trace: a mistyped option exits <see cref="UsageExit"/> here; a missing or malformed data or
-    /// weights file later exits <see cref="DataExit"/>, anything else 70 (set <c>DEEPSCRATCH_DEBUG=1</c> for the trace).
+    /// instead of a stack trace: a mistyped option exits <see cref="ExitCodes.Usage"/> here; later, a missing or
+    /// malformed data or weights file exits <see cref="ExitCodes.Data"/>, a diverged training run
+    /// <see cref="ExitCodes.Diverged"/>, anything else <see cref="ExitCodes.Internal"/> (the classification of
+    /// <see cref="ExitCodes.For"/>; set <c>DEEPSCRATCH_DEBUG=1</c> for the trace).
     /// Meant for top-level scripts: it may end the process.
     /// </summary>
     public static ChapterScript Start(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
         AppDomain.CurrentDomain.UnhandledException += (_, e) => Fail(e.ExceptionObject as Exception);
+        var (parsed, error) = Parse(args);
+        if (parsed is null)
+        {
+            Console.Error.WriteLine($"{AppDomain.CurrentDomain.FriendlyName}: error: {error}");
+            Environment.Exit(ExitCodes.Usage);
+        }
+
+        return new ChapterScript(parsed.Value.Dataset, parsed.Value.Quick, DataStore.Resolve(parsed.Value.Data));
+    }
+
+    /// <summary>
+    /// The options in <paramref name="args"/>, or the one-line usage mistake (no process exit, no data folder touched:
+    /// what <see cref="Start"/> acts on). The dataset names in the messages come from <see cref="DatasetKind"/>.
+    /// </summary>
+    internal static ((DatasetKind Dataset, bool Quick, string? Data)? Options, string? Error) Parse(string[] args)
+    {
+        var kinds = Enum.GetValues<DatasetKind>().Select(Catalog.FolderName).ToArray();
+        string choices = string.Join(" or ", kinds);
         var dataset = DatasetKind.Mnist;
         bool quick = false;
         string? data = null;
@@ -38,35 +52,36 @@ public sealed record ChapterScript(DatasetKind Dataset, bool Quick, DataStore St
                 case "--quick":
                     quick = true;
                     break;
-                case "--dataset" when i + 1 < args.Length:
-                    dataset = Catalog.ParseName(args[++i])
-                        ?? Usage($"unknown dataset '{args[i]}' (expected {string.Join(" or ", Enum.GetValues<DatasetKind>().Select(Catalog.FolderName))})");
+                case "--dataset" or "--data" when i + 1 == args.Length:
+                    return (null, args[i] == "--dataset"
+                        ? $"--dataset needs a value ({choices})"
+                        : "--data needs a value (the data folder)");
+                case "--dataset":
+                    var kind = Catalog.ParseName(args[++i]);
+                    if (kind is null)
+                    {
+                        return (null, $"unknown dataset '{args[i]}' (expected {choices})");
+                    }
+
+                    dataset = kind.Value;
                     break;
-                case "--data" when i + 1 < args.Length:
+                case "--data":
                     data = args[++i];
                     break;
                 default:
-                    Usage($"unknown argument '{args[i]}' (expected --dataset mnist|fashion-mnist, --quick, --data DIR)");
-                    break;
+                    return (null, $"unknown argument '{args[i]}' (expected --dataset {string.Join("|", kinds)}, --quick, --data DIR)");
             }
         }
-        return new ChapterScript(dataset, quick, DataStore.Resolve(data));
+
+        return ((dataset, quick, data), null);
     }
 
     /// <summary>The full value, or the quick one under <c>--quick</c> (iterations, image counts, epochs).</summary>
     public int Pick(int full, int quick) => Quick ? quick : full;
 
-    private static DatasetKind Usage(string message)
-    {
-        Console.Error.WriteLine($"{AppDomain.CurrentDomain.FriendlyName}: error: {message}");
-        Environment.Exit(UsageExit);
-        return default;
-    }
-
     private static void Fail(Exception? e)
     {
-        int code = e is DataUnavailableException or InvalidDataException or FileNotFoundException
-            or DirectoryNotFoundException or UnauthorizedAccessException or IOException ? DataExit : 70;
+        int code = e is null ? ExitCodes.Internal : ExitCodes.For(e);
         Console.Error.WriteLine($"{AppDomain.CurrentDomain.FriendlyName}: error: {(e is null ? "unknown failure" : ErrorText.Plain(e).ReplaceLineEndings(" "))}");
         if (Environment.GetEnvironmentVariable("DEEPSCRATCH_DEBUG") is "1")
         {

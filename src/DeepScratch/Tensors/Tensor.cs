@@ -169,6 +169,56 @@ public sealed partial class Tensor
         return new Tensor(_data, _offset + index * RowLength, _shape[1..]);
     }
 
+    /// <summary>
+    /// The entries along the first axis named by <paramref name="rows"/>, in that order, copied into a new tensor:
+    /// shape (N, ...) gives (rows.Length, ...). numpy's fancy indexing <c>x[batch_mask]</c>, as the book's training
+    /// loops take a mini-batch (<c>x_batch = x_train[batch_mask]</c>); indices may repeat, as
+    /// <c>np.random.choice</c>'s do (see <see cref="Training.MiniBatch.RandomChoice"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The tensor is 0-d (it has no rows).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index is negative or not below the first dimension N.</exception>
+    public Tensor TakeRows(ReadOnlySpan<int> rows)
+    {
+        RequireRank(1, "TakeRows");
+        var result = Zeros([rows.Length, .. _shape[1..]]);
+        TakeRows(rows, result);
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="TakeRows(ReadOnlySpan{int})"/> into <paramref name="destination"/>'s storage instead of a new tensor
+    /// (a training loop reuses one batch tensor): its first <c>rows.Length</c> entries along the first axis are overwritten.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The tensor is 0-d.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is not of shape (k, ...) with k at least
+    /// <c>rows.Length</c> and the same trailing dimensions as this tensor.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index is negative or not below the first dimension N.</exception>
+    public void TakeRows(ReadOnlySpan<int> rows, Tensor destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        RequireRank(1, "TakeRows");
+        if (destination.Rank != Rank || destination._shape[0] < rows.Length || !destination._shape.AsSpan(1).SequenceEqual(_shape.AsSpan(1)))
+        {
+            throw new ArgumentException(
+                $"TakeRows of {rows.Length} row(s) from {ShapeString} needs a destination of shape ({rows.Length}{string.Concat(_shape[1..].Select(d => ", " + d.ToString(CultureInfo.InvariantCulture)))}) or more rows; it is {destination.ShapeString}.",
+                nameof(destination));
+        }
+
+        int width = RowLength;
+        var src = Span;
+        var dst = destination.Span;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if ((uint)rows[i] >= (uint)_shape[0])
+            {
+                throw new ArgumentOutOfRangeException(nameof(rows),
+                    $"Row index {rows[i]} (at position {i}) is outside a tensor of shape {ShapeString} (valid: 0..{_shape[0] - 1}).");
+            }
+
+            src.Slice(rows[i] * width, width).CopyTo(dst.Slice(i * width, width));
+        }
+    }
+
     /// <summary>A deep copy with its own storage.</summary>
     public Tensor Clone() => new(Span.ToArray(), 0, (int[])_shape.Clone());
 
