@@ -38,12 +38,12 @@ internal static class ServeCommand
             throw new UserError($"--port must be from 0 to 65535 (0: any free port); got {port}.");
         }
 
+        var store = CommonOptions.Store(dataDir);
         foreach (string file in weights)
         {
-            CommonOptions.CheckInputFile(file, "--weights");
+            CommonOptions.CheckWeightsFile(file, store);
         }
 
-        var store = CommonOptions.Store(dataDir);
         // The book's networks already in the data folder, most accurate first (predict --image's default order), then the user's.
         var paths = Catalog.BookWeightsByAccuracy.Select(store.Find).OfType<string>().Concat(weights).ToList();
         if (paths.Count == 0)
