@@ -206,8 +206,26 @@ internal static class CommonOptions
             throw new UserError("--weights needs a file name.");
         }
 
-        CheckInputFile(weights, "--weights");
+        CheckWeightsFile(weights, store);
         return weights;
+    }
+
+    /// <summary>
+    /// <see cref="CheckInputFile"/> for <c>--weights</c>: a missing file whose name is in the data folder's weights/
+    /// (the book's files are fetched there) gets that path as a hint; it is not loaded in its place.
+    /// </summary>
+    public static void CheckWeightsFile(string weights, DataStore store)
+    {
+        if (!string.IsNullOrWhiteSpace(weights) && !File.Exists(weights) && !Directory.Exists(weights))
+        {
+            string there = Path.Combine(store.Root, Catalog.SampleWeight.Folder, Path.GetFileName(weights));
+            if (File.Exists(there))
+            {
+                throw new FileNotFoundException($"--weights: file not found: {weights}; did you mean {there}?", weights);
+            }
+        }
+
+        CheckInputFile(weights, "--weights");
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DeepScratch.Data;
 using DeepScratch.Cli.Console;
 using DeepScratch.Cli.Rendering;
 using DeepScratch.Layers;
@@ -68,7 +69,8 @@ internal static class FiltersCommand
             throw new UserError("filters needs --weights FILE (a trained convolutional network such as the book's params.pkl) or --model simple-cnn|deep-cnn (an untrained one).");
         }
 
-        CommonOptions.CheckInputFile(weightsPath, "--weights");
+        // filters has no --data: the hint looks in the default data folder ($DEEPSCRATCH_DATA, else the cache).
+        CommonOptions.CheckWeightsFile(weightsPath, DataStore.Resolve());
         CommonOptions.CheckOutput(output, "--out", (weightsPath, "the model file"));
         var model = ModelFile.Load(weightsPath, untrained);
         var convolution = FirstConvolution(model) ?? throw new UserError(

@@ -38,12 +38,12 @@ internal static class ServeCommand
             throw new UserError($"--port {wrong}");
         }
 
+        var store = CommonOptions.Store(dataDir);
         foreach (string file in weights)
         {
-            CommonOptions.CheckInputFile(file, "--weights");
+            CommonOptions.CheckWeightsFile(file, store);
         }
 
-        var store = CommonOptions.Store(dataDir);
         // The book's three networks, most accurate first (predict --image's default order), then the user's.
         var (book, note) = BookNetworks(store);
         var paths = book.Concat(weights).ToList();

@@ -40,8 +40,8 @@ internal static partial class ParseErrorText
         var error = parsed.Errors[0];
         return error.SymbolResult switch
         {
-            ArgumentResult { Parent: OptionResult option } => ExplainOption(option, error.Message),
-            OptionResult option => ExplainOption(option, error.Message),
+            ArgumentResult { Parent: OptionResult option } => ExplainOption(command, option, error.Message),
+            OptionResult option => ExplainOption(command, option, error.Message),
             ArgumentResult { Tokens.Count: 0 } argument =>
                 $"missing {argument.Argument.Name}{For(command, root)} ({Lower(argument.Argument.Description)})",
             ArgumentResult argument => ExplainValue(argument.Argument.Name, argument.Argument.ValueType, argument.Tokens[^1].Value) ?? Plain(error.Message),
@@ -107,11 +107,13 @@ internal static partial class ParseErrorText
         return d[a.Length, b.Length];
     }
 
-    private static string ExplainOption(OptionResult option, string message)
+    private static string ExplainOption(Command command, OptionResult option, string message)
     {
         string name = option.Option.Name;
         return option.Tokens.Count switch
         {
+            // No identifier token: a required option left out altogether, not one typed without its value.
+            0 when option.IdentifierToken is null => $"{command.Name} needs {name} {option.Option.HelpName ?? "VALUE"}",
             0 => $"{name} needs a value",
             1 => ExplainValue(name, option.Option.ValueType, option.Tokens[0].Value) ?? Plain(message),
             int n => $"{name} was given {n} values; give one",

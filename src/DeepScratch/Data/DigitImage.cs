@@ -144,6 +144,7 @@ public static class DigitImage
         byte[] greyAlpha;
         try
         {
+            ThrowIfCutShort(encoded, name);
             // The header first: a 20 000 x 20 000 image is refused before its pixels are allocated. When the header is
             // not understood, the decode below fails on it too, with the decoder's reason.
             using (var header = new MemoryStream(encoded, writable: false))
@@ -160,7 +161,7 @@ public static class DigitImage
         catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException)
         {
             // StbImageSharp reports a damaged or unknown file with InvalidOperationException, or an index or format error.
-            throw new InvalidDataException($"{name}: not an image this program can read ({FormatNames} expected; the decoder says: {e.Message.TrimEnd('.')}).", e);
+            throw Unreadable(encoded, name, e);
         }
 
         CheckSize(width, height, name, maxPixels);
@@ -274,6 +275,107 @@ public static class DigitImage
 
     /// <summary>A pixel count in megapixels for messages: 50, 4, 0.5.</summary>
     public static string Megapixels(long pixels) => (pixels / 1e6).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The line for a file the decoder refused. StbImageSharp's reason is a short code ("zlib corrupt") or, for a PNG
+    /// cut short, a chunk name padded with NUL characters: it is quoted only when it is short printable text.
+    /// </summary>
+    private static InvalidDataException Unreadable(ReadOnlySpan<byte> encoded, string name, Exception e)
+    {
+        string reason = e.Message.TrimEnd('.');
+        bool readable = reason.Length is >= 3 and <= 60 && reason.All(c => c is >= ' ' and <= '~') && reason.Any(char.IsAsciiLetter);
+        string says = readable ? $"; the decoder says: {reason}" : "";
+        string? format = IdentifyFormat(encoded)?.Name;
+        string detail = format is null ? $"{FormatNames} expected" : $"the {format} file is cut short or damaged";
+        return new InvalidDataException($"{name}: not an image this program can read ({detail}{says}).", e);
+    }
+
+    /// <summary>
+    /// Refuses a JPEG or BMP whose bytes end before what its own header announces: StbImageSharp fills the missing
+    /// part with grey or black (which the ink detection would take for ink), and loops forever on some cut JPEG headers.
+    /// </summary>
+    private static void ThrowIfCutShort(ReadOnlySpan<byte> b, string name)
+    {
+        string? missing = IdentifyFormat(b)?.Name switch
+        {
+            "JPEG" => JpegCutShort(b),
+            "BMP" => BmpCutShort(b),
+            _ => null,
+        };
+        if (missing is not null)
+        {
+            throw new InvalidDataException($"{name}: not an image this program can read (the {IdentifyFormat(b)!.Name} file is cut short: {missing}).");
+        }
+    }
+
+    /// <summary>Why a JPEG is cut short (a segment runs past the end, or no end-of-image marker after the scan), else null.</summary>
+    private static string? JpegCutShort(ReadOnlySpan<byte> b)
+    {
+        int i = 2;
+        while (i + 4 <= b.Length)
+        {
+            if (b[i] != 0xFF)
+            {
+                return null; // not a marker: damaged, which the decoder reports
+            }
+
+            byte marker = b[i + 1];
+            if (marker == 0xFF || marker == 0x01 || marker is >= 0xD0 and <= 0xD7)
+            {
+                i += marker == 0xFF ? 1 : 2;
+                continue;
+            }
+
+            if (marker == 0xD9)
+            {
+                return null;
+            }
+
+            if (marker == 0xDA)
+            {
+                // Entropy-coded data escapes 0xFF as FF 00, so FF D9 after the first scan is the end-of-image marker.
+                return b[i..].IndexOf((ReadOnlySpan<byte>)[0xFF, 0xD9]) < 0 ? "it ends before its end-of-image marker" : null;
+            }
+
+            i += 2 + ((b[i + 2] << 8) | b[i + 3]);
+        }
+
+        return $"it ends inside its header, at byte {b.Length}";
+    }
+
+    /// <summary>Why a BMP is cut short (header or uncompressed pixel rows past the end), else null.</summary>
+    private static string? BmpCutShort(ReadOnlySpan<byte> b)
+    {
+        if (b.Length < 18)
+        {
+            return null; // too short to be recognised as a BMP: the decoder says "unknown image type"
+        }
+
+        long headerEnd = 14L + System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b[14..]);
+        if (headerEnd > b.Length)
+        {
+            return $"it has {b.Length} bytes, its header alone {headerEnd}";
+        }
+
+        if (headerEnd < 54)
+        {
+            return null; // an old OS/2 header: left to the decoder
+        }
+
+        long width = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(b[18..]);
+        long height = Math.Abs((long)System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(b[22..]));
+        int bits = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(b[28..]);
+        uint compression = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b[30..]);
+        long offset = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b[10..]);
+        if (compression is not (0 or 3) || width <= 0 || bits is not (1 or 4 or 8 or 16 or 24 or 32))
+        {
+            return null; // compressed rows have no fixed size
+        }
+
+        // Each row is padded to a whole number of 4-byte words.
+        long need = offset + ((((bits * width) + 31) / 32) * 4 * height);
+        return need > b.Length ? $"it has {b.Length} bytes, its header describes {need}" : null;
+    }
 
     /// <summary>The means of Otsu's two classes: the split of the histogram that maximises the between-class variance.</summary>
     private static (double DarkMean, double LightMean) Otsu(ReadOnlySpan<long> histogram, long total)
