@@ -25,19 +25,17 @@ internal static class ErrorReporter
     public static int Report(Exception e)
     {
         int code = Classify(e);
-        Write(code == ExitCodes.Internal
-            ? $"internal error ({e.GetType().Name}): {e.Message} Please report it; set DEEPSCRATCH_DEBUG=1 for details."
-            : e.Message, e);
+        Print(ExitCodes.ErrorLine("deepscratch", e.Message, code, e), e);
         return code;
     }
 
     /// <summary>Prints "deepscratch: error: MESSAGE" on stderr, as one line with control characters escaped.</summary>
-    public static void Write(string message, Exception? exception = null)
+    public static void Write(string message, Exception? exception = null) =>
+        Print(ExitCodes.ErrorLine("deepscratch", message), exception);
+
+    private static void Print(string line, Exception? exception)
     {
-        // Last line of defence against terminal injection: a file-supplied name that reached a message unescaped
-        // still cannot move the cursor, clear the screen or reverse the line.
-        string oneLine = DeepScratch.Serialization.DisplayText.Escape(message.ReplaceLineEndings(" ").Trim());
-        System.Console.Error.WriteLine($"deepscratch: error: {oneLine}");
+        System.Console.Error.WriteLine(line);
         if (exception is not null && Environment.GetEnvironmentVariable("DEEPSCRATCH_DEBUG") is "1")
         {
             System.Console.Error.WriteLine(exception.ToString());

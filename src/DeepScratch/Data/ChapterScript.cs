@@ -27,7 +27,7 @@ public sealed record ChapterScript(DatasetKind Dataset, bool Quick, DataStore St
         var (parsed, error) = Parse(args);
         if (parsed is null)
         {
-            Console.Error.WriteLine($"{AppDomain.CurrentDomain.FriendlyName}: error: {error}");
+            Console.Error.WriteLine(ExitCodes.ErrorLine(AppDomain.CurrentDomain.FriendlyName, error!, ExitCodes.Usage));
             Environment.Exit(ExitCodes.Usage);
         }
 
@@ -82,7 +82,7 @@ public sealed record ChapterScript(DatasetKind Dataset, bool Quick, DataStore St
     private static void Fail(Exception? e)
     {
         int code = e is null ? ExitCodes.Internal : ExitCodes.For(e);
-        Console.Error.WriteLine($"{AppDomain.CurrentDomain.FriendlyName}: error: {(e is null ? "unknown failure" : ErrorText.Plain(e).ReplaceLineEndings(" "))}");
+        Console.Error.WriteLine(ExitCodes.ErrorLine(AppDomain.CurrentDomain.FriendlyName, e is null ? "unknown failure" : ErrorText.Plain(e), code, e));
         if (Environment.GetEnvironmentVariable("DEEPSCRATCH_DEBUG") is "1")
         {
             Console.Error.WriteLine(e);

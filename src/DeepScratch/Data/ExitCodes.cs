@@ -41,4 +41,18 @@ public static class ExitCodes
             _ => Internal,
         };
     }
+
+    /// <summary>
+    /// The one line a front end prints for a failure with exit <paramref name="code"/>: "PROGRAM: error: MESSAGE", the
+    /// message on one line with control characters escaped (a file-supplied name cannot move the cursor or clear the
+    /// screen), and for <see cref="Internal"/> the exception's type and a request to report it.
+    /// </summary>
+    public static string ErrorLine(string program, string message, int code = Data, Exception? exception = null)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        string text = code == Internal && exception is not null
+            ? $"internal error ({exception.GetType().Name}): {message} Please report it; set DEEPSCRATCH_DEBUG=1 for details."
+            : message;
+        return $"{program}: error: {Serialization.DisplayText.Escape(text.ReplaceLineEndings(" ").Trim())}";
+    }
 }

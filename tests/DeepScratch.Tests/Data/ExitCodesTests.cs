@@ -42,4 +42,22 @@ public sealed class ExitCodesTests
         // Only a front end knows its own usage-error type; the library never answers 2.
         Assert.All(Failures(), row => Assert.NotEqual(2, ExitCodes.For((Exception)row[0])));
     }
+
+    [Fact]
+    public void The_error_line_is_one_line_with_control_characters_escaped()
+    {
+        // A file-supplied name with an escape sequence and a line break must not reach the terminal as such.
+        string line = ExitCodes.ErrorLine("script", "bad \u001b[2Jname\nsecond line ");
+        Assert.Equal("script: error: bad \\x1b[2Jname second line", line);
+    }
+
+    [Fact]
+    public void An_internal_error_line_names_the_type_and_asks_for_a_report()
+    {
+        var failure = new InvalidOperationException("state broke.");
+        Assert.Equal(
+            "deepscratch: error: internal error (InvalidOperationException): state broke. Please report it; set DEEPSCRATCH_DEBUG=1 for details.",
+            ExitCodes.ErrorLine("deepscratch", failure.Message, ExitCodes.For(failure), failure));
+        Assert.Equal("deepscratch: error: state broke.", ExitCodes.ErrorLine("deepscratch", failure.Message, ExitCodes.Data, failure));
+    }
 }
