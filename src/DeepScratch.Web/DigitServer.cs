@@ -108,7 +108,8 @@ public sealed class DigitServer : IAsyncDisposable
         app.MapGet("/app.js", StaticFile(page, "app.js", "text/javascript; charset=utf-8"));
         app.MapGet("/app.css", StaticFile(page, "app.css", "text/css; charset=utf-8"));
         app.MapGet("/api/models", context => Write(context, StatusCodes.Status200OK, new ModelsAnswer(
-            [.. models.Models.Select(m => m.Name)], models.Default.Name, [.. models.Models.Select(m => m.Model.Description)]), WebJson.Relaxed.ModelsAnswer));
+            [.. models.Models.Select(m => m.Name)], models.Default.Name, [.. models.Models.Select(m => m.Model.Description)],
+            [.. models.Models.Select(m => Catalog.FolderName(m.Dataset))]), WebJson.Relaxed.ModelsAnswer));
         var decoders = new SemaphoreSlim(Environment.ProcessorCount);
         app.MapPost("/api/predict", context => Predict(context, models, decoders));
         try
@@ -281,8 +282,16 @@ public sealed class DigitServer : IAsyncDisposable
             return;
         }
 
+        if (json && request2.Pixels!.AsSpan().IndexOfAnyExcept(request2.Pixels![0]) < 0)
+        {
+            // A blank canvas has no digit to read: refused as an image without ink is, in the same words.
+            await Fail(context, StatusCodes.Status422UnprocessableEntity, DigitImage.NoInkMessage("the pixels")).ConfigureAwait(false);
+            return;
+        }
+
         float[] p = model.Predict(request2.Pixels!);
-        await Write(context, StatusCodes.Status200OK, new PredictAnswer(model.Name, TensorPrimitives.IndexOfMax<float>(p), p, json ? null : request2.Pixels),
+        int predicted = TensorPrimitives.IndexOfMax<float>(p);
+        await Write(context, StatusCodes.Status200OK, new PredictAnswer(model.Name, predicted, model.ClassName(predicted), p, json ? null : request2.Pixels),
             WebJson.Relaxed.PredictAnswer).ConfigureAwait(false);
     }
 
@@ -292,17 +301,26 @@ public sealed class DigitServer : IAsyncDisposable
         public static Parsed Refuse(string error, int status = StatusCodes.Status400BadRequest) => new(null, null, status, error);
     }
 
-    /// <summary>A JSON body: an object with "pixels" (784 finite numbers in [0, 1]) and an optional "model" (a string or null).</summary>
+    /// <summary>How deeply a JSON body may nest: the object, "pixels", its rows (28x28 form) and one spare level.</summary>
+    private const int JsonDepth = 4;
+
+    /// <summary>The expected body, for messages.</summary>
+    private const string ExpectedBody = "{\"pixels\": [784 numbers], \"model\": \"name\"}";
+
+    /// <summary>
+    /// A JSON body: an object with "pixels" (784 finite numbers in [0, 1], flat row by row, or 28 rows of 28 numbers as
+    /// numpy's tolist() gives them) and an optional "model" (a string or null).
+    /// </summary>
     private static Parsed ParseJson(byte[] body)
     {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 4 });
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = JsonDepth });
         }
         catch (JsonException e)
         {
-            return Parsed.Refuse($"the body is not valid JSON: {e.Message}");
+            return Parsed.Refuse(JsonError(body, e));
         }
 
         using (document)
@@ -331,33 +349,13 @@ public sealed class DigitServer : IAsyncDisposable
                 return Parsed.Refuse($"\"pixels\" must be an array of {ServedModel.Inputs} numbers in [0, 1]; got {Kind(pixels)}.");
             }
 
-            int length = pixels.GetArrayLength();
-            if (length != ServedModel.Inputs)
+            var values = new float[ServedModel.Inputs];
+            string? error = pixels.GetArrayLength() > 0 && pixels[0].ValueKind == JsonValueKind.Array
+                ? ReadRows(pixels, values)
+                : ReadFlat(pixels, values);
+            if (error is not null)
             {
-                return Parsed.Refuse($"\"pixels\" must hold {ServedModel.Inputs} numbers (28x28, row by row); got {length}.");
-            }
-
-            var values = new float[length];
-            int i = 0;
-            foreach (var element in pixels.EnumerateArray())
-            {
-                if (element.ValueKind != JsonValueKind.Number)
-                {
-                    return Parsed.Refuse($"pixels[{i}] must be a number in [0, 1]; got {Kind(element)}.");
-                }
-
-                // TryGetDouble refuses a number beyond double's range (it would read as infinity).
-                if (!element.TryGetDouble(out double v) || !double.IsFinite(v))
-                {
-                    return Parsed.Refuse($"pixels[{i}] is not a finite number: {Clip(element.GetRawText())}.");
-                }
-
-                if (v is < 0 or > 1)
-                {
-                    return Parsed.Refuse($"pixels[{i}] is {Clip(element.GetRawText())}, outside [0, 1].");
-                }
-
-                values[i++] = (float)v;
+                return Parsed.Refuse(error);
             }
 
             string? model = null;
@@ -375,6 +373,204 @@ public sealed class DigitServer : IAsyncDisposable
 
             return new Parsed(values, model, StatusCodes.Status200OK, null);
         }
+    }
+
+    /// <summary>Flat "pixels": 784 numbers, row by row, into <paramref name="values"/>; the error line or null.</summary>
+    private static string? ReadFlat(JsonElement pixels, float[] values)
+    {
+        int length = pixels.GetArrayLength();
+        if (length != ServedModel.Inputs)
+        {
+            return $"\"pixels\" must hold {ServedModel.Inputs} numbers (28x28, row by row); got {length}.";
+        }
+
+        int i = 0;
+        foreach (var element in pixels.EnumerateArray())
+        {
+            if (ReadPixel(element, $"pixels[{i}]", out values[i]) is { } error)
+            {
+                return error;
+            }
+
+            i++;
+        }
+
+        return null;
+    }
+
+    /// <summary>"pixels" as 28 rows of 28 numbers (numpy's tolist() of a 28x28 image) into <paramref name="values"/>; the error line or null.</summary>
+    private static string? ReadRows(JsonElement pixels, float[] values)
+    {
+        const int side = DigitImage.Size;
+        int rows = pixels.GetArrayLength();
+        if (rows != side)
+        {
+            return $"\"pixels\" must be a flat array of {ServedModel.Inputs} numbers or {side} rows of {side} numbers; got {rows} rows.";
+        }
+
+        int r = 0;
+        foreach (var row in pixels.EnumerateArray())
+        {
+            if (row.ValueKind != JsonValueKind.Array)
+            {
+                return $"pixels[{r}] must be a row of {side} numbers like pixels[0]; got {Kind(row)}.";
+            }
+
+            if (row.GetArrayLength() != side)
+            {
+                return $"pixels[{r}] must hold {side} numbers (one row of the 28x28 image); got {row.GetArrayLength()}.";
+            }
+
+            int c = 0;
+            foreach (var element in row.EnumerateArray())
+            {
+                if (ReadPixel(element, $"pixels[{r}][{c}]", out values[(r * side) + c]) is { } error)
+                {
+                    return error;
+                }
+
+                c++;
+            }
+
+            r++;
+        }
+
+        return null;
+    }
+
+    /// <summary>One pixel: a finite number in [0, 1]; the error line (naming it <paramref name="where"/>) or null.</summary>
+    private static string? ReadPixel(JsonElement element, string where, out float value)
+    {
+        value = 0;
+        if (element.ValueKind != JsonValueKind.Number)
+        {
+            return $"{where} must be a number in [0, 1]; got {Kind(element)}.";
+        }
+
+        // TryGetDouble refuses a number beyond double's range (it would read as infinity).
+        if (!element.TryGetDouble(out double v) || !double.IsFinite(v))
+        {
+            return $"{where} is not a finite number: {Clip(element.GetRawText())}.";
+        }
+
+        if (v is < 0 or > 1)
+        {
+            return $"{where} is {Clip(element.GetRawText())}, outside [0, 1].";
+        }
+
+        value = (float)v;
+        return null;
+    }
+
+    /// <summary>
+    /// The line for a body System.Text.Json cannot parse, without the parser's internals (LineNumber, BytePositionInLine,
+    /// reader options): "the body is not valid JSON at byte N: reason", with the pixel's index for a NaN or Infinity
+    /// (what Python's json.dumps writes for float('nan')), and a plain line for nesting deeper than a request needs.
+    /// </summary>
+    private static string JsonError(byte[] body, JsonException e)
+    {
+        // The parser counts lines by '\n' and bytes within the line; the offset from the start of the body is clearer.
+        int offset = 0;
+        for (long line = e.LineNumber ?? 0; line > 0 && offset < body.Length; offset++)
+        {
+            if (body[offset] == (byte)'\n')
+            {
+                line--;
+            }
+        }
+
+        offset = (int)Math.Min(body.Length, offset + (e.BytePositionInLine ?? 0));
+        var (tooDeep, pixel) = Trace(body);
+        if (tooDeep)
+        {
+            return $"the body nests arrays or objects too deeply (expected {ExpectedBody}).";
+        }
+
+        // The parser stops at the literal's first letter: after the sign of -Infinity.
+        var rest = body.AsSpan(offset);
+        string? literal = rest.StartsWith("NaN"u8) ? "NaN"
+            : rest.StartsWith("Infinity"u8) ? (offset > 0 && body[offset - 1] == (byte)'-' ? "-Infinity" : "Infinity")
+            : null;
+        if (literal is not null)
+        {
+            return pixel is not null
+                ? $"{pixel} is not a finite number: {literal} (JSON has no {literal}; send numbers in [0, 1])."
+                : $"the body is not valid JSON at byte {offset}: {literal} is not a JSON number (JSON has no NaN or Infinity).";
+        }
+
+        if (rest.IndexOfAnyExcept(" \t\r\n"u8) < 0)
+        {
+            return $"the body is not valid JSON at byte {offset}: it ends before the JSON is complete (an array, object or string is not closed).";
+        }
+
+        string reason = e.Message;
+        int suffix = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        reason = (suffix >= 0 ? reason[..suffix] : reason).Replace(" Change the reader options.", "", StringComparison.Ordinal).TrimEnd('.', ' ');
+        return $"the body is not valid JSON at byte {offset}: {Clip(reason, 120)}.";
+    }
+
+    /// <summary>
+    /// Reads <paramref name="body"/> again up to the fault the parser found: whether it nests deeper than
+    /// <see cref="JsonDepth"/>, and which pixel ("pixels[3]", "pixels[2][5]") the fault is in, if any.
+    /// </summary>
+    private static (bool TooDeep, string? Pixel) Trace(byte[] body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+        // level: 0 outside "pixels", 1 in its array, 2 in one of its rows; counts: elements begun there so far.
+        bool named = false;
+        int level = 0, count = 0, rowCount = 0;
+        try
+        {
+            while (reader.Read())
+            {
+                var token = reader.TokenType;
+                int depth = reader.CurrentDepth;
+                if (token is JsonTokenType.StartArray or JsonTokenType.StartObject && depth >= JsonDepth)
+                {
+                    return (true, null);
+                }
+
+                if (depth == 1 && token == JsonTokenType.PropertyName)
+                {
+                    named = reader.ValueTextEquals("pixels"u8);
+                }
+                else if (depth == 1 && token == JsonTokenType.StartArray && named)
+                {
+                    (level, count) = (1, 0);
+                }
+                else if (level == 1 && depth == 1 && token == JsonTokenType.EndArray)
+                {
+                    level = 0;
+                }
+                else if (level == 1 && depth == 2)
+                {
+                    count++;
+                    if (token == JsonTokenType.StartArray)
+                    {
+                        (level, rowCount) = (2, 0);
+                    }
+                }
+                else if (level == 2 && depth == 2 && token == JsonTokenType.EndArray)
+                {
+                    level = 1;
+                }
+                else if (level == 2 && depth == 3 && token is not (JsonTokenType.EndArray or JsonTokenType.EndObject))
+                {
+                    rowCount++;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // The same fault the parser found: the counts so far say where it is.
+        }
+
+        return level switch
+        {
+            1 => (false, $"pixels[{count}]"),
+            2 => (false, $"pixels[{count - 1}][{rowCount}]"),
+            _ => (false, null),
+        };
     }
 
     /// <summary>An encoded image body, prepared as <c>predict --image</c> prepares a file; the model from <c>?model=</c>.</summary>
@@ -499,7 +695,7 @@ public sealed class DigitServer : IAsyncDisposable
     };
 
     /// <summary>A value echoed in a message, cut to 60 characters so an error stays one readable line.</summary>
-    private static string Clip(string text) => text.Length <= 60 ? text : string.Concat(text.AsSpan(0, 57), "...");
+    private static string Clip(string text, int most = 60) => text.Length <= most ? text : string.Concat(text.AsSpan(0, most - 3), "...");
 }
 
 /// <summary>The port <see cref="DigitServer.StartAsync"/> was asked for is taken by another program.</summary>

@@ -24,10 +24,12 @@ public sealed class ServedModel
     /// <param name="name">The name the API uses (the file name without its extension).</param>
     /// <param name="path">The model file, for messages.</param>
     /// <param name="model">The network, from <see cref="ModelFile.Load(string)"/>.</param>
-    /// <exception cref="InvalidDataException">The network does not take 784 inputs or does not give 10 classes.</exception>
+    /// <exception cref="InvalidDataException">The network does not take 784 inputs or does not give 10 classes, or its
+    /// metadata records a dataset DeepScratch does not know.</exception>
     public ServedModel(string name, string path, IClassifier model)
     {
         DigitImage.RequireDigitClassifier(model, path, "serve");
+        Dataset = ModelFile.DatasetFor(path, null);
 
         Name = name;
         Path = path;
@@ -40,6 +42,12 @@ public sealed class ServedModel
 
     /// <summary>The file the network was loaded from.</summary>
     public string Path { get; }
+
+    /// <summary>The dataset the network was trained on, as its file records it (MNIST for the book's pickles): the class names.</summary>
+    public DatasetKind Dataset { get; }
+
+    /// <summary>How to show class <paramref name="label"/>: the digit for MNIST, the name for Fashion-MNIST ("Ankle boot").</summary>
+    public string ClassName(int label) => Catalog.ClassName(Dataset, label);
 
     /// <summary>The network.</summary>
     public IClassifier Model { get; }

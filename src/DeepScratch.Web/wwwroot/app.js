@@ -121,7 +121,8 @@
 
   function show(answer) {
     const p = answer.probabilities;
-    predicted.textContent = String(answer.predicted);
+    // A Fashion-MNIST network answers with a class name ("Ankle boot"); a digit network with the digit.
+    predicted.textContent = answer.label || String(answer.predicted);
     predicted.dataset.answers = String(++answers);
     answerModel.textContent = answer.model;
     bars.forEach((bar, d) => {

@@ -38,6 +38,14 @@ public static class DigitImage
     /// <summary>Least difference, in grey levels of 255, between the ink's and the background's mean for an image to hold ink.</summary>
     public const int MinimumContrast = 48;
 
+    /// <summary>
+    /// The one line for an image without ink (one shade, or too little contrast), used by <see cref="FromGrey"/> and by
+    /// callers that get pixels another way (the web API's JSON pixels), so every route says it the same way.
+    /// </summary>
+    /// <param name="name">What to call the image: a file name, "the pixels".</param>
+    public static string NoInkMessage(string name) =>
+        $"{name}: no ink found (the image is one shade, or its darkest and lightest parts differ by less than {MinimumContrast} of 255 grey levels).";
+
     /// <summary>Classes a digit classifier gives: the ten digits.</summary>
     public const int Classes = 10;
 
@@ -201,7 +209,7 @@ public static class DigitImage
         var (darkMean, lightMean) = Otsu(histogram, grey.Length);
         if (lightMean - darkMean < MinimumContrast)
         {
-            throw new EmptyDigitImageException($"{name}: no ink found (the image is one shade, or its darkest and lightest parts differ by less than {MinimumContrast} of 255 grey levels).");
+            throw new EmptyDigitImageException(NoInkMessage(name));
         }
 
         // The cut halfway between Otsu's two class means (the fixed point Otsu's threshold satisfies), so a two-shade

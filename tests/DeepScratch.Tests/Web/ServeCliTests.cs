@@ -284,6 +284,64 @@ public sealed partial class ServeCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_weights_file_the_data_folder_already_serves_is_offered_once_and_a_fashion_model_answers_with_class_names()
+    {
+        // The data folder's sample_weight.pkl, named again through a linked folder; a different file of the same name
+        // (still "-2"); and a Fashion-MNIST model, its dataset recorded in its metadata as train writes it.
+        string data = Directory.CreateDirectory(Path.Combine(_dir, "data")).FullName;
+        File.Copy(TestData.Weights("sample_weight.pkl"), Path.Combine(data, "sample_weight.pkl"));
+        string link = Path.Combine(_dir, "link");
+        Directory.CreateSymbolicLink(link, data);
+        string other = Path.Combine(Directory.CreateDirectory(Path.Combine(_dir, "other")).FullName, "sample_weight.pkl");
+        File.Copy(TestData.Weights("sample_weight.pkl"), other);
+        string fashion = Path.Combine(_dir, "fashion.safetensors");
+        ModelFile.Save(fashion, new MultiLayerNet(784, [20], 10), new Dictionary<string, string> { [ModelFile.DatasetKey] = "fashion-mnist" });
+        var (process, address, networks) = await Start("--port", "0", "--data", data,
+            "--weights", Path.Combine(data, "sample_weight.pkl"), "--weights", Path.Combine(link, "sample_weight.pkl"), "--weights", other, "--weights", fashion);
+        using (process)
+        try
+        {
+            Assert.Equal("Networks: sample_weight, sample_weight-2, fashion (default sample_weight)", networks);
+            using var client = new HttpClient { BaseAddress = address };
+            using var document = JsonDocument.Parse(await client.GetStringAsync("/api/models"));
+            Assert.Equal(["sample_weight", "sample_weight-2", "fashion"], document.RootElement.GetProperty("models").EnumerateArray().Select(e => e.GetString()));
+            Assert.Equal(["mnist", "mnist", "fashion-mnist"], document.RootElement.GetProperty("datasets").EnumerateArray().Select(e => e.GetString()));
+
+            // Fashion-MNIST's classes as Xiao et al. publish them, by label.
+            string[] classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+            var (images, _) = WebServerFixture.TestImages(5);
+            foreach (var image in images)
+            {
+                var (status, body) = await WebServerFixture.Send(client, new HttpRequestMessage(HttpMethod.Post, "/api/predict")
+                {
+                    Content = WebServerFixture.Json(WebServerFixture.PixelsJson(WebServerFixture.Normalised(image), "fashion")),
+                });
+                Assert.Equal(200, status);
+                var p = body.GetProperty("probabilities").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+                int predicted = body.GetProperty("predicted").GetInt32();
+                Assert.Equal(Array.IndexOf(p, p.Max()), predicted);
+                Assert.Equal(classes[predicted], body.GetProperty("label").GetString());
+            }
+
+            var (status2, digit) = await WebServerFixture.Send(client, new HttpRequestMessage(HttpMethod.Post, "/api/predict")
+            {
+                Content = WebServerFixture.Json(WebServerFixture.PixelsJson(WebServerFixture.Normalised(images[0]), "sample_weight-2")),
+            });
+            Assert.Equal(200, status2);
+            Assert.Equal("7", digit.GetProperty("label").GetString());
+            Assert.Equal(0, await Stop(process, "INT",
+                $"deepscratch: note: not offered: the book's deep_convnet_params.pkl, params.pkl (downloads are off); put them in {Path.Combine(data, "weights")} or allow downloads (unset DEEPSCRATCH_OFFLINE) to add them.\n"));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
     public void With_no_network_in_the_data_folder_and_no_network_access_serve_says_what_is_missing()
     {
         string empty = Directory.CreateDirectory(Path.Combine(_dir, "empty")).FullName;

@@ -133,12 +133,20 @@ public sealed class WebApiTests(WebServerFixture server) : IClassFixture<WebServ
         Assert.Equal("deep_convnet_params", byDefault.GetProperty("model").GetString());
         var (_, named) = await server.Post("/api/predict?model=sample_weight", WebServerFixture.Body(png, "image/png"));
         Assert.Equal("sample_weight", named.GetProperty("model").GetString());
-        var zeros = WebServerFixture.PixelsJson(new double[784]);
-        var (_, nullModel) = await server.Post("/api/predict", WebServerFixture.Json(zeros.Replace("]}", "], \"model\": null}")));
+        var (images, _) = WebServerFixture.TestImages(1);
+        var pixels = WebServerFixture.PixelsJson(WebServerFixture.Normalised(images[0]));
+        var (_, nullModel) = await server.Post("/api/predict", WebServerFixture.Json(pixels.Replace("]}", "], \"model\": null}")));
         Assert.Equal("deep_convnet_params", nullModel.GetProperty("model").GetString());
     }
 
     private static string Pixels(int count, string value = "0") => $"{{\"pixels\": [{string.Join(", ", Enumerable.Repeat(value, count))}]}}";
+
+    private static string Row(int count) => $"[{string.Join(", ", Enumerable.Repeat("0", count))}]";
+
+    /// <summary>28 rows of 28 zeros but <paramref name="value"/> at (<paramref name="row"/>, <paramref name="column"/>).</summary>
+    private static string Rows(int row, int column, string value) =>
+        "{\"pixels\": [" + string.Join(", ", Enumerable.Range(0, 28).Select(r =>
+            $"[{string.Join(", ", Enumerable.Range(0, 28).Select(c => r == row && c == column ? value : "0"))}]")) + "]}";
 
     private static string PixelsWith(int index, string value) =>
         $"{{\"pixels\": [{string.Join(", ", Enumerable.Range(0, 784).Select(i => i == index ? value : "0"))}]}}";
@@ -155,12 +163,35 @@ public sealed class WebApiTests(WebServerFixture server) : IClassFixture<WebServ
         { "above 1", PixelsWith(10, "1.5"), 400, "pixels[10] is 1.5, outside [0, 1]." },
         { "below 0", PixelsWith(11, "-0.001"), 400, "pixels[11] is -0.001, outside [0, 1]." },
         { "huge", PixelsWith(12, "1e400"), 400, "pixels[12] is not a finite number: 1e400." },
-        { "NaN", PixelsWith(13, "NaN"), 400, "the body is not valid JSON: 'N' is an invalid start of a value. LineNumber: 0 | BytePositionInLine: 51." },
+        { "NaN", PixelsWith(13, "NaN"), 400, "pixels[13] is not a finite number: NaN (JSON has no NaN; send numbers in [0, 1])." },
+        { "Infinity", PixelsWith(0, "Infinity"), 400, "pixels[0] is not a finite number: Infinity (JSON has no Infinity; send numbers in [0, 1])." },
+        { "-Infinity", PixelsWith(783, "-Infinity"), 400, "pixels[783] is not a finite number: -Infinity (JSON has no -Infinity; send numbers in [0, 1])." },
+        { "NaN as the model", Pixels(784).Replace("]}", "], \"model\": NaN}"), 400,
+            $"the body is not valid JSON at byte {Pixels(784).Length + 10}: NaN is not a JSON number (JSON has no NaN or Infinity)." },
+        { "NaN in a row", Rows(2, 5, "NaN"), 400, "pixels[2][5] is not a finite number: NaN (JSON has no NaN; send numbers in [0, 1])." },
+        { "a syntax error", "{\"pixels\": [0,, 0]}", 400, "the body is not valid JSON at byte 14: ',' is an invalid start of a value." },
+        { "a syntax error on line 3", "{\n\"pixels\":\n [0, x]}", 400, "the body is not valid JSON at byte 17: 'x' is an invalid start of a value." },
+        { "too deep", "{\"pixels\": [[[[0]]]]}", 400, "the body nests arrays or objects too deeply (expected {\"pixels\": [784 numbers], \"model\": \"name\"})." },
+        { "too deep elsewhere", "{\"model\": {\"a\": {\"b\": {\"c\": {\"d\": 1}}}}}", 400, "the body nests arrays or objects too deeply (expected {\"pixels\": [784 numbers], \"model\": \"name\"})." },
+        { "27 rows", "{\"pixels\": [" + string.Join(", ", Enumerable.Repeat(Row(28), 27)) + "]}", 400,
+            "\"pixels\" must be a flat array of 784 numbers or 28 rows of 28 numbers; got 27 rows." },
+        { "a short row", "{\"pixels\": [" + string.Join(", ", Enumerable.Range(0, 28).Select(r => Row(r == 4 ? 27 : 28))) + "]}", 400,
+            "pixels[4] must hold 28 numbers (one row of the 28x28 image); got 27." },
+        { "a number among rows", "{\"pixels\": [" + string.Join(", ", Enumerable.Range(0, 28).Select(r => r == 3 ? "0" : Row(28))) + "]}", 400,
+            "pixels[3] must be a row of 28 numbers like pixels[0]; got a number." },
+        { "above 1 in a row", Rows(1, 2, "2"), 400, "pixels[1][2] is 2, outside [0, 1]." },
+        { "all zero: a blank canvas", Pixels(784), 422,
+            "the pixels: no ink found (the image is one shade, or its darkest and lightest parts differ by less than 48 of 255 grey levels)." },
+        { "all one shade", Pixels(784, "0.5"), 422,
+            "the pixels: no ink found (the image is one shade, or its darkest and lightest parts differ by less than 48 of 255 grey levels)." },
+        { "all zero as rows", Rows(0, 0, "0"), 422,
+            "the pixels: no ink found (the image is one shade, or its darkest and lightest parts differ by less than 48 of 255 grey levels)." },
         { "pixels a string", "{\"pixels\": \"0,0,0\"}", 400, "\"pixels\" must be an array of 784 numbers in [0, 1]; got a string." },
         { "no pixels", "{\"model\": \"params\"}", 400, "the body has no \"pixels\": give the 784 numbers in [0, 1] of the 28x28 image, row by row." },
         { "an array body", "[0, 0]", 400, "the body must be a JSON object {\"pixels\": [784 numbers in [0, 1]], \"model\": \"name\"}; got an array." },
-        { "truncated", "{\"pixels\": [0, 0", 400, "the body is not valid JSON: '0' is an invalid end of a number. Expected a delimiter. LineNumber: 0 | BytePositionInLine: 16." },
-        { "underflow is zero, not an error", Pixels(784, "-1e-400"), 200, "" },
+        { "truncated", "{\"pixels\": [0, 0", 400, "the body is not valid JSON at byte 16: it ends before the JSON is complete (an array, object or string is not closed)." },
+        { "only spaces", "   ", 400, "the body is not valid JSON at byte 3: it ends before the JSON is complete (an array, object or string is not closed)." },
+        { "underflow is zero, not an error", PixelsWith(0, "1").Replace(" 0,", " -1e-400,"), 200, "" },
         { "empty", "", 400, "the body is empty: send {\"pixels\": [784 numbers in [0, 1]], \"model\": \"name\"}." },
         { "model a number", Pixels(784).Replace("]}", "], \"model\": 3}"), 400, "\"model\" must be a string (a name from GET /api/models); got a number." },
         { "unknown model", Pixels(784).Replace("]}", "], \"model\": \"lenet\"}"), 404, "unknown model 'lenet': the models are deep_convnet_params, params, sample_weight." },
@@ -176,6 +207,53 @@ public sealed class WebApiTests(WebServerFixture server) : IClassFixture<WebServ
         {
             Assert.Equal(error, answer.GetProperty("error").GetString());
         }
+    }
+
+    [Fact]
+    public async Task Pixels_as_28_rows_of_28_get_the_same_answer_as_the_flat_array()
+    {
+        // numpy's x.reshape(28, 28).tolist(): the flat array's numbers, row by row.
+        var (images, labels) = WebServerFixture.TestImages(3);
+        foreach (var image in images)
+        {
+            var x = WebServerFixture.Normalised(image);
+            string flat = WebServerFixture.PixelsJson(x, "params");
+            string rows = "{\"pixels\": [" + string.Join(", ", x.Chunk(28).Select(r => "[" + string.Join(", ", r.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + "]"))
+                + "], \"model\": \"params\"}";
+            var (s1, a1) = await server.Post("/api/predict", WebServerFixture.Json(flat));
+            var (s2, a2) = await server.Post("/api/predict", WebServerFixture.Json(rows));
+            Assert.Equal((200, 200), (s1, s2));
+            Assert.Equal(a1.GetProperty("predicted").GetInt32(), a2.GetProperty("predicted").GetInt32());
+            Assert.Equal(a1.GetProperty("probabilities").EnumerateArray().Select(e => e.GetDouble()), a2.GetProperty("probabilities").EnumerateArray().Select(e => e.GetDouble()));
+        }
+
+        Assert.Equal(labels.Length, images.Length);
+    }
+
+    [Fact]
+    public async Task A_blank_json_canvas_and_a_blank_image_get_422_in_the_same_words()
+    {
+        var (s1, image) = await server.Post("/api/predict", WebServerFixture.Body(new Canvas(100, 100, 255).ToPng(), "image/png"));
+        var (s2, json) = await server.Post("/api/predict", WebServerFixture.Json(Pixels(784)));
+        Assert.Equal((422, 422), (s1, s2));
+        string imageError = image.GetProperty("error").GetString()!, jsonError = json.GetProperty("error").GetString()!;
+        Assert.StartsWith("the image: ", imageError);
+        Assert.StartsWith("the pixels: ", jsonError);
+        Assert.Equal(imageError["the image: ".Length..], jsonError["the pixels: ".Length..]);
+    }
+
+    [Fact]
+    public async Task Mnist_answers_label_the_digit_and_the_model_list_names_the_dataset()
+    {
+        var (_, models) = await WebServerFixture.Send(server.Client, new HttpRequestMessage(HttpMethod.Get, "/api/models"));
+        Assert.Equal(["mnist", "mnist", "mnist"], models.GetProperty("datasets").EnumerateArray().Select(e => e.GetString()));
+        var (images, labels) = WebServerFixture.TestImages(1);
+        var (status, body) = await server.Post("/api/predict", WebServerFixture.Json(WebServerFixture.PixelsJson(WebServerFixture.Normalised(images[0]), "params")));
+        Assert.Equal(200, status);
+        // The first MNIST test image is a 7, which the chapter 7 CNN reads.
+        Assert.Equal(7, labels[0]);
+        Assert.Equal(7, body.GetProperty("predicted").GetInt32());
+        Assert.Equal("7", body.GetProperty("label").GetString());
     }
 
     [Fact]
@@ -224,7 +302,9 @@ public sealed class WebApiTests(WebServerFixture server) : IClassFixture<WebServ
     public async Task Oversized_bodies_get_413_whether_announced_or_streamed()
     {
         // Announced: Content-Length over the JSON limit (1 MiB) is refused before the body is read.
-        var json = new string(' ', DigitServer.MaxJsonBytes - Pixels(784).Length + 1) + Pixels(784);
+        // (One inked pixel: a blank canvas gets 422.)
+        string inked = PixelsWith(0, "1");
+        var json = new string(' ', DigitServer.MaxJsonBytes - inked.Length + 1) + inked;
         var (status, body) = await server.Post("/api/predict", WebServerFixture.Json(json));
         Assert.Equal(413, status);
         Assert.Equal($"the body is larger than the {1 << 20} bytes accepted for application/json.", body.GetProperty("error").GetString());

@@ -64,7 +64,7 @@ public sealed class WebHardeningTests : IAsyncLifetime
         WebServerFixture.Send(_client, new HttpRequestMessage(HttpMethod.Post, path) { Content = content });
 
     private static string Pixels(string? extra = null) =>
-        "{\"pixels\": [" + string.Join(", ", Enumerable.Repeat("0", 784)) + "]" + extra + "}";
+        "{\"pixels\": [1, " + string.Join(", ", Enumerable.Repeat("0", 783)) + "]" + extra + "}"; // one inked pixel: a blank canvas gets 422
 
     [Fact]
     public async Task A_small_png_declaring_7000x7000_gets_413_from_its_header_without_its_pixels_being_allocated()
