@@ -54,13 +54,20 @@ internal static class ChildProcess
             }
         }
 
+        return Run(start, limit);
+    }
+
+    /// <summary>Starts <paramref name="start"/> (its output must be redirected) and reads its output until it exits.</summary>
+    /// <exception cref="TimeoutException">It did not finish within <paramref name="limit"/> (it is killed with its children).</exception>
+    public static ProcessOutcome Run(ProcessStartInfo start, TimeSpan limit)
+    {
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', args)} did not finish in {limit.TotalMinutes} minutes; stderr so far:\n{stderr.Result}");
+            throw new TimeoutException($"{start.FileName} {string.Join(' ', start.ArgumentList)} did not finish in {limit.TotalSeconds} s; stderr so far:\n{stderr.Result}");
         }
 
         return new ProcessOutcome(process.ExitCode, stdout.Result, stderr.Result);

@@ -56,16 +56,7 @@ internal static class CliRunner
     /// <summary>Runs the CLI with a longer limit than the usual, for whole-test-set runs of the larger networks.</summary>
     public static CliResult Run(string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] args)
     {
-        var start = StartInfo(workingDirectory, environment, args);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"deepscratch {string.Join(' ', args)} did not finish in {timeout.TotalSeconds} s");
-        }
-
-        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+        var (exitCode, stdout, stderr) = ChildProcess.Run(StartInfo(workingDirectory, environment, args), timeout);
+        return new CliResult(exitCode, stdout, stderr);
     }
 }
