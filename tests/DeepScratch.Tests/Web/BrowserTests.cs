@@ -105,23 +105,17 @@ public sealed partial class BrowserTests(WebServerFixture server) : IClassFixtur
     {
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await Launch(playwright);
-        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            HasTouch = true,
-            IsMobile = true,
-            ViewportSize = new ViewportSize { Width = 400, Height = 800 },
-        });
+        await using var context = await browser.NewContextAsync(TouchScreen);
         var page = await Open(context);
         var cdp = await context.NewCDPSessionAsync(page);
         int before = await Answers(page);
         var box = await page.Locator("#pad").BoundingBoxAsync() ?? throw new InvalidOperationException("no #pad");
         double scale = box.Width / 280;
         var stroke = Digits.Single(d => d.Digit == 7).Strokes[0];
-        var points = stroke.Zip(stroke.Skip(1)).SelectMany(s => Enumerable.Range(0, 8).Select(k => (s.First.X + ((s.Second.X - s.First.X) * k / 8), s.First.Y + ((s.Second.Y - s.First.Y) * k / 8))))
-            .Append(stroke[^1]).ToArray();
+        var points = FingerPath(stroke);
         for (int i = 0; i < points.Length; i++)
         {
-            var touch = new Dictionary<string, object> { ["x"] = box.X + (points[i].Item1 * scale), ["y"] = box.Y + (points[i].Item2 * scale) };
+            var touch = new Dictionary<string, object> { ["x"] = box.X + (points[i].X * scale), ["y"] = box.Y + (points[i].Y * scale) };
             await cdp.SendAsync("Input.dispatchTouchEvent", new Dictionary<string, object>
             {
                 ["type"] = i == 0 ? "touchStart" : "touchMove",
@@ -186,20 +180,14 @@ public sealed partial class BrowserTests(WebServerFixture server) : IClassFixtur
     {
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await Launch(playwright);
-        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            HasTouch = true,
-            IsMobile = true,
-            ViewportSize = new ViewportSize { Width = 400, Height = 800 },
-        });
+        await using var context = await browser.NewContextAsync(TouchScreen);
         var page = await Open(context);
         var cdp = await context.NewCDPSessionAsync(page);
         int before = await Answers(page);
         var box = await page.Locator("#pad").BoundingBoxAsync() ?? throw new InvalidOperationException("no #pad");
         double scale = box.Width / 280;
         var stroke = Digits.Single(d => d.Digit == 1).Strokes[0];
-        var points = stroke.Zip(stroke.Skip(1)).SelectMany(s => Enumerable.Range(0, 8).Select(k => (X: s.First.X + ((s.Second.X - s.First.X) * k / 8), Y: s.First.Y + ((s.Second.Y - s.First.Y) * k / 8))))
-            .Append(stroke[^1]).ToArray();
+        var points = FingerPath(stroke);
         Dictionary<string, object> Touch(double x, double y, int id) => new() { ["x"] = box.X + (x * scale), ["y"] = box.Y + (y * scale), ["id"] = id };
         for (int i = 0; i < points.Length; i++)
         {
@@ -267,6 +255,21 @@ public sealed partial class BrowserTests(WebServerFixture server) : IClassFixtur
 
     /// <summary>The sum of the red channel over a canvas: 0 when it is all black.</summary>
     private const string InkScript = "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let s = 0; for (let i = 0; i < d.length; i += 4) s += d[i]; return s; }";
+
+    /// <summary>A phone-sized touch screen, for the finger tests.</summary>
+    private static BrowserNewContextOptions TouchScreen => new()
+    {
+        HasTouch = true,
+        IsMobile = true,
+        ViewportSize = new ViewportSize { Width = 400, Height = 800 },
+    };
+
+    /// <summary>A stroke as a finger sends it: eight touch points per segment, then the last point.</summary>
+    private static (double X, double Y)[] FingerPath((double X, double Y)[] stroke) =>
+        stroke.Zip(stroke.Skip(1))
+            .SelectMany(s => Enumerable.Range(0, 8).Select(k => (s.First.X + ((s.Second.X - s.First.X) * k / 8), s.First.Y + ((s.Second.Y - s.First.Y) * k / 8))))
+            .Append(stroke[^1])
+            .ToArray();
 
     private static Task<int> PreviewInk(IPage page) => page.EvalOnSelectorAsync<int>("#preview", InkScript);
 
