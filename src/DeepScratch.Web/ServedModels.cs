@@ -1,4 +1,5 @@
 using DeepScratch.Models;
+using DeepScratch.Serialization;
 
 namespace DeepScratch.Web;
 
@@ -41,10 +42,10 @@ public sealed class ServedModels
         ArgumentNullException.ThrowIfNull(paths);
         var names = new HashSet<string>(StringComparer.Ordinal);
         var models = new List<ServedModel>();
-        var files = new HashSet<string>(OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
         foreach (string path in paths)
         {
-            if (!files.Add(RealPath(path)))
+            // One file named twice (also through symbolic links) is served once, under its first name.
+            if (models.Any(m => AtomicFile.IsSameFile(m.Path, path)))
             {
                 continue;
             }
@@ -60,38 +61,6 @@ public sealed class ServedModels
         }
 
         return new ServedModels(models);
-    }
-
-    /// <summary>
-    /// The full path of <paramref name="path"/> with every symbolic link on the way followed (as realpath(3) gives it),
-    /// so two names of one file compare equal.
-    /// </summary>
-    internal static string RealPath(string path)
-    {
-        string full = System.IO.Path.GetFullPath(path);
-        string root = System.IO.Path.GetPathRoot(full) ?? "";
-        string current = root;
-        var parts = new Queue<string>(full[root.Length..].Split(System.IO.Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries));
-        // A link to a link is followed by ResolveLinkTarget; the bound stops a loop of links.
-        for (int links = 0; parts.TryDequeue(out string? part);)
-        {
-            string next = System.IO.Path.Combine(current, part);
-            FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
-            if (info.LinkTarget is not null && links++ < 40 && info.ResolveLinkTarget(returnFinalTarget: true) is { } target)
-            {
-                // The target may itself lie under linked folders: resolve its path from the root again.
-                string rest = string.Join(System.IO.Path.DirectorySeparatorChar, parts);
-                string resolved = System.IO.Path.GetFullPath(rest.Length == 0 ? target.FullName : System.IO.Path.Combine(target.FullName, rest));
-                root = System.IO.Path.GetPathRoot(resolved) ?? "";
-                current = root;
-                parts = new Queue<string>(resolved[root.Length..].Split(System.IO.Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries));
-                continue;
-            }
-
-            current = next;
-        }
-
-        return current;
     }
 
     /// <summary>The network called <paramref name="name"/>, or null.</summary>
