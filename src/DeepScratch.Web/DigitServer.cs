@@ -503,10 +503,7 @@ public sealed class DigitServer : IAsyncDisposable
             return $"the body is not valid JSON at byte {offset}: it ends before the JSON is complete (an array, object or string is not closed).";
         }
 
-        string reason = e.Message;
-        int suffix = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        reason = (suffix >= 0 ? reason[..suffix] : reason).Replace(" Change the reader options.", "", StringComparison.Ordinal).TrimEnd('.', ' ');
-        return $"the body is not valid JSON at byte {offset}: {Clip(reason, 120)}.";
+        return $"the body is not valid JSON at byte {offset}: {Clip(ErrorText.JsonReason(e), 120)}.";
     }
 
     /// <summary>

@@ -8,6 +8,19 @@ namespace DeepScratch;
 /// </summary>
 internal static partial class ErrorText
 {
+    /// <summary>
+    /// A System.Text.Json reader's explanation without its position suffix (" LineNumber: 0 | BytePositionInLine: 12.")
+    /// and its advice to programmers (" Change the reader options."), for a message that says where in its own terms.
+    /// </summary>
+    public static string JsonReason(System.Text.Json.JsonException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        string message = e.Message;
+        int position = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        message = position >= 0 ? message[..position] : message;
+        return message.Replace(" Change the reader options.", "", StringComparison.Ordinal).TrimEnd('.', ' ');
+    }
+
     /// <summary>The message without .NET's " (Parameter 'x')" suffixes (also those of inner messages quoted in it).</summary>
     public static string Plain(Exception e)
     {

@@ -39,7 +39,7 @@ internal static class SafeTensorsHeader
         }
         catch (JsonException e)
         {
-            throw SafeTensors.Damaged(source, $"the header is not valid JSON {Where(e)} ({SafeTensors.Quote(Reason(e), 160)})");
+            throw SafeTensors.Damaged(source, $"the header is not valid JSON {Where(e)} ({SafeTensors.Quote(ErrorText.JsonReason(e), 160)})");
         }
         catch (InvalidOperationException)
         {
@@ -410,15 +410,6 @@ internal static class SafeTensorsHeader
     private static string Where(JsonException e) => e.LineNumber is null or 0
         ? $"at byte {8 + (e.BytePositionInLine ?? 0)}"
         : $"at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1} of the header";
-
-    /// <summary>The JSON reader's explanation without its position suffix and its advice to programmers.</summary>
-    private static string Reason(JsonException e)
-    {
-        string message = e.Message;
-        int position = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        message = position >= 0 ? message[..position] : message;
-        return message.Replace(" Change the reader options.", "", StringComparison.Ordinal).TrimEnd('.', ' ');
-    }
 
     /// <summary>A shape for a message; a hostile header can list millions of dimensions, so long ones are summarized.</summary>
     private static string ShapeText(int[] shape) =>
