@@ -48,6 +48,41 @@ public class CostBoundTests
     }
 
     [Fact]
+    public void A_small_dict_scanned_linearly_and_a_grown_dict_with_an_index_keep_python_semantics()
+    {
+        // Keys 0..19 set twice, with a bytes key, a None key and 5L repeated as 5.0 (equal in Python, but the reader
+        // keeps int and float apart, as it always did). The index is built at the ninth key: before and after it,
+        // a key set again keeps its first position and takes its last value.
+        var dict = new PickleDict();
+        var expected = new List<(object? Key, object? Value)>();
+        for (long round = 0; round < 2; round++)
+        {
+            for (long k = 0; k < 20; k++)
+            {
+                dict.Set(k, round * 100 + k);
+                if (round == 0)
+                {
+                    expected.Add((k, null));
+                }
+
+                expected[(int)k] = (k, round * 100 + k);
+            }
+        }
+
+        var small = new PickleDict();
+        small.Set(new byte[] { 1 }, 1L);
+        small.Set(null, 2L);
+        small.Set(new byte[] { 1 }, 3L);
+        small.Set(null, 4L);
+
+        Assert.Equal(expected.Select(e => e.Key), dict.Entries.Select(e => e.Key));
+        Assert.Equal(expected.Select(e => e.Value), dict.Entries.Select(e => e.Value));
+        Assert.Equal(2, small.Entries.Count);
+        Assert.Equal([3L, 4L], small.Entries.Select(e => e.Value));
+        Assert.Null(small.Entries[1].Key);
+    }
+
+    [Fact]
     public void A_pickle_dict_of_colliding_int_keys_loads_to_the_names_it_holds()
     {
         // 2,000 colliding keys, each mapping to a scalar array: the file is honest and loads, names in order.
