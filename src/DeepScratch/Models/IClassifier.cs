@@ -16,6 +16,17 @@ public interface IClassifier
     string Description { get; }
 
     /// <summary>Class probabilities: one input gives (classes,), a batch (N, ...) gives (N, classes).</summary>
+    /// <remarks>
+    /// Inputs are not checked for NaN or ±∞ (a pass over them costs as much as a layer); they follow float32 IEEE
+    /// arithmetic as the book's numpy code does, the same on every path (<see cref="Predict"/>, an
+    /// <see cref="InferenceSession"/> of <see cref="CreatePredictor"/>) and at every batch size, and they affect only
+    /// their own row. A NaN input gives NaN for every class of its row. ±∞ or a huge finite input (|x| near 3.4e38)
+    /// gives what the formulas give: sigmoid layers saturate (finite probabilities), ReLU layers sum ∞·w of both signs
+    /// to NaN, and a +∞ score makes softmax NaN. What scores or shows results refuses such rows with an
+    /// <see cref="InvalidDataException"/> (<see cref="Evaluation.ThrowIfNotFinite"/>): <see cref="Evaluation"/>,
+    /// <see cref="LayeredNetwork.Accuracy"/>, the CLI's predict and the web server (whose API refuses non-finite
+    /// pixels with 400 before predicting).
+    /// </remarks>
     Tensor Predict(Tensor x);
 
     /// <summary>

@@ -72,6 +72,10 @@ public sealed unsafe class InferenceSession
     }
 
     /// <summary>Class probabilities for <paramref name="count"/> examples already scaled to floats (images in (C, H, W) order).</summary>
+    /// <remarks>
+    /// Inputs are not checked: a NaN or infinite input gives, in its own row only, what the network's
+    /// <see cref="IClassifier.Predict"/> gives for it (numpy's IEEE result; see there), whatever the batch.
+    /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not in 1..<see cref="MaxBatch"/>.</exception>
     /// <exception cref="ArgumentException">The spans are too short for the batch.</exception>
     public void Predict(ReadOnlySpan<float> x, int count, Span<float> probabilities)

@@ -160,6 +160,7 @@ public abstract class LayeredNetwork : INetwork
     }
 
     /// <summary>Softmax probabilities at inference: one example (the input shape) gives (classes,), a batch (N, classes).</summary>
+    /// <remarks>NaN and infinite inputs give numpy's IEEE result, row by row: see <see cref="IClassifier.Predict"/>.</remarks>
     public Tensor Predict(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -298,6 +299,10 @@ public abstract class LayeredNetwork : INetwork
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
     /// <exception cref="ArgumentException">The labels do not have one entry per example.</exception>
+    /// <exception cref="InvalidDataException">
+    /// A score is NaN or ±∞ (a NaN or infinite input, or an overflow): argmax of NaN would count the example as class 0
+    /// with no warning, so it is refused as <see cref="Evaluation"/> refuses it (<see cref="Evaluation.ThrowIfNotFinite"/>).
+    /// </exception>
     public double Accuracy(Tensor x, Tensor t, int batchSize = 100)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -313,7 +318,8 @@ public abstract class LayeredNetwork : INetwork
         // Scores, not probabilities: softmax can round two near scores to one probability and move the argmax.
         int correct = Evaluation.CountCorrect(
             x, batchSize, singleInputs: false, rows => Forward(rows, train: false),
-            (scores, start) => Labels.Classify(scores, t.Rows(start, scores.Dim(0)), "accuracy"));
+            (scores, start) => Labels.Classify(scores, t.Rows(start, scores.Dim(0)), "accuracy"),
+            (start, scores, _) => Evaluation.ThrowIfNotFinite(this, scores.Span, scores.Dim(-1), start, "example"));
         return n == 0 ? 0 : (double)correct / n;
     }
 

@@ -112,6 +112,7 @@ public sealed class ThreeLayerNet : IClassifier
     /// y = softmax(z2·W3 + b3). One image (784,) gives (10,); a batch (N, 784) gives (N, 10).
     /// </summary>
     /// <exception cref="ArgumentException">The input's last dimension is not the network's input size.</exception>
+    /// <remarks>NaN and infinite inputs give numpy's IEEE result, row by row: see <see cref="IClassifier.Predict"/>.</remarks>
     public Tensor Predict(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
