@@ -40,6 +40,11 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
     /// run returns only with finite parameters of sensible size.
     /// </summary>
     /// <exception cref="TrainingDivergedException">The run diverged by the rule of <see cref="DivergenceDetector"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// The sets differ in size from their labels, or an input of either set is NaN or ±∞ (checked before the first
+    /// iteration: one such value makes its minibatch's loss NaN, which would otherwise be reported as divergence and
+    /// blamed on the learning rate or the initial weights).
+    /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was signalled (checked before every iteration).</exception>
     public TrainingHistory Fit(Tensor xTrain, Tensor tTrain, Tensor xTest, Tensor tTest, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
@@ -61,6 +66,8 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
             throw new ArgumentException($"{n} training examples and {tTrain.Dim(0)} labels: need as many of each, at least one.");
         }
 
+        ThrowIfNotFinite(xTrain, nameof(xTrain), "training");
+        ThrowIfNotFinite(xTest, nameof(xTest), "test");
         int batch = Math.Min(options.BatchSize, n);
         int perEpoch = IterationsPerEpoch(n, batch);
         int total = TotalIterations(n, options);
@@ -130,6 +137,30 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
 
         history.Elapsed = clock.Elapsed;
         return history;
+    }
+
+    /// <summary>Refuses inputs holding NaN or ±∞, naming the set, the first such example and the counts.</summary>
+    private static void ThrowIfNotFinite(Tensor x, string name, string set)
+    {
+        ArgumentNullException.ThrowIfNull(x, name);
+        var span = x.Span;
+        if (System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(span))
+        {
+            return;
+        }
+
+        int nan = 0, infinite = 0, first = -1;
+        for (int i = 0; i < span.Length; i++)
+        {
+            nan += float.IsNaN(span[i]) ? 1 : 0;
+            infinite += float.IsInfinity(span[i]) ? 1 : 0;
+            first = first < 0 && !float.IsFinite(span[i]) ? i : first;
+        }
+
+        int perExample = x.Rank == 0 || x.Dim(0) == 0 ? 1 : span.Length / x.Dim(0);
+        throw new ArgumentException(
+            $"The {set} inputs hold {nan} NaN and {infinite} infinite value{(infinite == 1 ? "" : "s")} (the first in example {first / perExample}): "
+            + "inputs must be finite (a NaN input makes the loss NaN).", name);
     }
 
     /// <summary>The number of classes: the network's output size, else the one-hot width or the largest label + 1.</summary>
