@@ -6,7 +6,8 @@ namespace DeepScratch.Hardening.Pickles;
 /// <summary>
 /// <c>pickles [--seed N] [--count N] [--seconds S] [--json FILE] [--book PKL] [--python PATH] [--scale X]</c>: runs
 /// <see cref="HostilePickleHarness"/>, prints its figures as one table, exit 0 when every payload was refused with
-/// no side effect and every amplifying pickle stayed bounded, 1 otherwise, 2 for a bad argument.
+/// no side effect and every amplifying pickle stayed bounded, 1 otherwise, 2 for a bad argument, 3 when Python
+/// cannot generate or check the corpus.
 /// </summary>
 public static class PicklesCommand
 {
@@ -47,7 +48,18 @@ public static class PicklesCommand
             return 2;
         }
 
-        var report = HostilePickleHarness.Run(options, Console.Error);
+        PickleHarnessReport report;
+        try
+        {
+            report = HostilePickleHarness.Run(options, Console.Error);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Python missing numpy, or the generator failing: one line, not a stack trace.
+            Console.Error.WriteLine($"hardening pickles: {e.Message}");
+            return 3;
+        }
+
         Print(report, Console.Out);
         if (json is not null)
         {

@@ -22,10 +22,10 @@ public interface IClassifier
     /// <see cref="InferenceSession"/> of <see cref="CreatePredictor"/>) and at every batch size, and they affect only
     /// their own row. A NaN input gives NaN for every class of its row. ±∞ or a huge finite input (|x| near 3.4e38)
     /// gives what the formulas give: sigmoid layers saturate (finite probabilities), ReLU layers sum ∞·w of both signs
-    /// to NaN, and a +∞ score makes softmax NaN. What scores or shows results refuses such rows with an
-    /// <see cref="InvalidDataException"/> (<see cref="Evaluation.ThrowIfNotFinite"/>): <see cref="Evaluation"/>,
-    /// <see cref="LayeredNetwork.Accuracy"/>, the CLI's predict and the web server (whose API refuses non-finite
-    /// pixels with 400 before predicting).
+    /// to NaN, and a +∞ score makes softmax NaN. What scores or shows results for the user refuses such rows with an
+    /// <see cref="InvalidDataException"/> (<see cref="Evaluation.ThrowIfNotFinite"/>): <see cref="Evaluation"/>, the
+    /// CLI's predict and the web server (whose API refuses non-finite pixels with 400 before predicting); the book's
+    /// <see cref="LayeredNetwork.Accuracy"/> counts them as numpy's argmax does (see there).
     /// </remarks>
     Tensor Predict(Tensor x);
 

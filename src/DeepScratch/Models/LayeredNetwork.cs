@@ -299,10 +299,13 @@ public abstract class LayeredNetwork : INetwork
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
     /// <exception cref="ArgumentException">The labels do not have one entry per example.</exception>
-    /// <exception cref="InvalidDataException">
-    /// A score is NaN or ±∞ (a NaN or infinite input, or an overflow): argmax of NaN would count the example as class 0
-    /// with no warning, so it is refused as <see cref="Evaluation"/> refuses it (<see cref="Evaluation.ThrowIfNotFinite"/>).
-    /// </exception>
+    /// <remarks>
+    /// Non-finite scores are counted as the book's numpy <c>accuracy</c> counts them, not refused: an example's class
+    /// is <c>np.argmax</c> of its scores, the first NaN when there is one (class 0 for a row of NaN), else the first
+    /// maximum (+∞ included). The book's chapter 6 <c>batch_norm_test</c> relies on it to show a network that blew up
+    /// at chance. <see cref="Evaluation"/>, which scores a model for the user, refuses such rows instead
+    /// (<see cref="Evaluation.ThrowIfNotFinite"/>).
+    /// </remarks>
     public double Accuracy(Tensor x, Tensor t, int batchSize = 100)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -318,8 +321,7 @@ public abstract class LayeredNetwork : INetwork
         // Scores, not probabilities: softmax can round two near scores to one probability and move the argmax.
         int correct = Evaluation.CountCorrect(
             x, batchSize, singleInputs: false, rows => Forward(rows, train: false),
-            (scores, start) => Labels.Classify(scores, t.Rows(start, scores.Dim(0)), "accuracy"),
-            (start, scores, _) => Evaluation.ThrowIfNotFinite(this, scores.Span, scores.Dim(-1), start, "example"));
+            (scores, start) => Labels.Classify(scores, t.Rows(start, scores.Dim(0)), "accuracy"));
         return n == 0 ? 0 : (double)correct / n;
     }
 
