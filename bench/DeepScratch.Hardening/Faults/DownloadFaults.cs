@@ -46,7 +46,9 @@ public static class DownloadFaults
         ServerFault.TruncatedBody or ServerFault.TruncatedChunked => "the download stopped after",
         ServerFault.WrongChecksum => "checksum mismatch",
         ServerFault.HtmlPage => "web page instead of the file",
-        ServerFault.StallAfterHeaders or ServerFault.StallMidBody => $"the server sent nothing for {idleSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s",
+        ServerFault.StallBeforeHeaders => $"the server sent no response for {idleSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s",
+        // On a loaded machine the headers of a stall after them may themselves come late: either wait is the idle timeout.
+        ServerFault.StallAfterHeaders or ServerFault.StallMidBody => $" for {idleSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s",
         ServerFault.RedirectLoop => "redirect loop",
         ServerFault.NotFound => "HTTP 404",
         ServerFault.ServerError => "HTTP 500",

@@ -23,6 +23,9 @@ public enum ServerFault
     /// <summary>200 with an HTML error page (text/html), as captive portals and some CDNs send.</summary>
     HtmlPage,
 
+    /// <summary>The request read, then nothing at all (not even headers) until the client gives up.</summary>
+    StallBeforeHeaders,
+
     /// <summary>Headers (Content-Length of the whole file), then nothing until the client gives up.</summary>
     StallAfterHeaders,
 
@@ -50,20 +53,27 @@ public enum ServerFault
 /// offsets the caller picks, for the download-fault harness and tests. Each response closes its connection. It also
 /// answers a proxy's CONNECT (for a client pointed at it with HTTPS_PROXY) with the fault registered for "host:port".
 /// </summary>
+/// <remarks>
+/// Every connection is served on a thread of its own with blocking calls, never on the thread pool: a test run that
+/// keeps the pool busy must not make the server look stalled when it is not.
+/// </remarks>
 public sealed class FaultServer : IDisposable
 {
-    private readonly TcpListener _listener;
+    private readonly Socket _listener;
     private readonly ConcurrentDictionary<string, Route> _routes = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly ConcurrentDictionary<Socket, byte> _open = new();
+    private readonly Thread _loop;
+    private volatile bool _stopped;
 
     /// <summary>Starts listening on a free loopback port.</summary>
     public FaultServer()
     {
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
-        BaseUri = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
-        _loop = Task.Run(AcceptAsync);
+        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Listen(64);
+        BaseUri = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndPoint!).Port}/");
+        _loop = new Thread(Accept) { IsBackground = true, Name = "FaultServer accept" };
+        _loop.Start();
     }
 
     /// <summary>The server's address, <c>http://127.0.0.1:PORT/</c>.</summary>
@@ -86,47 +96,44 @@ public sealed class FaultServer : IDisposable
     /// <summary>Stops the server and drops every open connection.</summary>
     public void Dispose()
     {
-        _stop.Cancel();
-        _listener.Stop();
-        try
+        _stopped = true;
+        _listener.Dispose();
+        foreach (var socket in _open.Keys)
         {
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
-        catch (AggregateException)
-        {
-            // The accept loop ends by its listener being stopped.
+            socket.Dispose();
         }
 
-        _listener.Dispose();
-        _stop.Dispose();
+        _loop.Join(TimeSpan.FromSeconds(5));
     }
 
     private sealed record Route(ServerFault Fault, byte[] Body, long Cut, string? RedirectTo);
 
-    private async Task AcceptAsync()
+    private void Accept()
     {
-        while (!_stop.IsCancellationRequested)
+        while (!_stopped)
         {
             Socket socket;
             try
             {
-                socket = await _listener.AcceptSocketAsync(_stop.Token).ConfigureAwait(false);
+                socket = _listener.Accept();
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
                 return;
             }
 
-            _ = Task.Run(() => ServeAsync(socket));
+            _open[socket] = 0;
+            new Thread(() => Serve(socket)) { IsBackground = true, Name = "FaultServer connection" }.Start();
         }
     }
 
-    private async Task ServeAsync(Socket socket)
+    private void Serve(Socket socket)
     {
         try
         {
-            using var stream = new NetworkStream(socket, ownsSocket: false);
-            string? head = await ReadHeadAsync(stream).ConfigureAwait(false);
+            // A stall ends when the client leaves, or after a minute at most.
+            socket.ReceiveTimeout = 60_000;
+            string? head = ReadHead(socket);
             if (head is null)
             {
                 return;
@@ -141,32 +148,34 @@ public sealed class FaultServer : IDisposable
                 route = new Route(ServerFault.NotFound, [], 0, null);
             }
 
-            await RespondAsync(socket, stream, key, route).ConfigureAwait(false);
+            Respond(socket, key, route);
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             // The client gave up first (as it should on a stall): nothing more to send.
         }
         finally
         {
+            _open.TryRemove(socket, out _);
             socket.Dispose();
         }
     }
 
-    private async Task RespondAsync(Socket socket, NetworkStream stream, string path, Route route)
+    private static void Respond(Socket socket, string path, Route route)
     {
         byte[] body = route.Body;
         int cut = (int)Math.Clamp(route.Cut, 0, body.Length);
+        int prefix = Math.Max(0, Math.Min(cut, body.Length - 1));
         switch (route.Fault)
         {
             case ServerFault.Good:
-                await WriteAsync(stream, Head(200, "OK", body.Length) + "\r\n", body).ConfigureAwait(false);
+                Send(socket, Head(200, "OK", body.Length) + "\r\n", body);
                 break;
             case ServerFault.TruncatedBody:
-                await WriteAsync(stream, Head(200, "OK", body.Length) + "\r\n", body.AsMemory(0, Math.Min(cut, body.Length - 1))).ConfigureAwait(false);
+                Send(socket, Head(200, "OK", body.Length) + "\r\n", body.AsSpan(0, prefix));
                 break;
             case ServerFault.TruncatedChunked:
-                await WriteChunkedPrefixAsync(stream, body, cut).ConfigureAwait(false);
+                SendChunkedPrefix(socket, body, cut);
                 break;
             case ServerFault.WrongChecksum:
                 byte[] changed = (byte[])body.Clone();
@@ -175,36 +184,38 @@ public sealed class FaultServer : IDisposable
                     changed[Math.Min(cut, changed.Length - 1)] ^= 0x5a;
                 }
 
-                await WriteAsync(stream, Head(200, "OK", changed.Length) + "\r\n", changed).ConfigureAwait(false);
+                Send(socket, Head(200, "OK", changed.Length) + "\r\n", changed);
                 break;
             case ServerFault.HtmlPage:
                 byte[] page = Encoding.UTF8.GetBytes("<!DOCTYPE html>\n<html><head><title>Service unavailable</title></head><body><h1>Please try again later</h1></body></html>\n");
-                await WriteAsync(stream, Head(200, "OK", page.Length, "text/html; charset=utf-8") + "\r\n", page).ConfigureAwait(false);
+                Send(socket, Head(200, "OK", page.Length, "text/html; charset=utf-8") + "\r\n", page);
+                break;
+            case ServerFault.StallBeforeHeaders:
+                WaitForClientToLeave(socket);
                 break;
             case ServerFault.StallAfterHeaders:
-                await WriteAsync(stream, Head(200, "OK", body.Length) + "\r\n", ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
-                await WaitForClientToLeaveAsync(stream).ConfigureAwait(false);
+                Send(socket, Head(200, "OK", body.Length) + "\r\n", []);
+                WaitForClientToLeave(socket);
                 break;
             case ServerFault.StallMidBody:
-                await WriteAsync(stream, Head(200, "OK", body.Length) + "\r\n", body.AsMemory(0, Math.Min(cut, body.Length - 1))).ConfigureAwait(false);
-                await WaitForClientToLeaveAsync(stream).ConfigureAwait(false);
+                Send(socket, Head(200, "OK", body.Length) + "\r\n", body.AsSpan(0, prefix));
+                WaitForClientToLeave(socket);
                 break;
             case ServerFault.RedirectLoop:
-                await WriteAsync(stream, Head(302, "Found", 0) + $"Location: {path}\r\n\r\n", ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+                Send(socket, Head(302, "Found", 0) + $"Location: {path}\r\n\r\n", []);
                 break;
             case ServerFault.RedirectToGood:
-                await WriteAsync(stream, Head(302, "Found", 0) + $"Location: {route.RedirectTo}\r\n\r\n", ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+                Send(socket, Head(302, "Found", 0) + $"Location: {route.RedirectTo}\r\n\r\n", []);
                 break;
             case ServerFault.NotFound:
-                await WriteAsync(stream, Head(404, "Not Found", 0) + "\r\n", ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+                Send(socket, Head(404, "Not Found", 0) + "\r\n", []);
                 break;
             case ServerFault.ServerError:
-                await WriteAsync(stream, Head(500, "Internal Server Error", 0) + "\r\n", ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+                Send(socket, Head(500, "Internal Server Error", 0) + "\r\n", []);
                 break;
             case ServerFault.Reset:
                 byte[] response = [.. Encoding.ASCII.GetBytes(Head(200, "OK", body.Length) + "\r\n"), .. body];
-                await stream.WriteAsync(response.AsMemory(0, Math.Min(cut, response.Length - 1))).ConfigureAwait(false);
-                await stream.FlushAsync().ConfigureAwait(false);
+                socket.Send(response.AsSpan(0, Math.Min(cut, response.Length - 1)));
                 // Linger 0: close sends RST instead of FIN.
                 socket.LingerState = new LingerOption(true, 0);
                 socket.Close();
@@ -215,18 +226,20 @@ public sealed class FaultServer : IDisposable
     private static string Head(int status, string reason, long length, string contentType = "application/octet-stream") =>
         $"HTTP/1.1 {status} {reason}\r\nContent-Type: {contentType}\r\nContent-Length: {length}\r\nConnection: close\r\n";
 
-    private static async Task WriteAsync(NetworkStream stream, string head, ReadOnlyMemory<byte> body)
+    private static void Send(Socket socket, string head, ReadOnlySpan<byte> body)
     {
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(head)).ConfigureAwait(false);
-        await stream.WriteAsync(body).ConfigureAwait(false);
-        await stream.FlushAsync().ConfigureAwait(false);
+        socket.Send(Encoding.ASCII.GetBytes(head));
+        while (body.Length > 0)
+        {
+            body = body[socket.Send(body)..];
+        }
     }
 
-    /// <summary>The body in chunks of up to 4 KiB, cut at <paramref name="cut"/> (mid-chunk when it falls there), no final chunk.</summary>
-    private static async Task WriteChunkedPrefixAsync(NetworkStream stream, byte[] body, int cut)
+    /// <summary>The body in chunks of up to 4 KiB, cut at about <paramref name="cut"/> (mid-chunk when it falls there), no final chunk.</summary>
+    private static void SendChunkedPrefix(Socket socket, byte[] body, int cut)
     {
         var output = new MemoryStream();
-        output.Write(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"));
+        string head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
         for (int offset = 0; offset < body.Length; offset += 4096)
         {
             int length = Math.Min(4096, body.Length - offset);
@@ -235,33 +248,29 @@ public sealed class FaultServer : IDisposable
             output.Write("\r\n"u8);
         }
 
-        // Cut the encoded stream somewhere before the terminating "0\r\n\r\n" would come.
+        // Cut the encoded body proportionally, always before the terminating "0\r\n\r\n" would come.
         byte[] encoded = output.ToArray();
-        int headLength = encoded.AsSpan().IndexOf("\r\n\r\n"u8) + 4;
-        int end = headLength + (int)((long)cut * (encoded.Length - headLength) / Math.Max(1, body.Length));
-        await stream.WriteAsync(encoded.AsMemory(0, Math.Min(end, encoded.Length))).ConfigureAwait(false);
-        await stream.FlushAsync().ConfigureAwait(false);
+        int end = (int)((long)cut * encoded.Length / Math.Max(1, body.Length));
+        Send(socket, head, encoded.AsSpan(0, Math.Min(end, encoded.Length)));
     }
 
-    /// <summary>Sends nothing more and waits (at most a minute) for the client to close the connection.</summary>
-    private async Task WaitForClientToLeaveAsync(NetworkStream stream)
+    /// <summary>Sends nothing more and waits (at most the receive timeout) for the client to close the connection.</summary>
+    private static void WaitForClientToLeave(Socket socket)
     {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        limit.CancelAfter(TimeSpan.FromMinutes(1));
         var buffer = new byte[256];
-        while (await stream.ReadAsync(buffer, limit.Token).ConfigureAwait(false) > 0)
+        while (socket.Receive(buffer) > 0)
         {
         }
     }
 
-    /// <summary>The request line and headers, or null when the client closed first (a pooled connection probe).</summary>
-    private static async Task<string?> ReadHeadAsync(NetworkStream stream)
+    /// <summary>The request line and headers, or null when the client closed first.</summary>
+    private static string? ReadHead(Socket socket)
     {
         var head = new List<byte>();
         var one = new byte[1];
         while (head.Count < 64 * 1024)
         {
-            if (await stream.ReadAsync(one).ConfigureAwait(false) == 0)
+            if (socket.Receive(one) == 0)
             {
                 return null;
             }

@@ -54,7 +54,18 @@ internal static class FaultsCommands
             }
         }
 
-        var report = KilledSaves.Run(new KilledSavesOptions(cli, weights, seed, kills, seconds), line => Console.Error.WriteLine($"problem: {line}"));
+        KilledSavesReport report;
+        try
+        {
+            report = KilledSaves.Run(new KilledSavesOptions(cli, weights, seed, kills, seconds), line => Console.Error.WriteLine($"problem: {line}"));
+        }
+        catch (InvalidOperationException e)
+        {
+            // An unkilled run failed: the harness cannot judge kills without its reference files.
+            Console.Error.WriteLine($"hardening {name}: {e.Message.ReplaceLineEndings(" ")}");
+            return 1;
+        }
+
         Console.WriteLine($"killed saves: seed {seed}, {report.Commands.Sum(c => c.Kills)} SIGKILLs in {report.Seconds:0.0} s");
         Console.WriteLine($"{"command",-8} {"run s",6} {"kills",6} {"finished",8} {"absent",6} {"old",5} {"new",5} {"corrupt",7} {"max tmp",7} {"tmp after",9}");
         foreach (var c in report.Commands)

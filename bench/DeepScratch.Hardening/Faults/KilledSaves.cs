@@ -66,6 +66,7 @@ public static class KilledSaves
         string root = Path.Combine(Path.GetTempPath(), $"deepscratch-kills-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
         string weights = Path.GetFullPath(options.Weights);
+        options = options with { Cli = Path.GetFullPath(options.Cli) };
         Spec Train(int seed) => new(
             "train",
             d => ["train", "--dataset", "fashion-mnist", "--iterations", "20", "--eval-sample", "100", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -139,11 +140,20 @@ public static class KilledSaves
                     {
                         process.Kill();
                         process.WaitForExit();
-                        kills++;
-                        if (process.ExitCode != 128 + 9)
+                        if (process.ExitCode == 0)
                         {
-                            notSigkilled++;
-                            Problem($"{spec.Name} kill {i}: exit code {process.ExitCode}, not 137 (SIGKILL)");
+                            // It ended on its own between the wait and the kill.
+                            ended = true;
+                            finished++;
+                        }
+                        else
+                        {
+                            kills++;
+                            if (process.ExitCode != 128 + 9)
+                            {
+                                notSigkilled++;
+                                Problem($"{spec.Name} kill {i}: exit code {process.ExitCode}, not 137 (SIGKILL)");
+                            }
                         }
                     }
 
@@ -214,6 +224,14 @@ public static class KilledSaves
     {
         var clock = Stopwatch.StartNew();
         using var process = Start(cli, workingDirectory, args);
+        var stderr = new System.Text.StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr)
+            {
+                stderr.AppendLine(e.Data);
+            }
+        };
         if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
         {
             process.Kill();
@@ -223,7 +241,7 @@ public static class KilledSaves
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"deepscratch {string.Join(' ', args)} failed (exit {process.ExitCode})");
+            throw new InvalidOperationException($"deepscratch {string.Join(' ', args)} failed (exit {process.ExitCode}): {stderr.ToString().Trim()}");
         }
 
         return clock.Elapsed.TotalSeconds;

@@ -193,8 +193,8 @@ public sealed class FileDownloader
     /// </summary>
     private string? Fetch(Uri url, string name, IProgress<DownloadProgress>? progress, Func<string> createTemporary)
     {
-        using var response = WithIdleTimeout("no response", token =>
-            _http.SendAsync(new HttpRequestMessage(HttpMethod.Get, url), HttpCompletionOption.ResponseHeadersRead, token));
+        using var response = WithIdleTimeout("no response", null, token =>
+            _http.Send(new HttpRequestMessage(HttpMethod.Get, url), HttpCompletionOption.ResponseHeadersRead, token));
         if (!response.IsSuccessStatusCode)
         {
             int status = (int)response.StatusCode;
@@ -212,7 +212,8 @@ public sealed class FileDownloader
         int read;
         try
         {
-            while ((read = WithIdleTimeout("nothing", token => body.ReadAsync(buffer, token).AsTask())) > 0)
+            // A blocking read has no token: the timeout ends it by closing the response (and its connection).
+            while ((read = WithIdleTimeout("nothing", response.Dispose, _ => body.Read(buffer))) > 0)
             {
                 output.Write(buffer, 0, read);
                 received += read;
@@ -236,19 +237,22 @@ public sealed class FileDownloader
     }
 
     /// <summary>
-    /// Waits for <paramref name="operation"/> at most <see cref="IdleTimeout"/>: the client's own timeout covers only
-    /// the response headers, and a mirror that stalls (before the headers or mid-file) must not hang us for minutes.
+    /// Runs the blocking <paramref name="operation"/> for at most <see cref="IdleTimeout"/>, cancelled through its token
+    /// and <paramref name="abort"/>: the client's own timeout covers the whole response, and a mirror that stalls (before
+    /// the headers or mid-file) must not hang us for minutes. Blocking calls (not async ones waited on) keep a busy
+    /// thread pool from stretching the wait.
     /// </summary>
-    private T WithIdleTimeout<T>(string what, Func<CancellationToken, Task<T>> operation)
+    private T WithIdleTimeout<T>(string what, Action? abort, Func<CancellationToken, T> operation)
     {
         using var idle = new CancellationTokenSource(IdleTimeout);
+        using var registration = abort is null ? default : idle.Token.Register(abort);
         try
         {
-            return operation(idle.Token).GetAwaiter().GetResult();
+            return operation(idle.Token);
         }
-        catch (OperationCanceledException) when (idle.IsCancellationRequested)
+        catch (Exception e) when (idle.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException or HttpRequestException)
         {
-            throw new IOException($"the server sent {what} for {IdleTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s");
+            throw new IOException($"the server sent {what} for {IdleTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s", e);
         }
     }
 
