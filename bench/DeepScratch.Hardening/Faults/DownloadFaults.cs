@@ -20,7 +20,8 @@ public sealed record DownloadFaultsOptions(int Seed = 1, int Rounds = 20, double
 /// <param name="PartialFilesLeft">Temporary or partial files found beside the destination afterwards (must be 0).</param>
 /// <param name="WrongFilesAccepted">Destinations holding anything but the good file or the old one afterwards (must be 0).</param>
 /// <param name="Unexpected">Anything else: another exception type, a message without the reason, a failed fallback (must be 0).</param>
-public sealed record FaultFigures(ServerFault Fault, int Attempts, int FallbacksSucceeded, int Diagnosed, int PartialFilesLeft, int WrongFilesAccepted, int Unexpected);
+/// <param name="Seconds">Wall time of its downloads, all attempts together.</param>
+public sealed record FaultFigures(ServerFault Fault, int Attempts, int FallbacksSucceeded, int Diagnosed, int PartialFilesLeft, int WrongFilesAccepted, int Unexpected, double Seconds);
 
 /// <summary>The harness's report: one row per fault and the first few unexpected outcomes, spelled out.</summary>
 public sealed record DownloadFaultsReport(IReadOnlyList<FaultFigures> Faults, IReadOnlyList<string> Problems, double Seconds)
@@ -64,6 +65,7 @@ public static class DownloadFaults
         var random = new Random(options.Seed);
         var faults = Enum.GetValues<ServerFault>().Where(f => f != ServerFault.Good).ToArray();
         var rows = faults.ToDictionary(f => f, f => new int[6]);
+        var seconds = faults.ToDictionary(f => f, f => 0.0);
         var problems = new List<string>();
         string root = Path.Combine(Path.GetTempPath(), $"deepscratch-faults-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
@@ -130,6 +132,7 @@ public static class DownloadFaults
                         row[0]++;
                         string what = $"{fault} cut {cut} of {good.Length}{(withGoodMirror ? " then a good mirror" : " alone")}";
                         Exception? error = null;
+                        var downloadClock = Stopwatch.StartNew();
                         try
                         {
                             downloader.Download(new DatasetFile("mnist", FileName, urls, digests), destination);
@@ -138,6 +141,8 @@ public static class DownloadFaults
                         {
                             error = e;
                         }
+
+                        seconds[fault] += downloadClock.Elapsed.TotalSeconds;
 
                         byte[]? now = File.Exists(destination) ? File.ReadAllBytes(destination) : null;
                         bool isGood = now is not null && now.AsSpan().SequenceEqual(good);
@@ -196,7 +201,7 @@ public static class DownloadFaults
         }
 
         return new DownloadFaultsReport(
-            faults.Select(f => new FaultFigures(f, rows[f][0], rows[f][1], rows[f][2], rows[f][3], rows[f][4], rows[f][5])).ToList(),
+            faults.Select(f => new FaultFigures(f, rows[f][0], rows[f][1], rows[f][2], rows[f][3], rows[f][4], rows[f][5], seconds[f])).ToList(),
             problems,
             clock.Elapsed.TotalSeconds);
     }

@@ -22,10 +22,10 @@ internal static class FaultsCommands
 
         var report = DownloadFaults.Run(new DownloadFaultsOptions(seed, rounds, seconds, idle), line => Console.Error.WriteLine($"problem: {line}"));
         Console.WriteLine($"download faults: seed {seed}, {report.Faults.Sum(f => f.Attempts)} downloads in {report.Seconds:0.0} s (idle timeout {idle} s)");
-        Console.WriteLine($"{"fault",-18} {"attempts",8} {"fallbacks ok",12} {"diagnosed",9} {"partial left",12} {"wrong kept",10} {"unexpected",10}");
+        Console.WriteLine($"{"fault",-18} {"attempts",8} {"fallbacks ok",12} {"diagnosed",9} {"partial left",12} {"wrong kept",10} {"unexpected",10} {"seconds",7}");
         foreach (var f in report.Faults)
         {
-            Console.WriteLine($"{f.Fault,-18} {f.Attempts,8} {f.FallbacksSucceeded,12} {f.Diagnosed,9} {f.PartialFilesLeft,12} {f.WrongFilesAccepted,10} {f.Unexpected,10}");
+            Console.WriteLine($"{f.Fault,-18} {f.Attempts,8} {f.FallbacksSucceeded,12} {f.Diagnosed,9} {f.PartialFilesLeft,12} {f.WrongFilesAccepted,10} {f.Unexpected,10} {f.Seconds,7:0.0}");
         }
 
         return Finish(parsed.Text("--json"), report, report.Passed);

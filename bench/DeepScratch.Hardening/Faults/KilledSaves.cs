@@ -15,7 +15,7 @@ public sealed record KilledSavesOptions(string Cli, string Weights, int Seed = 1
 /// the complete file it held before) or new (byte-identical to an unkilled run's output); anything else is corrupt.
 /// </summary>
 /// <param name="Command">The command line, with DIR for the folder.</param>
-/// <param name="RunSeconds">How long an unkilled run took (the kill moments are spread over it).</param>
+/// <param name="RunSeconds">How long an unkilled run took at the end (the kill moments are spread over it, following the runs that finish).</param>
 /// <param name="Kills">Runs killed (SIGKILL) before they ended.</param>
 /// <param name="FinishedFirst">Runs that ended before their kill moment (their files must be new).</param>
 /// <param name="Absent">Destinations found absent after a kill (they were absent before it).</param>
@@ -129,12 +129,16 @@ public static class KilledSaves
 
                     // Half the moments anywhere in a run, half in its last third (the saves) and a little past its end.
                     double at = random.Next(2) == 0 ? random.NextDouble() * runSeconds : runSeconds * (0.67 + 0.43 * random.NextDouble());
+                    var runClock = Stopwatch.StartNew();
                     using var process = Start(options.Cli, root, spec.Args(dir));
                     bool ended = process.WaitForExit(TimeSpan.FromSeconds(at));
                     if (ended)
                     {
                         process.WaitForExit();
                         finished++;
+
+                        // The machine's load changes: follow the length of the runs that end, so the kills keep landing in them.
+                        runSeconds = (0.7 * runSeconds) + (0.3 * runClock.Elapsed.TotalSeconds);
                     }
                     else
                     {

@@ -193,7 +193,7 @@ public sealed class FileDownloader
     /// </summary>
     private string? Fetch(Uri url, string name, IProgress<DownloadProgress>? progress, Func<string> createTemporary)
     {
-        using var response = WithIdleTimeout("no response", null, token =>
+        using var response = WithIdleTimeout("no response", token =>
             _http.Send(new HttpRequestMessage(HttpMethod.Get, url), HttpCompletionOption.ResponseHeadersRead, token));
         if (!response.IsSuccessStatusCode)
         {
@@ -212,8 +212,8 @@ public sealed class FileDownloader
         int read;
         try
         {
-            // A blocking read has no token: the timeout ends it by closing the response (and its connection).
-            while ((read = WithIdleTimeout("nothing", response.Dispose, _ => body.Read(buffer))) > 0)
+            // A cancelled read aborts the connection at once; closing the response instead would first try to drain it for seconds.
+            while ((read = WithIdleTimeout("nothing", token => body.ReadAsync(buffer, token).AsTask().GetAwaiter().GetResult())) > 0)
             {
                 output.Write(buffer, 0, read);
                 received += read;
@@ -237,15 +237,13 @@ public sealed class FileDownloader
     }
 
     /// <summary>
-    /// Runs the blocking <paramref name="operation"/> for at most <see cref="IdleTimeout"/>, cancelled through its token
-    /// and <paramref name="abort"/>: the client's own timeout covers the whole response, and a mirror that stalls (before
-    /// the headers or mid-file) must not hang us for minutes. Blocking calls (not async ones waited on) keep a busy
-    /// thread pool from stretching the wait.
+    /// Runs <paramref name="operation"/> for at most <see cref="IdleTimeout"/>, cancelled through its token: the client's
+    /// own timeout covers the whole response, and a mirror that stalls (before the headers or mid-file) must not hang us
+    /// for minutes.
     /// </summary>
-    private T WithIdleTimeout<T>(string what, Action? abort, Func<CancellationToken, T> operation)
+    private T WithIdleTimeout<T>(string what, Func<CancellationToken, T> operation)
     {
         using var idle = new CancellationTokenSource(IdleTimeout);
-        using var registration = abort is null ? default : idle.Token.Register(abort);
         try
         {
             return operation(idle.Token);
