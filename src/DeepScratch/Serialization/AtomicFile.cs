@@ -178,7 +178,9 @@ public static partial class AtomicFile
             throw new DirectoryNotFoundException($"cannot write {path}: folder {folder} does not exist.");
         }
 
-        // Named as a temporary file of this process: one left by a SIGKILL at this moment is removed by the next save.
+        // Named as a temporary file of this process, and leftovers of killed writers go first: a run killed at this check,
+        // again and again before it reaches its save, leaves at most one file beside the destination.
+        RemoveStaleTemporaries(full);
         string probe = TemporaryName(full, Environment.ProcessId);
         try
         {
