@@ -13,6 +13,8 @@ public static class Program
     private static readonly (string Name, string Summary, Func<string[], int> Run)[] Harnesses =
     [
         ("pickles", Pickles.PicklesCommand.Summary, Pickles.PicklesCommand.Run),
+        ("faults", "downloads from a loopback server that cuts, corrupts, stalls, redirects and resets (item 3)", Faults.FaultsCommands.Downloads),
+        ("kill", "SIGKILLs train --out, convert and export --onnx mid-run; checks every destination (item 4)", Faults.FaultsCommands.Kills),
     ];
 
     public static int Main(string[] args)

@@ -1,50 +1,84 @@
+using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
+using DeepScratch.Serialization;
 
 namespace DeepScratch.Data;
 
 /// <summary>
 /// Fetches a <see cref="DatasetFile"/> from its mirrors, checks it against the published checksums and only then
 /// moves it into place (temporary file, then rename), so an interrupted or corrupted download never leaves a bad file.
+/// The temporary file is named as <see cref="AtomicFile"/>'s are (<c>.NAME.PID-RANDOM.tmp</c>), so one left by a killed
+/// process is removed by the next download or save of the same file.
 /// </summary>
 public sealed class FileDownloader
 {
-    /// <summary>How long a download may receive nothing before it is abandoned for the next mirror.</summary>
-    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(60);
+    /// <summary>The default <see cref="IdleTimeout"/>: 60 s.</summary>
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(60);
 
     private readonly HttpClient _http;
 
-    /// <summary>Creates a downloader on the given client (a default one with a 5-minute timeout when null).</summary>
-    public FileDownloader(HttpClient? http = null)
+    /// <summary>
+    /// Creates a downloader on the given client (a default one with a 5-minute timeout when null) that abandons a mirror
+    /// after <paramref name="idleTimeout"/> without a byte (<see cref="DefaultIdleTimeout"/> when null).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="idleTimeout"/> is not positive.</exception>
+    public FileDownloader(HttpClient? http = null, TimeSpan? idleTimeout = null)
     {
+        if (idleTimeout is { } t && t <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(idleTimeout), t, "The idle timeout must be positive.");
+        }
+
         _http = http ?? CreateDefaultClient();
+        IdleTimeout = idleTimeout ?? DefaultIdleTimeout;
     }
 
-    /// <summary>Downloads <paramref name="file"/> to <paramref name="destination"/>, trying each mirror in turn.</summary>
-    /// <exception cref="DataUnavailableException">No mirror delivered a file matching the checksums.</exception>
+    /// <summary>
+    /// How long a mirror may send nothing (no response headers, or no byte of the body) before it is abandoned for the
+    /// next one: the client's own timeout covers the whole response, and a mirror that stalls must not hang us for it.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; }
+
+    /// <summary>
+    /// Downloads <paramref name="file"/> to <paramref name="destination"/>, trying each mirror in turn. The destination
+    /// is only ever replaced by a complete file that matches the checksums; no temporary file is left behind.
+    /// </summary>
+    /// <exception cref="DataUnavailableException">
+    /// No mirror delivered a file matching the checksums. The one-line message names the file and, for each mirror in
+    /// order, its URL and why it failed: "could not download NAME (mirror 1 URL: the server sent nothing for 60 s;
+    /// mirror 2 URL: HTTP 404 Not Found)".
+    /// </exception>
     public void Download(DatasetFile file, string destination, IProgress<DownloadProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(file);
-        string folder = Path.GetDirectoryName(Path.GetFullPath(destination))!;
+        string full = Path.GetFullPath(destination);
+        string folder = Path.GetDirectoryName(full)!;
 
         // Folders are made only once a server answers with the file, and removed again if nothing was kept, so a
         // mistyped --data leaves no empty folder tree behind.
         var created = new List<string>();
         var failures = new List<string>();
-        foreach (var url in file.Urls)
+        foreach (var (url, index) in file.Urls.Select((u, i) => (u, i + 1)))
         {
-            string temp = Path.Combine(folder, $".{Path.GetFileName(destination)}.{Guid.NewGuid():N}.part");
+            string mirror = $"mirror {index.ToString(CultureInfo.InvariantCulture)} {url}";
+            string? temp = null;
             try
             {
-                Fetch(url, temp, file.FileName, progress, () => CreateFolder(folder, file.FileName, created));
-                string? mismatch = Verify(temp, file.Digests);
+                var mediaType = Fetch(url, file.FileName, progress, () =>
+                {
+                    CreateFolder(folder, file.FileName, created);
+                    return temp = AtomicFile.BeginTemporary(full);
+                });
+                string? mismatch = Verify(temp!, file.Digests);
                 if (mismatch is not null)
                 {
-                    failures.Add($"{url}: {mismatch}");
+                    // A web page in place of the file (a login wall, a "not found" page with status 200) says more than its checksum.
+                    failures.Add(IsWebPage(mediaType, temp!) ? $"{mirror}: the server sent a web page instead of the file ({mismatch})" : $"{mirror}: {mismatch}");
                     continue;
                 }
 
-                File.Move(temp, destination, overwrite: true);
+                File.Move(temp!, full, overwrite: true);
                 return;
             }
             catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException or UnauthorizedAccessException)
@@ -55,11 +89,14 @@ public sealed class FileDownloader
                     throw;
                 }
 
-                failures.Add($"{url}: {Describe(e)}");
+                failures.Add($"{mirror}: {Describe(e)}");
             }
             finally
             {
-                TryDelete(temp);
+                if (temp is not null)
+                {
+                    AtomicFile.EndTemporary(temp);
+                }
             }
         }
 
@@ -150,46 +187,90 @@ public sealed class FileDownloader
         return $"checksum mismatch (got sha256 {raw["sha256"]}, md5 {raw["md5"]}{corrupt})";
     }
 
-    private void Fetch(Uri url, string temp, string name, IProgress<DownloadProgress>? progress, Action createFolder)
+    /// <summary>
+    /// Fetches <paramref name="url"/> into the temporary file <paramref name="createTemporary"/> makes once the server
+    /// answers with the file; returns the response's media type (null when not given).
+    /// </summary>
+    private string? Fetch(Uri url, string name, IProgress<DownloadProgress>? progress, Func<string> createTemporary)
     {
-        using var response = _http.Send(new HttpRequestMessage(HttpMethod.Get, url), HttpCompletionOption.ResponseHeadersRead);
+        using var response = WithIdleTimeout("no response", token =>
+            _http.Send(new HttpRequestMessage(HttpMethod.Get, url), HttpCompletionOption.ResponseHeadersRead, token));
         if (!response.IsSuccessStatusCode)
         {
-            throw new HttpRequestException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+            int status = (int)response.StatusCode;
+            // The handler follows redirects itself; one handed back is a loop (too many hops) or a refused downgrade to http.
+            string redirect = status is >= 300 and < 400 ? " after following redirects (a redirect loop, or a redirect the client refuses)" : "";
+            throw new HttpRequestException($"HTTP {status} {response.ReasonPhrase}{redirect}");
         }
 
         long? total = response.Content.Headers.ContentLength;
         using var body = response.Content.ReadAsStream();
-        createFolder();
+        string temp = createTemporary();
         using var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
         var buffer = new byte[1 << 16];
         long received = 0;
         int read;
-        while ((read = ReadWithIdleTimeout(body, buffer)) > 0)
+        try
         {
-            output.Write(buffer, 0, read);
-            received += read;
-            progress?.Report(new DownloadProgress(name, received, total));
+            // A cancelled read aborts the connection at once; closing the response instead would first try to drain it for seconds.
+            while ((read = WithIdleTimeout("nothing", token => body.ReadAsync(buffer, token).AsTask().GetAwaiter().GetResult())) > 0)
+            {
+                output.Write(buffer, 0, read);
+                received += read;
+                progress?.Report(new DownloadProgress(name, received, total));
+            }
+        }
+        catch (IOException e)
+        {
+            // How far it got tells a cut connection from a server that never sent the file.
+            string of = total is { } t ? $" of {t.ToString(CultureInfo.InvariantCulture)}" : "";
+            throw new IOException($"the download stopped after {received.ToString(CultureInfo.InvariantCulture)}{of} bytes: {Describe(e)}", e);
+        }
+
+        if (total is { } expected && received != expected)
+        {
+            throw new IOException($"the server sent {received.ToString(CultureInfo.InvariantCulture)} bytes but announced {expected.ToString(CultureInfo.InvariantCulture)}");
         }
 
         output.Flush(flushToDisk: true);
+        return response.Content.Headers.ContentType?.MediaType;
     }
 
     /// <summary>
-    /// One read of the body that gives up when the server sends nothing for <see cref="IdleTimeout"/>: the client's
-    /// own timeout stops at the response headers, and a mirror that stalls mid-file must not hang us forever.
+    /// Runs <paramref name="operation"/> for at most <see cref="IdleTimeout"/>, cancelled through its token: the client's
+    /// own timeout covers the whole response, and a mirror that stalls (before the headers or mid-file) must not hang us
+    /// for minutes.
     /// </summary>
-    private static int ReadWithIdleTimeout(Stream body, byte[] buffer)
+    private T WithIdleTimeout<T>(string what, Func<CancellationToken, T> operation)
     {
         using var idle = new CancellationTokenSource(IdleTimeout);
         try
         {
-            return body.ReadAsync(buffer, idle.Token).AsTask().GetAwaiter().GetResult();
+            return operation(idle.Token);
         }
-        catch (OperationCanceledException) when (idle.IsCancellationRequested)
+        catch (Exception e) when (idle.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException or HttpRequestException)
         {
-            throw new IOException($"the server sent nothing for {IdleTimeout.TotalSeconds:0} s");
+            throw new IOException($"the server sent {what} for {IdleTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s", e);
         }
+    }
+
+    /// <summary>Whether the server called its answer a web page, or it starts like one (after blanks).</summary>
+    private static bool IsWebPage(string? mediaType, string path)
+    {
+        if (mediaType is "text/html" or "application/xhtml+xml")
+        {
+            return true;
+        }
+
+        var head = new byte[64];
+        int n;
+        using (var file = File.OpenRead(path))
+        {
+            n = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+
+        string text = System.Text.Encoding.ASCII.GetString(head, 0, n).TrimStart().ToLowerInvariant();
+        return text.StartsWith("<!doctype html", StringComparison.Ordinal) || text.StartsWith("<html", StringComparison.Ordinal);
     }
 
     private static Dictionary<string, string> ComputeDigests(string path, bool decompress)
@@ -226,18 +307,6 @@ public sealed class FileDownloader
             $"{h.Message} ({inner.Message})",
         _ => e.Message,
     };
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A leftover .part file is harmless: it is never read as data.
-        }
-    }
 
     private static HttpClient CreateDefaultClient()
     {

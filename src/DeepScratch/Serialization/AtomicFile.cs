@@ -37,10 +37,7 @@ public static partial class AtomicFile
         ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
         CheckWritable(path);
-        RemoveStaleTemporaries(full);
-        InstallExitHook();
-        string temp = TemporaryName(full, Environment.ProcessId);
-        InProgress[temp] = 0;
+        string temp = BeginTemporary(full);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -57,9 +54,29 @@ public static partial class AtomicFile
         }
         finally
         {
-            DeleteQuietly(temp);
-            InProgress.TryRemove(temp, out _);
+            EndTemporary(temp);
         }
+    }
+
+    /// <summary>
+    /// Names a new temporary file beside <paramref name="fullPath"/> for a writer that renames it into place itself
+    /// (a download, checked before it is kept): stale leftovers are removed first, and the file is deleted if the process
+    /// exits or is signalled before <see cref="EndTemporary"/>.
+    /// </summary>
+    internal static string BeginTemporary(string fullPath)
+    {
+        RemoveStaleTemporaries(fullPath);
+        InstallExitHook();
+        string temp = TemporaryName(fullPath, Environment.ProcessId);
+        InProgress[temp] = 0;
+        return temp;
+    }
+
+    /// <summary>Deletes <paramref name="temp"/> if it is still there (not renamed into place) and forgets it.</summary>
+    internal static void EndTemporary(string temp)
+    {
+        DeleteQuietly(temp);
+        InProgress.TryRemove(temp, out _);
     }
 
     /// <summary>The temporary file a process with id <paramref name="processId"/> writes before renaming it to <paramref name="fullPath"/>.</summary>
@@ -161,7 +178,10 @@ public static partial class AtomicFile
             throw new DirectoryNotFoundException($"cannot write {path}: folder {folder} does not exist.");
         }
 
-        string probe = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.probe");
+        // Named as a temporary file of this process, and leftovers of killed writers go first: a run killed at this check,
+        // again and again before it reaches its save, leaves at most one file beside the destination.
+        RemoveStaleTemporaries(full);
+        string probe = TemporaryName(full, Environment.ProcessId);
         try
         {
             using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))

@@ -30,8 +30,12 @@ public sealed class FileDownloaderTests : IDisposable
 
     private string Destination => _temp.File("mnist", Name);
 
+    /// <summary>Partial downloads left behind: the temporary files (<c>.NAME.PID-RANDOM.tmp</c>, once <c>.part</c>).</summary>
     private string[] PartFiles() =>
-        Directory.Exists(_temp.File("mnist")) ? Directory.GetFiles(_temp.File("mnist"), "*.part", SearchOption.AllDirectories) : [];
+        Directory.Exists(_temp.File("mnist"))
+            ? Directory.GetFiles(_temp.File("mnist"), "*", SearchOption.AllDirectories)
+                .Where(p => Path.GetFileName(p).StartsWith('.') || p.EndsWith(".part", StringComparison.Ordinal)).ToArray()
+            : [];
 
     [Fact]
     public void Download_fetches_the_file_and_accepts_it_by_the_md5_of_the_gz()
