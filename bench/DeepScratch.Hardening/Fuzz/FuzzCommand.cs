@@ -124,7 +124,8 @@ public static class FuzzCommand
             text.AppendLine($"{f.Format,-12} {f.Inputs,8} {f.Accepted,9} {f.Refused,8} {f.InternalErrors,9} {f.Hangs,6} {f.WorstMemoryRatio,16:F2} {f.InputsPerSecond,9:F0}");
         }
 
-        text.AppendLine($"memory ratio = bytes allocated on the reading thread (an upper bound of peak managed memory) / (input bytes + output bytes + {report.FloorBytes / 1024} KiB); each input limited to {report.TimeoutSeconds:F0} s");
+        text.AppendLine($"memory ratio = bytes allocated on the reading thread (an upper bound of peak managed memory) / (input bytes + output bytes + {report.FloorBytes / 1024} KiB),");
+        text.AppendLine("  output = the arrays returned, or what the input honestly requests when more (an IDX file's decompressed bytes, an image's declared raster); each input limited to " + $"{report.TimeoutSeconds:F0} s");
         foreach (var f in report.Formats.Where(f => f.WorstMemoryIndex >= 0))
         {
             text.AppendLine($"  {f.Format}: worst ratio at input {f.WorstMemoryIndex} ({f.WorstMemoryAllocated} bytes allocated for {f.WorstMemoryInputBytes} input bytes)");

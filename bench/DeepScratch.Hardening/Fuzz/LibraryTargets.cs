@@ -60,7 +60,10 @@ public static class LibraryTargets
             targets.Add(new FuzzTarget("idx-images", "IdxReader.ReadImages + OpenImages/Read", ".idx", [
                 new("t10k-images-idx3-ubyte.gz", imagesGz, 0.05), new("t10k-images-idx3-ubyte (raw)", imagesRaw, 0.05),
                 new("first 50 images (raw)", small, 2), new("first 50 images (gzip)", Gzip(small), 2),
-            ], ReadIdxImages, [typeof(InvalidDataException)], (d, r) => IdxLie(d, r, 16)));
+            ], ReadIdxImages, [typeof(InvalidDataException)], (d, r) => IdxLie(d, r, 16))
+            {
+                Requested = ContentBytes,
+            });
         }
 
         if (Wanted("idx-labels"))
@@ -69,7 +72,10 @@ public static class LibraryTargets
             targets.Add(new FuzzTarget("idx-labels", "IdxReader.ReadLabels + OpenLabels/Read", ".idx", [
                 new("t10k-labels-idx1-ubyte.gz", labelsGz, 1), new("t10k-labels-idx1-ubyte (raw)", labelsRaw, 0.5),
                 new("first 50 labels (raw)", small, 2), new("first 50 labels (gzip)", Gzip(small), 2),
-            ], ReadIdxLabels, [typeof(InvalidDataException)], (d, r) => IdxLie(d, r, 8)));
+            ], ReadIdxLabels, [typeof(InvalidDataException)], (d, r) => IdxLie(d, r, 8))
+            {
+                Requested = ContentBytes,
+            });
         }
 
         var models = new List<FuzzSeed>();
@@ -241,6 +247,35 @@ public static class LibraryTargets
     private static long RequestedRaster(byte[] input) =>
         DigitImage.TryReadSize(input, out int w, out int h) && w > 0 && h > 0 && (long)w * h <= Math.Min(DigitImage.MaxPixels, DigitImage.MostPixelsIn(input))
             ? 3L * w * h : 0;
+
+    /// <summary>
+    /// What an IDX input really holds: its decompressed bytes for gzip (read until the data ends or breaks), else its
+    /// length. A reader refusing a cut download has honestly read up to that much.
+    /// </summary>
+    private static long ContentBytes(byte[] input)
+    {
+        if (input is not [0x1f, 0x8b, ..])
+        {
+            return input.Length;
+        }
+
+        long total = 0;
+        var buffer = new byte[1 << 16];
+        try
+        {
+            using var gzip = new GZipStream(new MemoryStream(input), CompressionMode.Decompress);
+            for (int read; (read = gzip.Read(buffer)) > 0 && total < int.MaxValue;)
+            {
+                total += read;
+            }
+        }
+        catch (InvalidDataException)
+        {
+            // Broken data: what came before the break counts.
+        }
+
+        return total;
+    }
 
     private static long Sniff(byte[] input, string path)
     {
@@ -455,6 +490,18 @@ public static class LibraryTargets
             catch (InvalidDataException)
             {
                 return data;
+            }
+
+            if (random.Next(4) == 0 && raw.Length >= headerBytes)
+            {
+                // A lie the trailer agrees with: the header claims k times the records, the trailer the matching size.
+                int record = headerBytes == 16 ? Math.Max(1, BinaryPrimitives.ReadInt32BigEndian(raw.AsSpan(8)) * BinaryPrimitives.ReadInt32BigEndian(raw.AsSpan(12))) : 1;
+                long claimed = (long)BinaryPrimitives.ReadInt32BigEndian(raw.AsSpan(4)) * new[] { 2, 8, 16, 64, 1000 }[random.Next(5)];
+                var lying = (byte[])raw.Clone();
+                BinaryPrimitives.WriteInt32BigEndian(lying.AsSpan(4), (int)Math.Clamp(claimed, 0, int.MaxValue));
+                byte[] packed = Gzip(lying);
+                BinaryPrimitives.WriteUInt32LittleEndian(packed.AsSpan(packed.Length - 4), unchecked((uint)(headerBytes + (Math.Clamp(claimed, 0, int.MaxValue) * record))));
+                return packed;
             }
         }
 
