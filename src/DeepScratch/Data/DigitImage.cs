@@ -346,7 +346,11 @@ public static class DigitImage
     {
         if (CutShort(b) is { } missing)
         {
-            throw new InvalidDataException($"{name}: not an image this program can read (the {IdentifyFormat(b)!.Name} file is cut short: {missing}).");
+            // A PNG keeps the line it always had for a cut file (the chunk detail means little to a user).
+            string format = IdentifyFormat(b)!.Name;
+            throw new InvalidDataException(format == "PNG"
+                ? $"{name}: not an image this program can read (the PNG file is cut short or damaged)."
+                : $"{name}: not an image this program can read (the {format} file is cut short: {missing}).");
         }
     }
 
@@ -360,21 +364,26 @@ public static class DigitImage
     };
 
     /// <summary>
-    /// Why a PNG is cut short (a chunk's length runs past the end of the file), else null. StbImageSharp grows its
-    /// buffer to a chunk's claimed length (up to 1 GiB) before reading it, so a lying length is refused here first.
+    /// Why a PNG is cut short (an IDAT chunk's length runs past the end of the file), else null. StbImageSharp grows
+    /// its buffer to an IDAT chunk's claimed length (up to 1 GiB) before reading it, so a lying length is refused
+    /// first; any other damage (no IHDR first, another chunk running past the end) is left to the decoder's reason.
     /// </summary>
     private static string? PngCutShort(ReadOnlySpan<byte> b)
     {
+        if (b.Length < 16 || !b.Slice(12, 4).SequenceEqual("IHDR"u8))
+        {
+            return null;
+        }
+
         int i = 8;
         while (i + 8 <= b.Length)
         {
             uint length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b[i..]);
             var type = b.Slice(i + 4, 4);
-            string name = type.ToArray().All(c => char.IsAsciiLetter((char)c)) ? $"its {System.Text.Encoding.ASCII.GetString(type)} chunk" : $"the chunk at byte {i}";
             long left = b.Length - i - 12L;
             if (length > left)
             {
-                return $"{name} claims {length} bytes but only {Math.Max(left, 0)} follow";
+                return type.SequenceEqual("IDAT"u8) ? $"its IDAT chunk claims {length} bytes but only {Math.Max(left, 0)} follow" : null;
             }
 
             if (type.SequenceEqual("IEND"u8))
