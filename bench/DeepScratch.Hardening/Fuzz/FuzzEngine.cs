@@ -203,7 +203,7 @@ public sealed class FuzzEngine(IReadOnlyList<FuzzTarget> targets, string workDir
         }
         catch (Exception e)
         {
-            return new FuzzOutcome(FuzzVerdict.InternalError, $"sizing the request: {e.GetType().FullName}: {e.Message.ReplaceLineEndings(" | ")} at {FirstFrame(e)}", 0, 0);
+            return new FuzzOutcome(FuzzVerdict.InternalError, $"sizing the request: {e.GetType().FullName}: {e.Message.ReplaceLineEndings(" | ")} {FirstFrame(e)}", 0, 0);
         }
     }
 
@@ -222,7 +222,7 @@ public sealed class FuzzEngine(IReadOnlyList<FuzzTarget> targets, string workDir
         catch (Exception e)
         {
             string why = target.IsDocumented(e) ? "documented type but not a one-line message" : "undocumented exception";
-            return new FuzzOutcome(FuzzVerdict.InternalError, $"{why}: {e.GetType().FullName}: {e.Message.ReplaceLineEndings(" | ")} at {FirstFrame(e)}", 0, 0);
+            return new FuzzOutcome(FuzzVerdict.InternalError, $"{why}: {e.GetType().FullName}: {e.Message.ReplaceLineEndings(" | ")} {FirstFrame(e)}", 0, 0);
         }
     }
 
