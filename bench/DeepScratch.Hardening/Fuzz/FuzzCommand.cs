@@ -5,7 +5,7 @@ namespace DeepScratch.Hardening.Fuzz;
 
 /// <summary>
 /// The command line of the fuzz harness:
-/// <c>fuzz [--format NAME|all] [--count N] [--seconds S] [--seed N] [--out DIR] [--json FILE] [--data DIR] [--replay FILE --format NAME] [--index N --format NAME]</c>.
+/// <c>fuzz [--format NAME[,NAME...]|all] [--count N] [--seconds S] [--seed N] [--out DIR] [--json FILE] [--data DIR] [--replay FILE --format NAME] [--index N --format NAME]</c>.
 /// Exit 0 when no input gave an internal error or a hang, 1 otherwise, 2 on a bad argument.
 /// </summary>
 public static class FuzzCommand
@@ -18,6 +18,7 @@ public static class FuzzCommand
     {
         string format = "all", outDir = Path.Combine(Path.GetTempPath(), "deepscratch-fuzz-" + Environment.ProcessId);
         int? only = null;
+        string[]? formats = null;
         string? json = null, replay = null, data = Environment.GetEnvironmentVariable("DEEPSCRATCH_DATA");
         int seed = 1, count = 1000;
         double seconds = 0;
@@ -41,12 +42,13 @@ public static class FuzzCommand
                 }
             }
 
-            if (format != "all" && !LibraryTargets.Names.Contains(format))
+            formats = format == "all" ? null : format.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (formats?.FirstOrDefault(f => !LibraryTargets.Names.Contains(f)) is { } unknown || formats is [])
             {
-                throw new ArgumentException($"unknown format '{format}': use all or one of {string.Join(", ", LibraryTargets.Names)}");
+                throw new ArgumentException($"unknown format '{format}': use all or one or more (comma-separated) of {string.Join(", ", LibraryTargets.Names)}");
             }
 
-            if ((replay is not null || only is not null) && format == "all")
+            if ((replay is not null || only is not null) && formats is not [_])
             {
                 throw new ArgumentException("--replay and --index need --format NAME (the format the input was fuzzed as)");
             }
@@ -70,7 +72,7 @@ public static class FuzzCommand
         string work = Path.Combine(Path.GetTempPath(), $"deepscratch-fuzz-work-{Environment.ProcessId}");
         try
         {
-            var targets = LibraryTargets.Create(data, Path.Combine(work, "seeds"), format == "all" ? null : [format]);
+            var targets = LibraryTargets.Create(data, Path.Combine(work, "seeds"), formats);
             var engine = new FuzzEngine(targets, Path.Combine(work, "inputs"));
             if (only is { } index)
             {

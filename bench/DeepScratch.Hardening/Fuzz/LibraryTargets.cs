@@ -552,7 +552,8 @@ public static class LibraryTargets
             int depth = new[] { 10, 64, 100, 1000, 100_000 }[random.Next(5)];
             string nested = random.Next(2) == 0 ? new string('[', depth) + new string(']', depth) : string.Concat(Enumerable.Repeat("{\"a\":", depth)) + "1" + new string('}', depth);
             string key = random.Next(2) == 0 ? "__metadata__" : "deep";
-            lied = "{\"" + key + "\":" + nested + "," + header.TrimStart()[1..];
+            string rest = header.TrimStart();
+            lied = "{\"" + key + "\":" + nested + "," + (rest.Length > 0 ? rest[1..] : "}");
         }
         else if (choice == 1)
         {

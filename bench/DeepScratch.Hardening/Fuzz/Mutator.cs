@@ -121,7 +121,15 @@ public static class Mutator
             }
 
             case 7:
-                return target.HeaderLie!(data, random);
+                try
+                {
+                    return target.HeaderLie!(data, random);
+                }
+                catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException)
+                {
+                    // A lie that does not fit these (already mutated) bytes leaves them as they are: the run goes on.
+                    return data;
+                }
 
             default:
                 return data;
