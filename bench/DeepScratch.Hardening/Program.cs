@@ -12,9 +12,10 @@ public static class Program
     /// <summary>Every harness: its name on the command line, one line for the list, and its entry point.</summary>
     private static readonly (string Name, string Summary, Func<string[], int> Run)[] Harnesses =
     [
+        ("fuzz", Fuzz.FuzzCommand.Summary, Fuzz.FuzzCommand.Run),
         ("pickles", Pickles.PicklesCommand.Summary, Pickles.PicklesCommand.Run),
-        ("faults", "downloads from a loopback server that cuts, corrupts, stalls, redirects and resets (item 3)", Faults.FaultsCommands.Downloads),
-        ("kill", "SIGKILLs train --out, convert and export --onnx mid-run; checks every destination (item 4)", Faults.FaultsCommands.Kills),
+        ("faults", "downloads from a loopback server that cuts, corrupts, stalls, redirects and resets", Faults.FaultsCommands.Downloads),
+        ("kill", "SIGKILLs train --out, convert and export --onnx mid-run; checks every destination", Faults.FaultsCommands.Kills),
     ];
 
     public static int Main(string[] args)

@@ -111,12 +111,20 @@ public static class DigitImage
         return null;
     }
 
-    /// <summary>Reads only the header of an encoded image: its width and height in pixels, or false when the header is not understood.</summary>
+    /// <summary>
+    /// Reads only the header of an encoded image: its width and height in pixels, or false when the header is not
+    /// understood or the file ends before what its header announces (a cut JPEG header would make the decoder loop).
+    /// </summary>
     /// <remarks>Allocates no pixels, so a caller can refuse a huge image before <see cref="FromEncoded"/> decodes it.</remarks>
     public static bool TryReadSize(byte[] encoded, out int width, out int height)
     {
         ArgumentNullException.ThrowIfNull(encoded);
         (width, height) = (0, 0);
+        if (CutShort(encoded) is not null)
+        {
+            return false; // StbImageSharp's header reader loops forever on some cut JPEG headers
+        }
+
         try
         {
             using var header = new MemoryStream(encoded, writable: false);
@@ -160,6 +168,7 @@ public static class DigitImage
                 if (ImageInfo.FromStream(header) is { } info)
                 {
                     CheckSize(info.Width, info.Height, name, maxPixels);
+                    CheckHoldable(info.Width, info.Height, encoded, name);
                 }
             }
 
@@ -281,6 +290,37 @@ public static class DigitImage
         }
     }
 
+    /// <summary>
+    /// The most pixels an honest file of <paramref name="encoded"/>'s format and length can describe, so a header that
+    /// claims more (a small file saying 7000x7000) is refused before the decoder allocates and fills that raster:
+    /// PNG 8,256 per byte (1-bit pixels, deflate's 1,032:1 maximum), JPEG 512 (every 8x8 block of every component
+    /// needs at least a 1-bit Huffman code), BMP 8 (1-bit pixels; StbImageSharp reads no RLE), GIF 11,000 (3-bit LZW
+    /// codes of up to 4,096 pixels each), other formats 128 (run-length TGA and PSD: 128 pixels per 2 bytes at most).
+    /// </summary>
+    public static long MostPixelsIn(ReadOnlySpan<byte> encoded)
+    {
+        long perByte = IdentifyFormat(encoded)?.Name switch
+        {
+            "PNG" => 8 * 1032,
+            "JPEG" => 512,
+            "BMP" => 8,
+            _ when encoded.StartsWith("GIF8"u8) => 11_000,
+            _ => 128,
+        };
+        return perByte * encoded.Length;
+    }
+
+    /// <summary>Refuses a header claiming more pixels than <see cref="MostPixelsIn"/> the file: it is cut short or lies.</summary>
+    private static void CheckHoldable(int width, int height, ReadOnlySpan<byte> encoded, string name)
+    {
+        if ((long)width * height > MostPixelsIn(encoded))
+        {
+            string format = IdentifyFormat(encoded)?.Name ?? "image";
+            throw new InvalidDataException(
+                $"{name}: the {format} header claims {width}x{height} pixels, more than {encoded.Length} bytes of {format} data can hold; the file is cut short or damaged.");
+        }
+    }
+
     /// <summary>A pixel count in megapixels for messages: 50, 4, 0.5.</summary>
     public static string Megapixels(long pixels) => (pixels / 1e6).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -304,16 +344,57 @@ public static class DigitImage
     /// </summary>
     private static void ThrowIfCutShort(ReadOnlySpan<byte> b, string name)
     {
-        string? missing = IdentifyFormat(b)?.Name switch
+        if (CutShort(b) is { } missing)
         {
-            "JPEG" => JpegCutShort(b),
-            "BMP" => BmpCutShort(b),
-            _ => null,
-        };
-        if (missing is not null)
-        {
-            throw new InvalidDataException($"{name}: not an image this program can read (the {IdentifyFormat(b)!.Name} file is cut short: {missing}).");
+            // A PNG keeps the line it always had for a cut file (the chunk detail means little to a user).
+            string format = IdentifyFormat(b)!.Name;
+            throw new InvalidDataException(format == "PNG"
+                ? $"{name}: not an image this program can read (the PNG file is cut short or damaged)."
+                : $"{name}: not an image this program can read (the {format} file is cut short: {missing}).");
         }
+    }
+
+    /// <summary>Why a JPEG, BMP or PNG ends before what its own header announces, else null.</summary>
+    private static string? CutShort(ReadOnlySpan<byte> b) => IdentifyFormat(b)?.Name switch
+    {
+        "JPEG" => JpegCutShort(b),
+        "BMP" => BmpCutShort(b),
+        "PNG" => PngCutShort(b),
+        _ => null,
+    };
+
+    /// <summary>
+    /// Why a PNG is cut short (an IDAT chunk's length runs past the end of the file), else null. StbImageSharp grows
+    /// its buffer to an IDAT chunk's claimed length (up to 1 GiB) before reading it, so a lying length is refused
+    /// first; any other damage (no IHDR first, another chunk running past the end) is left to the decoder's reason.
+    /// </summary>
+    private static string? PngCutShort(ReadOnlySpan<byte> b)
+    {
+        if (b.Length < 16 || !b.Slice(12, 4).SequenceEqual("IHDR"u8))
+        {
+            return null;
+        }
+
+        int i = 8;
+        while (i + 8 <= b.Length)
+        {
+            uint length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b[i..]);
+            var type = b.Slice(i + 4, 4);
+            long left = b.Length - i - 12L;
+            if (length > left)
+            {
+                return type.SequenceEqual("IDAT"u8) ? $"its IDAT chunk claims {length} bytes but only {Math.Max(left, 0)} follow" : null;
+            }
+
+            if (type.SequenceEqual("IEND"u8))
+            {
+                return null;
+            }
+
+            i += 12 + (int)length;
+        }
+
+        return null;
     }
 
     /// <summary>Why a JPEG is cut short (a segment runs past the end, or no end-of-image marker after the scan), else null.</summary>
@@ -324,7 +405,10 @@ public static class DigitImage
         {
             if (b[i] != 0xFF)
             {
-                return null; // not a marker: damaged, which the decoder reports
+                // Not a marker: the decoder skips such bytes one by one looking for the next marker (and loops forever
+                // when none comes before the end), so they are skipped here too.
+                i++;
+                continue;
             }
 
             byte marker = b[i + 1];

@@ -198,8 +198,10 @@ public static class IdxReader
 
         // A gzip payload is allocated whole only when its trailer agrees with the header and the size is plausible for
         // the compressed file; otherwise the buffer grows with the data actually decompressed.
-        byte[] payload = source is GZipStream && hint != expected ? ReadGrowing(source, path, (int)expected) : new byte[expected];
-        int read = source is GZipStream && hint != expected ? payload.Length : ReadFully(source, payload, path);
+        bool growing = source is GZipStream && hint != expected;
+        int read = 0;
+        byte[] payload = growing ? ReadGrowing(source, path, (int)expected, out read) : new byte[expected];
+        read = growing ? read : ReadFully(source, payload, path);
         if (read < expected)
         {
             throw Truncated(path, what, expected, read);
@@ -236,8 +238,11 @@ public static class IdxReader
         }
     }
 
-    /// <summary>Real compressed files shrink MNIST about 5 times; a trailer claiming far more is not trusted for sizing.</summary>
-    private const long PlausibleRatio = 64;
+    /// <summary>
+    /// Real compressed files shrink MNIST about 5 times (Fashion-MNIST 2); a trailer claiming far more is not trusted
+    /// for sizing. A file that compresses better still reads, through the growing buffer.
+    /// </summary>
+    private const long PlausibleRatio = 16;
 
     /// <summary>The ISIZE field of the gzip trailer (decompressed length mod 2^32) when plausible for the file's size, else 0.</summary>
     private static long TrailerSize(FileStream file)
@@ -259,10 +264,12 @@ public static class IdxReader
     /// Reads up to <paramref name="expected"/> bytes into a buffer that grows only as data really arrives, so a small
     /// compressed file whose header lies about its size cannot make us allocate gigabytes up front.
     /// </summary>
-    private static byte[] ReadGrowing(Stream source, string path, int expected)
+    /// <remarks>A short read returns the buffer as it is, <paramref name="filled"/> bytes used: the caller refuses it, so no trimmed copy is made.</remarks>
+    private static byte[] ReadGrowing(Stream source, string path, int expected, out int filled)
     {
-        var buffer = new byte[Math.Min(expected, 1 << 20)];
-        int filled = 0;
+        // Starts at 64 KiB: broken data usually fails within the first block, and doubling costs honest files one copy.
+        var buffer = new byte[Math.Min(expected, 1 << 16)];
+        filled = 0;
         while (true)
         {
             filled += ReadFully(source, buffer.AsSpan(filled), path);
@@ -272,11 +279,6 @@ public static class IdxReader
             }
 
             Array.Resize(ref buffer, (int)Math.Min(expected, buffer.Length * 2L));
-        }
-
-        if (filled < buffer.Length)
-        {
-            Array.Resize(ref buffer, filled);
         }
 
         return buffer;

@@ -29,12 +29,19 @@ internal sealed class AllocationBudget
     public static AllocationBudget ForInput(int inputLength) => new(BytesPerInputByte * inputLength + Slack);
 
     /// <summary>Spends <paramref name="bytes"/> or refuses, before the allocation is made.</summary>
-    public void Charge(long bytes, string what)
+    public void Charge(long bytes, string what) => Charge(bytes, what, static w => w);
+
+    /// <summary>
+    /// As <see cref="Charge(long, string)"/>, the name of what is charged built by <paramref name="describe"/> only on
+    /// refusal: a name formatted on every charge would itself cost more than the container charged (seen: 145 bytes
+    /// allocated per 64 charged), so callers pass a static lambda and its state.
+    /// </summary>
+    public void Charge<TState>(long bytes, TState state, Func<TState, string> describe)
     {
         if (bytes > _remaining)
         {
             throw new PickleException(
-                $"{what} would need {bytes} more bytes of memory, past the {_limit} that a file of this size can honestly describe",
+                $"{describe(state)} would need {bytes} more bytes of memory, past the {_limit} that a file of this size can honestly describe",
                 PickleException.Hostile);
         }
 

@@ -48,7 +48,7 @@ internal static class ArrayDecoder
     public static NumpyArray Decode(int[] shape, NumpyDType dtype, bool fortranOrder, ReadOnlySpan<byte> raw, AllocationBudget budget)
     {
         int count = CheckElementCount(shape, dtype, raw.Length);
-        budget.Charge((long)count * sizeof(float), $"an array of shape {Tensor.FormatShape(shape)}");
+        budget.Charge((long)count * sizeof(float), shape, static s => $"an array of shape {Tensor.FormatShape(s)}");
         var values = new float[count];
         dtype.ToFloat32(raw, values);
         if (fortranOrder && shape.Length > 1 && count > 0)

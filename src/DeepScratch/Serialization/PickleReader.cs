@@ -419,7 +419,7 @@ internal ref struct PickleReader
 
     /// <summary>Charges a new container holding <paramref name="count"/> elements to the budget.</summary>
     private readonly void NewContainer(int count) =>
-        _budget.Charge(AllocationBudget.ContainerBytes + (count * AllocationBudget.SlotBytes), $"the containers {_opcode} builds");
+        _budget.Charge(AllocationBudget.ContainerBytes + (count * AllocationBudget.SlotBytes), _opcode, static op => $"the containers {op} builds");
 
     /// <summary>Charges a new list or dict (with the elements it starts with) and returns it.</summary>
     private readonly List<object?> NewContainer(List<object?> items)

@@ -149,6 +149,25 @@ public sealed class IdxReaderTests : IDisposable
         Assert.Contains("too short", e.Message);
     }
 
+    [Fact]
+    public void A_gzip_image_file_holding_far_less_than_its_header_claims_is_refused_having_allocated_little()
+    {
+        // The header claims 10,000 images of 28x28 (7,840,000 bytes); the stream holds 100 (78,400 bytes of random,
+        // incompressible pixels, so the claim is within what the compressed size could hold) and its trailer says so.
+        // The buffer grows from 64 KiB as data arrives: found by the fuzz harness, it started at 1 MiB and a short read
+        // was then copied to its length before being refused.
+        var pixels = new byte[100 * 784];
+        new Random(5).NextBytes(pixels);
+        string path = _temp.Write("short.idx.gz", IdxFiles.Gzip(IdxFiles.Images(10_000, 28, 28, pixels)));
+        IdxReader.ReadLabels(_temp.Write("warm.idx", IdxFiles.SampleLabelsFile())); // first-call costs are not the file's
+
+        InvalidDataException? e = null;
+        long allocated = Allocations.OnThisThread(() => e = Assert.Throws<InvalidDataException>(() => IdxReader.ReadImages(path)));
+
+        Assert.Equal($"{path}: truncated: header claims 10000 images of 28x28 (7840000 bytes) but only 78400 follow. Delete the file and download it again.", e!.Message);
+        Assert.True(allocated < 768 << 10, $"{allocated} bytes allocated");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -268,6 +268,75 @@ public sealed class DigitImageTests
     }
 
     [Fact]
+    public void A_png_whose_IDAT_length_runs_past_the_end_is_refused_before_the_decoder_buffers_that_length()
+    {
+        // Found by the fuzz harness: StbImageSharp grows its buffer to an IDAT chunk's claimed length (up to 1 GiB)
+        // before reading it; a 4 KB file made it allocate 268 MB.
+        byte[] png = new Canvas(50, 50, 255).Stroke(0, 3, (10, 10), (40, 40)).ToPng();
+        Assert.Equal("IDAT"u8.ToArray(), png[37..41]); // after the signature (8 bytes) and IHDR (25)
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(33), (1u << 30) - 1);
+
+        InvalidDataException? e = null;
+        long allocated = Allocations.OnThisThread(() => e = Assert.Throws<InvalidDataException>(() => DigitImage.FromEncoded(png, "lying.png")));
+
+        Assert.Equal("lying.png: not an image this program can read (the PNG file is cut short or damaged).", e!.Message);
+        Assert.True(allocated < 1 << 20, $"{allocated} bytes allocated");
+        Assert.False(DigitImage.TryReadSize(png, out _, out _));
+    }
+
+    [Fact]
+    public void A_jpeg_whose_header_claims_more_pixels_than_its_bytes_can_hold_is_refused_before_decoding()
+    {
+        // Found by the fuzz harness: a 1 KB JPEG claiming 7000x7000 (49 MP, under the 50 MP limit) was decoded in full,
+        // its missing data filled in, taking over 10 s and a 98 MB raster. Every 8x8 block needs at least one bit, so
+        // a JPEG of n bytes holds at most 512 n pixels.
+        byte[] jpeg = new Canvas(40, 40, 255).Stroke(0, 3, (10, 10), (30, 30)).ToJpeg();
+        int sof = jpeg.AsSpan().IndexOf([(byte)0xFF, (byte)0xC0]);
+        Assert.True(sof > 0 && 512L * jpeg.Length < 7000 * 7000, $"{jpeg.Length} bytes");
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(sof + 5), 7000); // height
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(sof + 7), 7000); // width
+
+        InvalidDataException? e = null;
+        long allocated = Allocations.OnThisThread(() => e = Assert.Throws<InvalidDataException>(() => DigitImage.FromEncoded(jpeg, "big.jpg")));
+
+        Assert.Equal($"big.jpg: the JPEG header claims 7000x7000 pixels, more than {jpeg.Length} bytes of JPEG data can hold; the file is cut short or damaged.", e!.Message);
+        Assert.True(allocated < 4 << 20, $"{allocated} bytes allocated");
+        // The bound lets real files through: the 40x40 original, and a 2000x1500 photo-sized drawing.
+        Assert.Equal(DigitImage.Size * DigitImage.Size, DigitImage.FromEncoded(new Canvas(2000, 1500, 240).Stroke(10, 25, Two(700, 300, 500, 800)).ToJpeg(), "photo.jpg").Pixels.Length);
+    }
+
+    [Fact]
+    public async Task A_jpeg_header_followed_by_bytes_that_are_no_marker_is_refused_and_TryReadSize_does_not_loop()
+    {
+        // Found by the fuzz harness: after SOI and APP0, bytes that are no marker, then a comment segment (FF FE) whose
+        // length runs past the end, made StbImageSharp's header reader loop forever, in FromEncoded and in TryReadSize
+        // (which the web server calls on request bodies).
+        byte[] jpeg = new Canvas(40, 40, 255).Stroke(0, 3, (10, 10), (30, 30)).ToJpeg();
+        Assert.Equal(new byte[] { 0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10 }, jpeg[..6]); // SOI, then APP0 of 16 bytes: ends at byte 20
+        byte[] input = JunkAfterHeader(jpeg);
+
+        var run = Task.Run(() => (DigitImage.TryReadSize(input, out _, out _), Record.Exception(() => DigitImage.FromEncoded(input, "junk.jpg"))));
+
+        Assert.Same(run, await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60)))); // else the reader looped
+        var (sized, error) = await run;
+        Assert.False(sized);
+        var e = Assert.IsType<InvalidDataException>(error);
+        Assert.Equal("junk.jpg: not an image this program can read (the JPEG file is cut short: it ends inside its header, at byte 144).", e.Message);
+    }
+
+    /// <summary>
+    /// The first 20 bytes of <paramref name="jpeg"/> (SOI, APP0), 80 bytes without 0xFF, a comment marker claiming
+    /// 31,772 bytes, 40 more bytes without 0xFF: 144 bytes (the shape of the fuzz input that hung).
+    /// </summary>
+    internal static byte[] JunkAfterHeader(byte[] jpeg)
+    {
+        var junk = new byte[120];
+        new Random(71).NextBytes(junk);
+        junk.AsSpan().Replace((byte)0xFF, (byte)0x00);
+        return [.. jpeg[..20], .. junk[..80], 0xFF, 0xFE, 0x7C, 0x1C, .. junk[80..]];
+    }
+
+    [Fact]
     public void Load_reads_a_file_and_names_a_missing_one()
     {
         string dir = Directory.CreateTempSubdirectory("deepscratch-digit-").FullName;

@@ -13,6 +13,26 @@ public class CostBoundTests
     /// <summary>Generous ceiling for what refusing any of these files may allocate, against the 165 MB to 1.5 GB seen before.</summary>
     private const long MaxAllocatedBytes = 48L << 20;
 
+    [Theory]
+    [InlineData((byte)']', "EMPTY_LIST")]
+    [InlineData((byte)'}', "EMPTY_DICT")]
+    public void Refusing_a_run_of_empty_containers_allocates_no_more_than_the_budget(byte opcode, string name)
+    {
+        // 40,000 one-byte container opcodes: the budget is 8 bytes per input byte + 1 MiB = 8 * 40,003 + 1,048,576
+        // = 1,368,600 bytes. Found by the fuzz harness: the charge's name was formatted for every container, so refusing
+        // such a file allocated 3,099,208 bytes, 2.3 times the budget.
+        byte[] pickle = [0x80, 2, .. Enumerable.Repeat(opcode, 40_000), (byte)'.'];
+        byte[] warmUp = [0x80, 2, opcode, (byte)'.'];
+        Record.Exception(() => NumpyPickle.Load(warmUp, "warm.pkl")); // first-call costs are not the file's
+
+        InvalidDataException? e = null;
+        long allocated = Allocations.OnThisThread(() => e = Assert.Throws<InvalidDataException>(() => NumpyPickle.Load(pickle, "containers.pkl")));
+
+        Assert.Contains($"the containers {name} builds would need 64 more bytes of memory, past the 1368600 that a file of this size can honestly describe", e!.Message, StringComparison.Ordinal);
+
+        Assert.True(allocated < 1_368_600 + (64 << 10), $"{allocated} bytes allocated to refuse {e!.Message}");
+    }
+
     [Fact]
     public void Int_keys_that_all_collide_under_the_default_hash_spread_under_the_dict_key_hash()
     {

@@ -270,6 +270,19 @@ public sealed class WebApiTests(WebServerFixture server) : IClassFixture<WebServ
     }
 
     [Fact]
+    public async Task A_jpeg_header_followed_by_no_marker_gets_400_instead_of_holding_a_server_thread_forever()
+    {
+        // The fuzz harness found that the header reader (TryReadSize, which the server calls on every image body)
+        // looped forever on SOI + APP0 followed by bytes without 0xFF.
+        byte[] jpeg = new Canvas(40, 40, 255).Stroke(0, 3, (10, 10), (30, 30)).ToJpeg();
+
+        var (status, body) = await server.Post("/api/predict", WebServerFixture.Body(DeepScratch.Tests.Images.DigitImageTests.JunkAfterHeader(jpeg), "image/jpeg"));
+
+        Assert.Equal(400, status);
+        Assert.Equal("the image: not an image this program can read (the JPEG file is cut short: it ends inside its header, at byte 144).", body.GetProperty("error").GetString());
+    }
+
+    [Fact]
     public async Task Bad_images_get_400_and_an_image_without_ink_422()
     {
         var (status, body) = await server.Post("/api/predict", WebServerFixture.Body(new Canvas(100, 100, 255).ToPng(), "image/png"));
