@@ -12,6 +12,7 @@ public static class Program
     /// <summary>Every harness: its name on the command line, one line for the list, and its entry point.</summary>
     private static readonly (string Name, string Summary, Func<string[], int> Run)[] Harnesses =
     [
+        ("load", Load.LoadCommand.Summary, Load.LoadCommand.Run),
     ];
 
     public static int Main(string[] args)
