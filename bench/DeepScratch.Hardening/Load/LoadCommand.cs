@@ -136,8 +136,12 @@ public static class LoadCommand
 
         output.WriteLine($"{"all",-18} {report.Requests,6} {"",8} {"",8}  {Statuses(report.Statuses)}");
         output.WriteLine(string.Create(inv, $"5xx: {report.ServerErrors}; valid predictions equal to the CLI's: {report.CheckedPredictions}, wrong or failed: {report.WrongPredictions}; malformed answered otherwise than documented: {report.UnexpectedAnswers}"));
-        output.WriteLine(string.Create(inv, $"100 MB body: status {report.EarlyRefusal.Status} after {report.EarlyRefusal.BodyBytesSent} bytes sent ({report.EarlyRefusal.BodyBytesSent * 100.0 / 100_000_000:0.000}% of it)"));
-        output.WriteLine(string.Create(inv, $"server RSS: {report.RssMiB.Start:0.0} MiB after warm-up, max {report.RssMiB.Max:0.0}, end {report.RssMiB.End:0.0} ({report.RssSamples} samples); last-half trend {report.LastHalfGrowthMiB:+0.0;-0.0} MiB"));
+        foreach (var e in report.EarlyRefusals)
+        {
+            output.WriteLine(string.Create(inv, $"100 MB body ({e.Body}): status {e.Answer.Status} after {e.Answer.BodyBytesSent} bytes sent ({e.Answer.BodyBytesSent * 100.0 / 100_000_000:0.000}% of it; the server must read {e.MustRead})"));
+        }
+
+        output.WriteLine(string.Create(inv, $"server RSS (MiB): {report.RssMiB.Start:0.0} after warm-up (warm-up peak {report.RssMiB.WarmupPeak:0.0}), max {report.RssMiB.Max:0.0}, end {report.RssMiB.End:0.0}; floor/peak per eighth of the run: {string.Join(" ", report.RssWindows.Select(w => $"{w.Floor:0}/{w.Peak:0}"))}; last-half floor trend {report.LastHalfFloorGrowthMiB:+0.0;-0.0}"));
         output.WriteLine($"serve after SIGTERM: exit {report.Shutdown.Exit}, stderr {(report.Shutdown.Stderr.Length == 0 ? "empty" : report.Shutdown.Stderr.Trim())}");
         output.WriteLine(report.Passed ? "PASS: every check held" : $"FAIL:\n  {string.Join("\n  ", report.Failures)}");
     }
@@ -162,12 +166,14 @@ public static class LoadCommand
         ["checked_predictions"] = r.CheckedPredictions,
         ["wrong_predictions"] = r.WrongPredictions,
         ["unexpected_answers"] = r.UnexpectedAnswers,
-        ["early_413_status"] = r.EarlyRefusal.Status,
-        ["early_413_bytes_sent"] = r.EarlyRefusal.BodyBytesSent,
+        ["early_413"] = r.EarlyRefusals.Select(e => new Dictionary<string, object> { ["body"] = e.Body, ["status"] = e.Answer.Status, ["bytes_sent"] = e.Answer.BodyBytesSent, ["must_read"] = e.MustRead }).ToList(),
+        ["rss_series_s_mib"] = r.RssSeries.Select(x => new[] { Math.Round(x.Seconds, 2), Math.Round(x.MiB, 1) }).ToList(),
         ["rss_mib_start"] = r.RssMiB.Start,
+        ["rss_mib_warmup_peak"] = r.RssMiB.WarmupPeak,
         ["rss_mib_max"] = r.RssMiB.Max,
         ["rss_mib_end"] = r.RssMiB.End,
-        ["rss_last_half_growth_mib"] = r.LastHalfGrowthMiB,
+        ["rss_mib_window_floor_peak"] = r.RssWindows.Select(w => new[] { Math.Round(w.Floor, 1), Math.Round(w.Peak, 1) }).ToList(),
+        ["rss_last_half_floor_growth_mib"] = r.LastHalfFloorGrowthMiB,
         ["shutdown_exit"] = r.Shutdown.Exit,
         ["failures"] = r.Failures,
         ["passed"] = r.Passed,

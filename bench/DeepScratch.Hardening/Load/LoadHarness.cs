@@ -40,17 +40,21 @@ public sealed record LoadOptions
     /// <summary>Test images per network whose CLI answers are computed before the load (each: one JSON and one PNG input).</summary>
     public int ImagesPerModel { get; init; } = 30;
 
-    /// <summary>Requests sent before the memory baseline is taken (every kind, not counted).</summary>
-    public int WarmupRequests { get; init; } = 400;
+    /// <summary>Requests sent before the measured run (every kind, not counted): they bring the server's heap to its working size.</summary>
+    public int WarmupRequests { get; init; } = 1000;
 
-    /// <summary>How much the server's resident memory may end above its after-warm-up value, in MiB.</summary>
-    public double RssBoundMiB { get; init; } = 128;
+    /// <summary>How far the server's resident memory may end above the warm-up's peak, and the last half's peak above the
+    /// first half's, in MiB. The garbage collector frees the large buffers of image decoding and big bodies in bursts, so
+    /// resident memory is a saw-tooth of about 200 MiB between its floor and its peaks under the long run's mix.</summary>
+    public double RssBoundMiB { get; init; } = 96;
 
-    /// <summary>How much it may grow along the least-squares line through the last half of the samples, in MiB.</summary>
-    public double TrendBoundMiB { get; init; } = 48;
+    /// <summary>How much the saw-tooth's floor (the least value in each eighth of the run) may grow along its
+    /// least-squares line over the last half of the run, in MiB: a leak raises the floor.</summary>
+    public double TrendBoundMiB { get; init; } = 32;
 
-    /// <summary>Most body bytes a client may manage to send before the 413 of a 100 MB announced body.</summary>
-    public long EarlyRefusalBound { get; init; } = 1 << 20;
+    /// <summary>Most body bytes a client may manage to send before the 413 of a 100 MB body beyond what the server must
+    /// read to know it is too large (nothing when announced by Content-Length, the type's limit when chunked).</summary>
+    public long EarlyRefusalSlack { get; init; } = 1 << 20;
 
     /// <summary>Where progress lines go (null: nowhere).</summary>
     public TextWriter? Log { get; init; }
@@ -69,6 +73,12 @@ public sealed record LoadOptions
 /// <param name="P99Ms">99th percentile latency in milliseconds.</param>
 /// <param name="Statuses">Answers by status code (0: no answer, e.g. the client hung up on purpose).</param>
 public sealed record KindFigures(string Kind, int Count, double P50Ms, double P99Ms, IReadOnlyDictionary<int, int> Statuses);
+
+/// <summary>One 100 MB body: how it was sent and what came back.</summary>
+/// <param name="Body">What was sent, e.g. "image/png, Content-Length 100000000".</param>
+/// <param name="Answer">The status and the body bytes sent when it came.</param>
+/// <param name="MustRead">Bytes the server has to read to know the body is too large (0 when announced).</param>
+public sealed record EarlyRefusal(string Body, RawResult Answer, long MustRead);
 
 /// <summary>The outcome of a load run: its figures and the failed checks (none: it passed).</summary>
 public sealed record LoadReport
@@ -106,17 +116,21 @@ public sealed record LoadReport
     /// <summary>Malformed requests answered otherwise than documented.</summary>
     public required int UnexpectedAnswers { get; init; }
 
-    /// <summary>The 100 MB announced body: the status and the body bytes the client had sent when it came.</summary>
-    public required RawResult EarlyRefusal { get; init; }
+    /// <summary>The 100 MB bodies, sent slowly (16 KiB every 10 ms): each one's status and the body bytes the client had sent when it came.</summary>
+    public required IReadOnlyList<EarlyRefusal> EarlyRefusals { get; init; }
 
-    /// <summary>Resident memory (VmRSS) after the warm-up, at most and at the end, in MiB.</summary>
-    public required (double Start, double Max, double End) RssMiB { get; init; }
+    /// <summary>The memory samples of the measured run, every 200 ms: seconds since it began, VmRSS in MiB.</summary>
+    public required IReadOnlyList<(double Seconds, double MiB)> RssSeries { get; init; }
 
-    /// <summary>Growth along the least-squares line through the last half of the memory samples, in MiB.</summary>
-    public required double LastHalfGrowthMiB { get; init; }
+    /// <summary>The server's resident memory (VmRSS) in MiB: when the measured run began, the warm-up's peak, the run's
+    /// peak and its value when the run ended.</summary>
+    public required (double Start, double WarmupPeak, double Max, double End) RssMiB { get; init; }
 
-    /// <summary>Memory samples taken.</summary>
-    public required int RssSamples { get; init; }
+    /// <summary>The least and the largest resident memory in each eighth of the measured run, in MiB.</summary>
+    public required IReadOnlyList<(double Floor, double Peak)> RssWindows { get; init; }
+
+    /// <summary>Growth of the windows' floors along their least-squares line over the last half of the run, in MiB.</summary>
+    public required double LastHalfFloorGrowthMiB { get; init; }
 
     /// <summary>The server's exit code after SIGTERM and its stderr.</summary>
     public required (int Exit, string Stderr) Shutdown { get; init; }
@@ -259,27 +273,34 @@ public static partial class LoadHarness
 
             log.WriteLine($"serve: pid {server.Id}, port {port}; {networks}");
             var run = new Load(options, port, oracle);
-            await run.Clients(options.WarmupRequests, double.MaxValue, record: false).ConfigureAwait(false);
             var memory = new MemorySampler(server.Id);
-            memory.Sample();
+            memory.Start();
+            await run.Clients(options.WarmupRequests, double.MaxValue, record: false).ConfigureAwait(false);
+            var warmup = memory.Mark();
             var clock = Stopwatch.StartNew();
-            var sampling = memory.RunAsync();
-            log.WriteLine($"warm-up done ({options.WarmupRequests} requests); RSS {memory.Samples[0].MiB:0.0} MiB; {options.Requests} requests from {options.Clients} clients ...");
+            log.WriteLine($"warm-up done ({options.WarmupRequests} requests); RSS {warmup.Now:0.0} MiB (peak {warmup.Peak:0.0}); {options.Requests} requests from {options.Clients} clients ...");
             int sent = await run.Clients(options.Requests, options.Seconds, record: true).ConfigureAwait(false);
             double seconds = clock.Elapsed.TotalSeconds;
             await memory.StopAsync().ConfigureAwait(false);
-            memory.Sample();
             if (sent < options.Requests)
             {
                 failures.Add($"only {sent} of {options.Requests} requests were sent within {options.Seconds} s.");
             }
 
-            // The early refusal: a 100 MB body announced, sent slowly; the 413 must come after a small part of it.
-            var early = await RawHttp.SendAsync(port, Head(port, "POST", "/api/predict", "image/png", 100_000_000), [0x89, 0x50, 0x4E, 0x47],
-                100_000_000, piece: 16 << 10, gap: TimeSpan.FromMilliseconds(10), limit: TimeSpan.FromSeconds(120)).ConfigureAwait(false);
-            if (early.Status != 413 || early.BodyBytesSent > options.EarlyRefusalBound)
+            // The early refusal: 100 MB bodies sent slowly; the 413 must come after a small part of each. Announced by
+            // Content-Length, nothing needs reading; chunked, the server must read past its limit to know.
+            var early = new List<EarlyRefusal>();
+            foreach (var (type, announced, mustRead) in ((string, bool, long)[])[("image/png", true, 0), (JsonType, true, 0), ("image/png", false, DigitServer.MaxImageBytes), (JsonType, false, DigitServer.MaxJsonBytes)])
             {
-                failures.Add($"a 100 MB image body got status {early.Status} after the client sent {early.BodyBytesSent} bytes (expected 413 within {options.EarlyRefusalBound}).");
+                const long Huge = 100_000_000;
+                var answer = await RawHttp.SendAsync(port, Head(port, "POST", "/api/predict", type, announced ? Huge : null), "0.5,"u8.ToArray(),
+                    Huge, piece: 16 << 10, gap: TimeSpan.FromMilliseconds(10), chunked: !announced, limit: TimeSpan.FromSeconds(120)).ConfigureAwait(false);
+                var refusal = new EarlyRefusal($"{type}, {(announced ? $"Content-Length {Huge}" : "chunked")}", answer, mustRead);
+                early.Add(refusal);
+                if (answer.Status != 413 || answer.BodyBytesSent > mustRead + options.EarlyRefusalSlack)
+                {
+                    failures.Add($"a 100 MB body ({refusal.Body}) got status {answer.Status} after the client sent {answer.BodyBytesSent} bytes (expected 413 within {mustRead + options.EarlyRefusalSlack}).");
+                }
             }
 
             // The server still answers right after all that.
@@ -290,15 +311,26 @@ public static partial class LoadHarness
             }
 
             failures.AddRange(run.Failures());
-            var (rssStart, rssMax, rssEnd, growth) = memory.Figures();
-            if (rssEnd > rssStart + options.RssBoundMiB)
+            var rss = memory.Run;
+            double end = rss[^1].MiB, max = rss.Max(x => x.MiB);
+            var windows = Enumerable.Range(0, 8).Select(w => rss.Where(x => (int)Math.Min(7, x.Seconds * 8 / rss[^1].Seconds) == w).ToList())
+                .Where(w => w.Count > 0).Select(w => (Floor: w.Min(x => x.MiB), Peak: w.Max(x => x.MiB))).ToList();
+            double floorGrowth = Trend([.. windows.Skip(windows.Count / 2).Select(w => w.Floor)]);
+            double firstPeak = windows.Take(windows.Count / 2).Select(w => w.Peak).DefaultIfEmpty(0).Max();
+            double lastPeak = windows.Skip(windows.Count / 2).Select(w => w.Peak).DefaultIfEmpty(0).Max();
+            if (end > warmup.Peak + options.RssBoundMiB)
             {
-                failures.Add($"resident memory ended at {rssEnd:0.0} MiB, more than {options.RssBoundMiB} MiB above its {rssStart:0.0} MiB after the warm-up.");
+                failures.Add($"resident memory ended at {end:0.0} MiB, more than {options.RssBoundMiB} MiB above the warm-up's peak {warmup.Peak:0.0} MiB.");
             }
 
-            if (growth > options.TrendBoundMiB)
+            if (lastPeak > firstPeak + options.RssBoundMiB)
             {
-                failures.Add($"resident memory grew {growth:0.0} MiB along the trend of the run's last half (bound {options.TrendBoundMiB} MiB).");
+                failures.Add($"resident memory peaked at {lastPeak:0.0} MiB in the run's last half, more than {options.RssBoundMiB} MiB above the first half's {firstPeak:0.0} MiB.");
+            }
+
+            if (floorGrowth > options.TrendBoundMiB)
+            {
+                failures.Add($"the floor of resident memory grew {floorGrowth:0.0} MiB over the run's last half (bound {options.TrendBoundMiB} MiB).");
             }
 
             var (exit, stderr) = await Stop(server, stderrTask).ConfigureAwait(false);
@@ -319,10 +351,11 @@ public static partial class LoadHarness
                 WrongPredictions = run.WrongPredictions,
                 CheckedPredictions = run.CheckedPredictions,
                 UnexpectedAnswers = run.UnexpectedAnswers,
-                EarlyRefusal = early,
-                RssMiB = (rssStart, rssMax, rssEnd),
-                LastHalfGrowthMiB = growth,
-                RssSamples = memory.Samples.Count,
+                EarlyRefusals = early,
+                RssSeries = rss,
+                RssMiB = (warmup.Now, warmup.Peak, max, end),
+                RssWindows = windows,
+                LastHalfFloorGrowthMiB = floorGrowth,
                 Shutdown = (exit, stderr),
                 Failures = failures,
             };
@@ -378,7 +411,7 @@ public static partial class LoadHarness
         (Kind.Blank, "blank", 20, [422]),
         (Kind.TooManyPixels, "over-4mp", 25, [413]),
         (Kind.OversizedJson, "over-1mib-json", 25, [413]),
-        (Kind.OversizedChunked, "over-1mib-chunked", 15, [413]),
+        (Kind.OversizedChunked, "over-limit-chunked", 15, [413]),
         (Kind.OversizedImage, "over-8mib-image", 15, [413]),
         (Kind.SlowSender, "slow-sender", 6, [400]),
         (Kind.Stalled, "stalled-sender", 3, [408]),
@@ -583,10 +616,11 @@ public static partial class LoadHarness
 
                     case Kind.OversizedChunked:
                         {
-                            // No Content-Length: the server finds the size while reading and stops after its limit.
-                            long length = DigitServer.MaxJsonBytes + 1 + random.Next(1 << 20);
-                            var head = Head(port, "POST", "/api/predict", JsonType, null);
-                            return Raw(expected, await RawHttp.SendAsync(port, head, "0.5,"u8.ToArray(), length, 64 << 10, TimeSpan.FromMilliseconds(2), chunked: true).ConfigureAwait(false));
+                            // No Content-Length: the server finds the size while reading and stops after its limit (JSON's or images').
+                            bool image = random.Next(3) == 0;
+                            long length = (image ? DigitServer.MaxImageBytes : DigitServer.MaxJsonBytes) + 1 + random.Next(1 << 20);
+                            var head = Head(port, "POST", image ? $"/api/predict?model={c.Model.Name}" : "/api/predict", image ? "image/png" : JsonType, null);
+                            return Raw(expected, await RawHttp.SendAsync(port, head, image ? c.Png : "0.5,"u8.ToArray(), length, 64 << 10, TimeSpan.FromMilliseconds(2), chunked: true).ConfigureAwait(false));
                         }
 
                     case Kind.OversizedImage:
@@ -754,33 +788,42 @@ public static partial class LoadHarness
 
     private static string Number(float v) => v.ToString("R", CultureInfo.InvariantCulture);
 
-    /// <summary>Samples the server's resident memory (VmRSS of /proc/PID/status) every 200 ms.</summary>
+    /// <summary>Growth along the least-squares line through equally spaced <paramref name="values"/>, first to last.</summary>
+    private static double Trend(double[] values)
+    {
+        if (values.Length < 2)
+        {
+            return 0;
+        }
+
+        double mx = (values.Length - 1) / 2.0, my = values.Average();
+        double cov = values.Select((v, i) => (i - mx) * (v - my)).Sum(), var = values.Select((_, i) => (i - mx) * (i - mx)).Sum();
+        return cov / var * (values.Length - 1);
+    }
+
+    /// <summary>Samples the server's resident memory (VmRSS of /proc/PID/status) every 200 ms, from the warm-up on.</summary>
     private sealed class MemorySampler(int pid)
     {
         private readonly CancellationTokenSource _stop = new();
         private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly List<(double Seconds, double MiB)> _samples = [];
+        private int _mark;
+        private double _markSeconds;
         private Task? _loop;
 
-        public List<(double Seconds, double MiB)> Samples { get; } = [];
-
-        public void Sample()
+        /// <summary>The samples since <see cref="Mark"/>, seconds counted from it.</summary>
+        public List<(double Seconds, double MiB)> Run
         {
-            foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+            get
             {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                lock (_samples)
                 {
-                    double kib = double.Parse(line["VmRSS:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);
-                    lock (Samples)
-                    {
-                        Samples.Add((_clock.Elapsed.TotalSeconds, kib / 1024));
-                    }
-
-                    return;
+                    return [.. _samples.Skip(_mark).Select(x => (x.Seconds - _markSeconds, x.MiB))];
                 }
             }
         }
 
-        public Task RunAsync() => _loop = Task.Run(async () =>
+        public void Start() => _loop = Task.Run(async () =>
         {
             while (!_stop.IsCancellationRequested)
             {
@@ -796,6 +839,18 @@ public static partial class LoadHarness
             }
         });
 
+        /// <summary>Ends the warm-up: the value now and the warm-up's peak; later samples are the measured run's.</summary>
+        public (double Now, double Peak) Mark()
+        {
+            Sample();
+            lock (_samples)
+            {
+                _mark = _samples.Count - 1;
+                _markSeconds = _samples[^1].Seconds;
+                return (_samples[^1].MiB, _samples.Max(x => x.MiB));
+            }
+        }
+
         public async Task StopAsync()
         {
             await _stop.CancelAsync().ConfigureAwait(false);
@@ -803,22 +858,25 @@ public static partial class LoadHarness
             {
                 await _loop.ConfigureAwait(false);
             }
+
+            Sample();
         }
 
-        /// <summary>First (after warm-up), largest and last value, and the growth of the least-squares line over the last half.</summary>
-        public (double Start, double Max, double End, double Growth) Figures()
+        private void Sample()
         {
-            var s = Samples;
-            var half = s.Skip(s.Count / 2).ToList();
-            double growth = 0;
-            if (half.Count >= 2)
+            foreach (string line in File.ReadLines($"/proc/{pid}/status"))
             {
-                double mt = half.Average(x => x.Seconds), mm = half.Average(x => x.MiB);
-                double cov = half.Sum(x => (x.Seconds - mt) * (x.MiB - mm)), var = half.Sum(x => (x.Seconds - mt) * (x.Seconds - mt));
-                growth = var > 0 ? cov / var * (half[^1].Seconds - half[0].Seconds) : 0;
-            }
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    double kib = double.Parse(line["VmRSS:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);
+                    lock (_samples)
+                    {
+                        _samples.Add((_clock.Elapsed.TotalSeconds, kib / 1024));
+                    }
 
-            return (s[0].MiB, s.Max(x => x.MiB), s[^1].MiB, growth);
+                    return;
+                }
+            }
         }
     }
 }

@@ -71,8 +71,9 @@ public static partial class LoadOracle
             {
                 int index = random.Next(set.Count);
                 var pixels = set.Images.Image(index).ToArray().Select(b => b / 255f).ToArray();
-                // The page sends 280x280 drawings; alternate that with the bare 28x28 digit.
-                var png = Png.Gray(mnist.Images.Image(index).ToArray(), 28, 28, scale: k % 2 == 0 ? 1 : 10);
+                // In turn (over all networks, so even 2 images each cover them): the bare 28x28 digit, the page's 280x280
+                // drawing, and a 1400x1400 (2 MP) photo-sized one that keeps the decoder far longer, for the decode semaphore.
+                var png = Png.Gray(mnist.Images.Image(index).ToArray(), 28, 28, scale: (work.Count % 3) switch { 0 => 1, 1 => 10, _ => 50 });
                 string pngPath = Path.Combine(workDir, $"{model.Name}-{index}.png");
                 File.WriteAllBytes(pngPath, png);
                 work.Add((model, index, pixels, png, pngPath));

@@ -79,10 +79,14 @@ public sealed class LoadHarnessTests(LoadHarnessTests.Setup setup, ITestOutputHe
         Assert.All(report.Kinds.Where(k => k.Kind.StartsWith("over-", StringComparison.Ordinal)), k => Assert.Equal([413], k.Statuses.Keys));
         Assert.Equal([408], report.Kinds.Single(k => k.Kind == "stalled-sender").Statuses.Keys);
         Assert.Equal([0], report.Kinds.Single(k => k.Kind == "disconnect").Statuses.Keys);
-        // 413 for a 100 MB body after at most 1 MiB of it: the server does not read what it will refuse.
-        Assert.Equal(413, report.EarlyRefusal.Status);
-        Assert.InRange(report.EarlyRefusal.BodyBytesSent, 0, 1 << 20);
-        Assert.InRange(report.RssMiB.End, 0, report.RssMiB.Start + options.RssBoundMiB);
+        // 413 for a 100 MB body after at most 1 MiB of it (announced) or 1 MiB past the limit (chunked): the server does
+        // not read what it will refuse.
+        Assert.Equal(4, report.EarlyRefusals.Count);
+        Assert.All(report.EarlyRefusals, e => Assert.Equal(413, e.Answer.Status));
+        Assert.All(report.EarlyRefusals, e => Assert.InRange(e.Answer.BodyBytesSent, e.MustRead, e.MustRead + (1 << 20)));
+        Assert.Equal([0L, 0L, DigitServer.MaxImageBytes, DigitServer.MaxJsonBytes], report.EarlyRefusals.Select(e => e.MustRead));
+        Assert.InRange(report.RssMiB.End, 0, report.RssMiB.WarmupPeak + options.RssBoundMiB);
+        Assert.InRange(report.LastHalfFloorGrowthMiB, double.NegativeInfinity, options.TrendBoundMiB);
         Assert.Equal((0, ""), report.Shutdown);
     }
 
