@@ -141,7 +141,8 @@ public static class LoadCommand
             output.WriteLine(string.Create(inv, $"100 MB body ({e.Body}): status {e.Answer.Status} after {e.Answer.BodyBytesSent} bytes sent ({e.Answer.BodyBytesSent * 100.0 / 100_000_000:0.000}% of it; the server must read {e.MustRead})"));
         }
 
-        output.WriteLine(string.Create(inv, $"server RSS (MiB): {report.RssMiB.Start:0.0} after warm-up (warm-up peak {report.RssMiB.WarmupPeak:0.0}), max {report.RssMiB.Max:0.0}, end {report.RssMiB.End:0.0}; floor/peak per eighth of the run: {string.Join(" ", report.RssWindows.Select(w => $"{w.Floor:0}/{w.Peak:0}"))}; last-half floor trend {report.LastHalfFloorGrowthMiB:+0.0;-0.0}"));
+        output.WriteLine(string.Create(inv, $"server RSS (MiB): {report.RssMiB.Start:0.0} after warm-up (warm-up peak {report.RssMiB.WarmupPeak:0.0}), max {report.RssMiB.Max:0.0}, end {report.RssMiB.End:0.0}; last half vs first: floor {report.FloorGrowthMiB:+0.0;-0.0}, peak {report.PeakGrowthMiB:+0.0;-0.0}"));
+        output.WriteLine($"  floor/peak per sixteenth of the run: {string.Join(" ", report.RssWindows.Select(w => string.Create(inv, $"{w.Floor:0}/{w.Peak:0}")))}");
         output.WriteLine($"serve after SIGTERM: exit {report.Shutdown.Exit}, stderr {(report.Shutdown.Stderr.Length == 0 ? "empty" : report.Shutdown.Stderr.Trim())}");
         output.WriteLine(report.Passed ? "PASS: every check held" : $"FAIL:\n  {string.Join("\n  ", report.Failures)}");
     }
@@ -173,7 +174,8 @@ public static class LoadCommand
         ["rss_mib_max"] = r.RssMiB.Max,
         ["rss_mib_end"] = r.RssMiB.End,
         ["rss_mib_window_floor_peak"] = r.RssWindows.Select(w => new[] { Math.Round(w.Floor, 1), Math.Round(w.Peak, 1) }).ToList(),
-        ["rss_last_half_floor_growth_mib"] = r.LastHalfFloorGrowthMiB,
+        ["rss_floor_growth_mib"] = r.FloorGrowthMiB,
+        ["rss_peak_growth_mib"] = r.PeakGrowthMiB,
         ["shutdown_exit"] = r.Shutdown.Exit,
         ["failures"] = r.Failures,
         ["passed"] = r.Passed,

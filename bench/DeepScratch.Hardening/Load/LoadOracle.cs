@@ -72,8 +72,9 @@ public static partial class LoadOracle
                 int index = random.Next(set.Count);
                 var pixels = set.Images.Image(index).ToArray().Select(b => b / 255f).ToArray();
                 // In turn (over all networks, so even 2 images each cover them): the bare 28x28 digit, the page's 280x280
-                // drawing, and a 1400x1400 (2 MP) photo-sized one that keeps the decoder far longer, for the decode semaphore.
-                var png = Png.Gray(mnist.Images.Image(index).ToArray(), 28, 28, scale: (work.Count % 3) switch { 0 => 1, 1 => 10, _ => 50 });
+                // drawing, and photo-sized ones of 2 MP and 3.95 MP (under the server's 4 MP) that keep the decoders far
+                // longer, for the decode queue.
+                var png = Png.Gray(mnist.Images.Image(index).ToArray(), 28, 28, scale: (work.Count % 4) switch { 0 => 1, 1 => 10, 2 => 50, _ => 71 });
                 string pngPath = Path.Combine(workDir, $"{model.Name}-{index}.png");
                 File.WriteAllBytes(pngPath, png);
                 work.Add((model, index, pixels, png, pngPath));

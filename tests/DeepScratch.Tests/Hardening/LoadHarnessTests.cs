@@ -10,7 +10,7 @@ namespace DeepScratch.Tests.Hardening;
 
 /// <summary>
 /// The short version of the load harness (bench/DeepScratch.Hardening load): the built <c>deepscratch serve</c> as a
-/// child process with the book's three networks and a Fashion-MNIST one, 16 clients, about 1,200 requests of every
+/// child process with the book's three networks and a Fashion-MNIST one, 16 clients, about 1,000 requests of every
 /// kind; the same checks as the long run (no latency figures asserted). The expected answers come from the CLI's own
 /// <c>predict</c> runs, computed once for the class.
 /// </summary>
@@ -40,12 +40,14 @@ public sealed class LoadHarnessTests(LoadHarnessTests.Setup setup, ITestOutputHe
                 DataDir = TestData.Dir,
                 FashionDir = Catalog.FashionSystemFolder,
                 FashionModel = fashion,
-                Requests = 1200,
+                Requests = 1000,
                 Clients = 16,
                 Seconds = 60,
                 Seed = 11,
                 ImagesPerModel = 2,
-                WarmupRequests = 150,
+                WarmupRequests = 300,
+                // A short warm-up leaves the collector below its working size (the long run's 1,000 requests reach it).
+                RssBoundMiB = 192,
             };
             var models = LoadHarness.Models(options, _dir);
             var oracle = LoadOracle.Compute(options.CliPath, LoadHarness.DataFolder(options, _dir), models, options.ImagesPerModel, options.Seed, _dir);
@@ -64,7 +66,7 @@ public sealed class LoadHarnessTests(LoadHarnessTests.Setup setup, ITestOutputHe
 
         Assert.True(report.Passed, text.ToString());
         Assert.Equal(["deep_convnet_params", "params", "sample_weight", "fashion_mlp"], report.Models);
-        Assert.Equal(1200, report.Requests);
+        Assert.Equal(1000, report.Requests);
         Assert.Equal(0, report.ServerErrors);
         Assert.DoesNotContain(report.Statuses.Keys, s => s >= 500);
         Assert.Equal(0, report.WrongPredictions);
@@ -72,7 +74,7 @@ public sealed class LoadHarnessTests(LoadHarnessTests.Setup setup, ITestOutputHe
         // Every kind ran, valid ones compared with the CLI: json-flat, json-28x28 and png are all 200s.
         Assert.Equal(18, report.Kinds.Count);
         int valid = report.Kinds.Where(k => k.Kind is "json-flat" or "json-28x28" or "png").Sum(k => k.Count);
-        Assert.True(valid > 400, $"{valid} valid predictions");
+        Assert.True(valid > 350, $"{valid} valid predictions");
         Assert.Equal(valid, report.CheckedPredictions);
         Assert.Equal(valid, report.Statuses[200]);
         // The documented refusals, each answered as such.
@@ -86,7 +88,8 @@ public sealed class LoadHarnessTests(LoadHarnessTests.Setup setup, ITestOutputHe
         Assert.All(report.EarlyRefusals, e => Assert.InRange(e.Answer.BodyBytesSent, e.MustRead, e.MustRead + (1 << 20)));
         Assert.Equal([0L, 0L, DigitServer.MaxImageBytes, DigitServer.MaxJsonBytes], report.EarlyRefusals.Select(e => e.MustRead));
         Assert.InRange(report.RssMiB.End, 0, report.RssMiB.WarmupPeak + options.RssBoundMiB);
-        Assert.InRange(report.LastHalfFloorGrowthMiB, double.NegativeInfinity, options.TrendBoundMiB);
+        Assert.InRange(report.FloorGrowthMiB, double.NegativeInfinity, options.TrendBoundMiB);
+        Assert.InRange(report.PeakGrowthMiB, double.NegativeInfinity, options.RssBoundMiB);
         Assert.Equal((0, ""), report.Shutdown);
     }
 
