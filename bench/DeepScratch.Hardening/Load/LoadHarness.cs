@@ -63,6 +63,9 @@ public sealed record LoadOptions
     /// <summary>The expected answers, when already computed for the same models (a test reuses them); else computed.</summary>
     public IReadOnlyList<OracleCase>? Oracle { get; init; }
 
+    /// <summary>Only valid predictions (JSON and PNG), none of the malformed kinds: a quick run of the comparisons alone.</summary>
+    public bool ValidOnly { get; init; }
+
     /// <summary>Changes the expected answers before the run: only for showing that a wrong expectation turns the run red.</summary>
     public Func<OracleCase, OracleCase>? TamperOracle { get; init; }
 }
@@ -127,7 +130,7 @@ public sealed record LoadReport
     /// peak and its value when the run ended.</summary>
     public required (double Start, double WarmupPeak, double Max, double End) RssMiB { get; init; }
 
-    /// <summary>The least and the largest resident memory in each sixteenth of the measured run, in MiB.</summary>
+    /// <summary>The least and the largest resident memory in each sixteenth of the measured run up to its last request's start, in MiB.</summary>
     public required IReadOnlyList<(double Floor, double Peak)> RssWindows { get; init; }
 
     /// <summary>The mean of the last half's window floors minus the first half's, in MiB (a leak makes it grow).</summary>
@@ -316,9 +319,13 @@ public static partial class LoadHarness
 
             failures.AddRange(run.Failures());
             var rss = memory.Run;
+            // The windows span the run while every client was busy: after the last request started only a few slow
+            // senders drain, and the server allocates almost nothing (a flat tail that would weigh on the last half).
+            var active = rss.Where(x => x.Seconds <= run.LastIssuedSeconds).ToList();
+            active = active.Count >= 2 ? active : rss;
             double end = rss[^1].MiB, max = rss.Max(x => x.MiB);
             const int Windows = 16;
-            var windows = Enumerable.Range(0, Windows).Select(w => rss.Where(x => (int)Math.Min(Windows - 1, x.Seconds * Windows / rss[^1].Seconds) == w).ToList())
+            var windows = Enumerable.Range(0, Windows).Select(w => active.Where(x => (int)Math.Min(Windows - 1, x.Seconds * Windows / active[^1].Seconds) == w).ToList())
                 .Where(w => w.Count > 0).Select(w => (Floor: w.Min(x => x.MiB), Peak: w.Max(x => x.MiB))).ToList();
             var (firstHalf, lastHalf) = (windows.Take(windows.Count / 2).ToList(), windows.Skip(windows.Count / 2).ToList());
             double floorGrowth = firstHalf.Count == 0 ? 0 : lastHalf.Average(w => w.Floor) - firstHalf.Average(w => w.Floor);
@@ -448,12 +455,17 @@ public static partial class LoadHarness
 
         public int UnexpectedAnswers => _unexpected;
 
+        /// <summary>Seconds from the start of the last <see cref="Clients"/> run to its last request's start: after it,
+        /// only the slowest requests are still draining.</summary>
+        public double LastIssuedSeconds { get; private set; }
+
         /// <summary>Runs <paramref name="count"/> requests from the clients (no new one after <paramref name="seconds"/>); returns how many were sent.</summary>
         public async Task<int> Clients(int count, double seconds, bool record)
         {
             int issued = 0;
             var deadline = Stopwatch.StartNew();
-            var total = Mix.Sum(m => m.Share);
+            var mix = options.ValidOnly ? Mix[..3] : Mix;
+            var total = mix.Sum(m => m.Share);
             var clients = Enumerable.Range(0, options.Clients).Select(c => Task.Run(async () =>
             {
                 var random = new Random(HashCode.Combine(options.Seed, c, record));
@@ -461,8 +473,13 @@ public static partial class LoadHarness
                 while (deadline.Elapsed.TotalSeconds < seconds && (number = Interlocked.Increment(ref issued)) <= count)
                 {
                     // The first requests go through every kind once, so even a short run covers the whole mix.
+                    if (number == count)
+                    {
+                        LastIssuedSeconds = deadline.Elapsed.TotalSeconds;
+                    }
+
                     int pick = random.Next(total);
-                    var kind = number <= Mix.Length ? Mix[number - 1].Kind : Mix.First(m => (pick -= m.Share) < 0).Kind;
+                    var kind = number <= mix.Length ? mix[number - 1].Kind : mix.First(m => (pick -= m.Share) < 0).Kind;
                     var clock = Stopwatch.StartNew();
                     var outcome = await One(random, kind).ConfigureAwait(false);
                     if (record)
@@ -490,6 +507,11 @@ public static partial class LoadHarness
                 }
             })).ToList();
             await Task.WhenAll(clients).ConfigureAwait(false);
+            if (issued <= count)
+            {
+                LastIssuedSeconds = deadline.Elapsed.TotalSeconds;
+            }
+
             return Math.Min(issued, count);
         }
 
