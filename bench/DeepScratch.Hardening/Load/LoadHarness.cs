@@ -468,7 +468,8 @@ public static partial class LoadHarness
             var total = mix.Sum(m => m.Share);
             var clients = Enumerable.Range(0, options.Clients).Select(c => Task.Run(async () =>
             {
-                var random = new Random(HashCode.Combine(options.Seed, c, record));
+                // Seeded per client (HashCode.Combine would differ between processes): each client sends the same sequence again.
+                var random = new Random((options.Seed * 1000) + (c * 2) + (record ? 1 : 0));
                 int number;
                 while (deadline.Elapsed.TotalSeconds < seconds && (number = Interlocked.Increment(ref issued)) <= count)
                 {
