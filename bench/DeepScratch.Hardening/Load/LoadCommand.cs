@@ -5,7 +5,7 @@ namespace DeepScratch.Hardening.Load;
 
 /// <summary>
 /// The command line of the load harness:
-/// <c>load [--requests N] [--clients N] [--seconds S] [--seed N] [--images N] [--json FILE] [--cli PATH] [--data DIR] [--fashion DIR|none]</c>.
+/// <c>load [--requests N] [--clients N] [--seconds S] [--seed N] [--images N] [--warmup N] [--json FILE] [--cli PATH] [--data DIR] [--fashion DIR|none]</c>.
 /// Prints the figures as one table; exit 0 when every check passed, 1 when one failed, 2 for a bad argument.
 /// </summary>
 public static class LoadCommand
@@ -13,7 +13,7 @@ public static class LoadCommand
     /// <summary>One line for the harness list.</summary>
     public const string Summary = "deepscratch serve under 16 concurrent clients: valid and malformed requests, 5xx, answers vs the CLI, 413, memory, latency";
 
-    private const string Usage = "usage: load [--requests N] [--clients N] [--seconds S] [--seed N] [--images N] [--json FILE] [--cli PATH] [--data DIR] [--fashion DIR|none]";
+    private const string Usage = "usage: load [--requests N] [--clients N] [--seconds S] [--seed N] [--images N] [--warmup N] [--json FILE] [--cli PATH] [--data DIR] [--fashion DIR|none]";
 
     /// <summary>Runs the harness from the command line.</summary>
     public static int Run(string[] args)
@@ -57,7 +57,7 @@ public static class LoadCommand
         string data = Environment.GetEnvironmentVariable("DEEPSCRATCH_DATA") is { Length: > 0 } d ? d : "../shared/data";
         string? fashion = DeepScratch.Data.Catalog.FashionSystemFolder;
         string? json = null;
-        int requests = 10_000, clients = 16, seed = 1, images = 30;
+        int requests = 10_000, clients = 16, seed = 1, images = 30, warmup = 1000;
         double seconds = 900;
         for (int i = 0; i < args.Length; i++)
         {
@@ -76,6 +76,7 @@ public static class LoadCommand
                 case "--clients": clients = Int(1); break;
                 case "--seed": seed = Int(0); break;
                 case "--images": images = Int(1); break;
+                case "--warmup": warmup = Int(0); break;
                 case "--seconds":
                     {
                         string v = Value();
@@ -117,6 +118,7 @@ public static class LoadCommand
             Seconds = seconds,
             Seed = seed,
             ImagesPerModel = images,
+            WarmupRequests = warmup,
             Log = Console.Error,
         }, json);
     }

@@ -47,7 +47,7 @@ public sealed class LoadHarnessTests(LoadHarnessTests.Setup setup, ITestOutputHe
                 ImagesPerModel = 2,
                 WarmupRequests = 400,
                 // A short run cannot tell a small leak from the collector still growing to its working size (the long
-                // run's 1,000-request warm-up reaches it, and its bounds are 96 and 64 MiB): wider bounds here.
+                // run's 1,000-request warm-up reaches it, and its bounds are 96 MiB each): wider bounds here.
                 RssBoundMiB = 192,
                 TrendBoundMiB = 128,
             };
