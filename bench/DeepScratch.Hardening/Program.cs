@@ -16,6 +16,7 @@ public static class Program
         ("pickles", Pickles.PicklesCommand.Summary, Pickles.PicklesCommand.Run),
         ("faults", "downloads from a loopback server that cuts, corrupts, stalls, redirects and resets", Faults.FaultsCommands.Downloads),
         ("kill", "SIGKILLs train --out, convert and export --onnx mid-run; checks every destination", Faults.FaultsCommands.Kills),
+        ("load", Load.LoadCommand.Summary, Load.LoadCommand.Run),
     ];
 
     public static int Main(string[] args)

@@ -48,8 +48,13 @@ public sealed class DigitServer : IAsyncDisposable
 
     private const string JsonType = "application/json";
 
-    /// <summary>How long an image request waits for a free decoder before a 503.</summary>
-    private static readonly TimeSpan DecodeWait = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long an image request waits for a free decoder before a 503: longer than the longest queue the connection
+    /// limit allows (<see cref="MaxConnections"/> images of <see cref="MaxImagePixels"/>, about 0.16 s each on one core
+    /// of a loaded 2-core machine: about 10 s on one core), so a burst of clients waits its turn and only a machine
+    /// several times slower answers 503. (2 s gave 16 clients sending 4-megapixel images 503s on 2 cores.)
+    /// </summary>
+    internal static readonly TimeSpan DecodeWait = TimeSpan.FromSeconds(30);
 
     private readonly WebApplication _app;
 

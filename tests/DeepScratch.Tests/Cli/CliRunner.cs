@@ -18,7 +18,7 @@ internal static class CliRunner
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
     /// <summary>The CLI built beside the tests (same configuration), recorded by the test project at build time.</summary>
-    private static string CliPath { get; } = Path.GetFullPath(
+    internal static string CliPath { get; } = Path.GetFullPath(
         typeof(CliRunner).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "DeepScratchCli").Value!);
 
     public static CliResult Run(string workingDirectory, params string[] args) => Run(workingDirectory, new Dictionary<string, string>(), args);
