@@ -29,6 +29,12 @@ public static partial class AtomicFile
 
     private static int _exitHookInstalled;
 
+    /// <summary>Taken to create a temporary file and to run the clean-up at exit, so the two never interleave.</summary>
+    private static readonly Lock CleanUpGate = new();
+
+    /// <summary>Set by the clean-up at exit or on a signal: no temporary file is created after it.</summary>
+    private static bool _endingProcess;
+
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>; on any failure the old file is untouched.</summary>
     /// <exception cref="IOException">The file cannot be written there; the message names the path and the reason.</exception>
     public static void Write(string path, Action<Stream> write)
@@ -37,10 +43,11 @@ public static partial class AtomicFile
         ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
         CheckWritable(path);
-        string temp = BeginTemporary(full);
+        RemoveStaleTemporaries(full);
+        string temp = TemporaryName(full, Environment.ProcessId);
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var stream = CreateTemporary(temp, 1 << 16, FileOptions.None))
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);
@@ -70,6 +77,26 @@ public static partial class AtomicFile
         string temp = TemporaryName(fullPath, Environment.ProcessId);
         InProgress[temp] = 0;
         return temp;
+    }
+
+    /// <summary>
+    /// Creates <paramref name="temp"/> and records it for the clean-up at exit, under the lock that clean-up takes: a
+    /// signal's clean-up runs either before (this throws, nothing is created) or after (and deletes the file), never
+    /// between the file's creation and its record, which would leave the file behind.
+    /// </summary>
+    private static FileStream CreateTemporary(string temp, int bufferSize, FileOptions options)
+    {
+        InstallExitHook();
+        lock (CleanUpGate)
+        {
+            if (_endingProcess)
+            {
+                throw new IOException("the process is stopping");
+            }
+
+            InProgress[temp] = 0;
+            return new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize, options);
+        }
     }
 
     /// <summary>Deletes <paramref name="temp"/> if it is still there (not renamed into place) and forgets it.</summary>
@@ -184,13 +211,18 @@ public static partial class AtomicFile
         string probe = TemporaryName(full, Environment.ProcessId);
         try
         {
-            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            using (CreateTemporary(probe, 1, FileOptions.DeleteOnClose))
             {
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new IOException($"cannot write {path}: files cannot be created in {folder}.", e);
+        }
+        finally
+        {
+            // A signal during the probe must delete it too: DeleteOnClose does not run when the process is ended.
+            EndTemporary(probe);
         }
     }
 
@@ -225,9 +257,13 @@ public static partial class AtomicFile
 
     private static void DeleteInProgress()
     {
-        foreach (string temp in InProgress.Keys)
+        lock (CleanUpGate)
         {
-            DeleteQuietly(temp);
+            _endingProcess = true;
+            foreach (string temp in InProgress.Keys)
+            {
+                DeleteQuietly(temp);
+            }
         }
     }
 
