@@ -1,4 +1,3 @@
-using System.Reflection;
 using DeepScratch.Hardening.Faults;
 using DeepScratch.Tests.Data;
 
@@ -10,14 +9,10 @@ namespace DeepScratch.Tests.Hardening;
 /// </summary>
 public sealed class KilledSavesHarnessTests
 {
-    /// <summary>The CLI built beside the tests, as <see cref="Cli.CliRunner"/> runs it.</summary>
-    private static string CliPath => Path.GetFullPath(
-        typeof(KilledSavesHarnessTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "DeepScratchCli").Value!);
-
     [FashionMnistFact]
     public void Killed_saves_leave_each_destination_absent_old_or_new_and_no_temporaries_pile_up()
     {
-        var report = KilledSaves.Run(new KilledSavesOptions(CliPath, TestData.Weights("sample_weight.pkl"), Seed: 3, Kills: 12));
+        var report = KilledSaves.Run(new KilledSavesOptions(Cli.CliRunner.CliPath, TestData.Weights("sample_weight.pkl"), Seed: 3, Kills: 12));
 
         Assert.True(report.Problems.Count == 0, string.Join("\n", report.Problems));
         Assert.Equal(["train", "convert", "export"], report.Commands.Select(c => c.Command.Split(' ')[0]));
