@@ -9,18 +9,23 @@ namespace DeepScratch.Tests.Hardening;
 /// </summary>
 public sealed class KilledSavesHarnessTests
 {
+    /// <summary>Runs per command: 8 (was 12) keeps both halves of the moments (anywhere, and in the saves) at less CI time.</summary>
+    private const int Runs = 8;
+
     [FashionMnistFact]
     public void Killed_saves_leave_each_destination_absent_old_or_new_and_no_temporaries_pile_up()
     {
-        var report = KilledSaves.Run(new KilledSavesOptions(Cli.CliRunner.CliPath, TestData.Weights("sample_weight.pkl"), Seed: 3, Kills: 12));
+        var report = KilledSaves.Run(new KilledSavesOptions(Cli.CliRunner.CliPath, TestData.Weights("sample_weight.pkl"), Seed: 3, Kills: Runs));
 
         Assert.True(report.Problems.Count == 0, string.Join("\n", report.Problems));
         Assert.Equal(["train", "convert", "export"], report.Commands.Select(c => c.Command.Split(' ')[0]));
         int[] destinations = [2, 1, 1];
         foreach (var (c, count) in report.Commands.Zip(destinations))
         {
-            Assert.Equal(12, c.Kills + c.FinishedFirst);
-            Assert.True(c.Kills >= 3, $"{c.Command}: only {c.Kills} of 12 runs were killed before they ended");
+            Assert.Equal(Runs, c.Kills + c.FinishedFirst);
+            // Half the seeded moments fall anywhere in a run (uniform), so about half the runs at least are killed even
+            // when the runs get twice as fast as the reference run: 3 of 8 leaves a margin on a loaded machine.
+            Assert.True(c.Kills >= 3, $"{c.Command}: only {c.Kills} of {Runs} runs were killed before they ended");
             Assert.Equal(c.Kills * count, c.Absent + c.Old + c.New + c.Corrupt);
             Assert.Equal(0, c.Corrupt);
             Assert.Equal(0, c.NotSigkilled);
