@@ -9,8 +9,11 @@ namespace DeepScratch.Tests.Hardening;
 /// </summary>
 public sealed class KilledSavesHarnessTests
 {
-    /// <summary>Runs per command: 8 (was 12) keeps both halves of the moments (anywhere, and in the saves) at less CI time.</summary>
-    private const int Runs = 8;
+    /// <summary>
+    /// Runs per command. Not lowered to 8: in a full-suite run on the loaded machine only 2 of 8 train runs were killed
+    /// before they ended (the seeded moments follow the reference run's length, which the load changes).
+    /// </summary>
+    private const int Runs = 12;
 
     [FashionMnistFact]
     public void Killed_saves_leave_each_destination_absent_old_or_new_and_no_temporaries_pile_up()
@@ -23,8 +26,6 @@ public sealed class KilledSavesHarnessTests
         foreach (var (c, count) in report.Commands.Zip(destinations))
         {
             Assert.Equal(Runs, c.Kills + c.FinishedFirst);
-            // Half the seeded moments fall anywhere in a run (uniform), so about half the runs at least are killed even
-            // when the runs get twice as fast as the reference run: 3 of 8 leaves a margin on a loaded machine.
             Assert.True(c.Kills >= 3, $"{c.Command}: only {c.Kills} of {Runs} runs were killed before they ended");
             Assert.Equal(c.Kills * count, c.Absent + c.Old + c.New + c.Corrupt);
             Assert.Equal(0, c.Corrupt);
