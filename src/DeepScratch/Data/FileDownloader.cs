@@ -193,7 +193,8 @@ public sealed class FileDownloader
     /// </summary>
     private string? Fetch(Uri url, string name, IProgress<DownloadProgress>? progress, Func<string> createTemporary)
     {
-        using var response = WithIdleTimeout("no response", token =>
+        using var idle = new IdleWatch(IdleTimeout);
+        using var response = idle.Run("no response", token =>
             _http.Send(new HttpRequestMessage(HttpMethod.Get, url), HttpCompletionOption.ResponseHeadersRead, token));
         if (!response.IsSuccessStatusCode)
         {
@@ -213,7 +214,7 @@ public sealed class FileDownloader
         try
         {
             // A cancelled read aborts the connection at once; closing the response instead would first try to drain it for seconds.
-            while ((read = WithIdleTimeout("nothing", token => body.ReadAsync(buffer, token).AsTask().GetAwaiter().GetResult())) > 0)
+            while ((read = idle.Run("nothing", token => body.ReadAsync(buffer, token).AsTask().GetAwaiter().GetResult())) > 0)
             {
                 output.Write(buffer, 0, read);
                 received += read;
@@ -237,21 +238,42 @@ public sealed class FileDownloader
     }
 
     /// <summary>
-    /// Runs <paramref name="operation"/> for at most <see cref="IdleTimeout"/>, cancelled through its token: the client's
-    /// own timeout covers the whole response, and a mirror that stalls (before the headers or mid-file) must not hang us
-    /// for minutes.
+    /// Bounds each wait on a mirror (the response headers, then every read of the body) by the idle timeout with ONE
+    /// cancellation source re-armed per wait: a new source and timer per 64 KiB read made a good download on a starved
+    /// thread pool pay a timer per read, and a source is only replaced when its timer fired after the read completed.
     /// </summary>
-    private T WithIdleTimeout<T>(string what, Func<CancellationToken, T> operation)
+    private sealed class IdleWatch(TimeSpan timeout) : IDisposable
     {
-        using var idle = new CancellationTokenSource(IdleTimeout);
-        try
+        private CancellationTokenSource _source = new();
+
+        /// <summary>
+        /// Runs <paramref name="operation"/> for at most the idle timeout, cancelled through its token: the client's own
+        /// timeout covers the whole response, and a mirror that stalls (before the headers or mid-file) must not hang us
+        /// for minutes.
+        /// </summary>
+        public T Run<T>(string what, Func<CancellationToken, T> operation)
         {
-            return operation(idle.Token);
+            if (!_source.TryReset())
+            {
+                // The timer fired after the last wait had already ended (a late timer on a busy machine): that wait was
+                // not idle, so it must not cancel this one.
+                _source.Dispose();
+                _source = new CancellationTokenSource();
+            }
+
+            var token = _source.Token;
+            _source.CancelAfter(timeout);
+            try
+            {
+                return operation(token);
+            }
+            catch (Exception e) when (token.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException or HttpRequestException)
+            {
+                throw new IOException($"the server sent {what} for {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s", e);
+            }
         }
-        catch (Exception e) when (idle.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException or HttpRequestException)
-        {
-            throw new IOException($"the server sent {what} for {IdleTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s", e);
-        }
+
+        public void Dispose() => _source.Dispose();
     }
 
     /// <summary>Whether the server called its answer a web page, or it starts like one (after blanks).</summary>

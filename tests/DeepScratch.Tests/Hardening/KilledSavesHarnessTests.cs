@@ -1,4 +1,3 @@
-using System.Reflection;
 using DeepScratch.Hardening.Faults;
 using DeepScratch.Tests.Data;
 
@@ -10,22 +9,24 @@ namespace DeepScratch.Tests.Hardening;
 /// </summary>
 public sealed class KilledSavesHarnessTests
 {
-    /// <summary>The CLI built beside the tests, as <see cref="Cli.CliRunner"/> runs it.</summary>
-    private static string CliPath => Path.GetFullPath(
-        typeof(KilledSavesHarnessTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "DeepScratchCli").Value!);
+    /// <summary>
+    /// Runs per command. Not lowered to 8: in a full-suite run on the loaded machine only 2 of 8 train runs were killed
+    /// before they ended (the seeded moments follow the reference run's length, which the load changes).
+    /// </summary>
+    private const int Runs = 12;
 
     [FashionMnistFact]
     public void Killed_saves_leave_each_destination_absent_old_or_new_and_no_temporaries_pile_up()
     {
-        var report = KilledSaves.Run(new KilledSavesOptions(CliPath, TestData.Weights("sample_weight.pkl"), Seed: 3, Kills: 12));
+        var report = KilledSaves.Run(new KilledSavesOptions(Cli.CliRunner.CliPath, TestData.Weights("sample_weight.pkl"), Seed: 3, Kills: Runs));
 
         Assert.True(report.Problems.Count == 0, string.Join("\n", report.Problems));
         Assert.Equal(["train", "convert", "export"], report.Commands.Select(c => c.Command.Split(' ')[0]));
         int[] destinations = [2, 1, 1];
         foreach (var (c, count) in report.Commands.Zip(destinations))
         {
-            Assert.Equal(12, c.Kills + c.FinishedFirst);
-            Assert.True(c.Kills >= 3, $"{c.Command}: only {c.Kills} of 12 runs were killed before they ended");
+            Assert.Equal(Runs, c.Kills + c.FinishedFirst);
+            Assert.True(c.Kills >= 3, $"{c.Command}: only {c.Kills} of {Runs} runs were killed before they ended");
             Assert.Equal(c.Kills * count, c.Absent + c.Old + c.New + c.Corrupt);
             Assert.Equal(0, c.Corrupt);
             Assert.Equal(0, c.NotSigkilled);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DeepScratch.Models;
 using DeepScratch.Tests.Serialization;
 using DeepScratch.Web;
@@ -68,6 +67,23 @@ public class NonFiniteInputTests
         AssertRefusals(model, x, numpy);
     }
 
+    [PythonNumpyFact]
+    public void The_simple_cnn_gives_numpys_result_on_every_path()
+    {
+        var model = Network("simple-cnn");
+        float[] x = Inputs(784);
+        float[] numpy = NumpySimpleCnnPredict(x);
+
+        foreach (var (path, y) in Paths(model, x))
+        {
+            AssertSameResult(numpy, y, $"simple-cnn: {path} against numpy");
+        }
+
+        Assert.All(Row(numpy, 2), v => Assert.True(float.IsNaN(v), "a NaN input gives NaN in every class"));
+        Assert.All(Row(numpy, 0), v => Assert.True(float.IsFinite(v)));
+        AssertRefusals(model, x, numpy);
+    }
+
     public static TheoryData<string> Networks() => ["simple-cnn", "deep-cnn", "two-layer", "multi-layer relu", "multi-layer sigmoid", "extend batchnorm dropout", "half-precision book"];
 
     [Theory]
@@ -84,13 +100,19 @@ public class NonFiniteInputTests
             model.Predict(new Tensor(x.AsSpan(r * size, size).ToArray(), [.. model.InputShape])).Span.CopyTo(alone.AsSpan(r * model.Classes));
         }
 
+        if (name is "two-layer" or "multi-layer relu")
+        {
+            // Truth, not only agreement: the book's affine → relu → ... → softmax as a plain loop over the parameters.
+            AssertSameResult(ReferenceReluNetwork((LayeredNetwork)model, x), alone, $"{name}: each row alone against the reference loop");
+        }
+
         foreach (var (path, y) in Paths(model, x))
         {
             AssertSameResult(alone, y, $"{name}: {path} against each row alone");
         }
 
         var clean = model.Predict(new Tensor(x.AsSpan(0, 2 * size).ToArray(), [2, .. model.InputShape])).ToArray();
-        AssertSameResult(clean, alone.AsSpan(0, 2 * model.Classes).ToArray(), $"{name}: clean rows in a clean batch");
+        AssertSameResult(clean, alone.AsSpan(0, 2 * model.Classes).ToArray(), $"{name}: clean rows in a clean batch", rows: 2);
         Assert.All(Row(alone, 2), v => Assert.True(float.IsNaN(v), $"{name}: a NaN input gives NaN in every class"));
         if (name is "two-layer" or "multi-layer relu")
         {
@@ -210,17 +232,26 @@ public class NonFiniteInputTests
         return result;
     }
 
-    private static float[] Row(float[] y, int r) => y.AsSpan(r * 10, 10).ToArray();
+    /// <summary>Row <paramref name="r"/> of the results of all <see cref="Rows"/> (its class count follows from the length).</summary>
+    private static float[] Row(float[] y, int r)
+    {
+        int classes = y.Length / Rows.Length;
+        return y.AsSpan(r * classes, classes).ToArray();
+    }
 
-    /// <summary>NaN where the reference has NaN, the same infinity, else within 1e-5 (absolute) of it.</summary>
-    private static void AssertSameResult(float[] expected, float[] actual, string what)
+    /// <summary>
+    /// NaN where the reference has NaN, the same infinity, else within 1e-5 (absolute) of it; the results are
+    /// <paramref name="rows"/> rows (the first of <see cref="Rows"/>, all 8 unless said).
+    /// </summary>
+    private static void AssertSameResult(float[] expected, float[] actual, string what, int rows = 8)
     {
         Assert.Equal(expected.Length, actual.Length);
+        int classes = expected.Length / rows;
         for (int i = 0; i < expected.Length; i++)
         {
             float e = expected[i], a = actual[i];
             bool same = float.IsNaN(e) ? float.IsNaN(a) : float.IsInfinity(e) ? e == a : float.IsFinite(a) && Math.Abs(e - a) <= 1e-5f;
-            Assert.True(same, $"{what}: row {i / 10} ({Rows[i / 10].Name}) class {i % 10}: {a} instead of {e}");
+            Assert.True(same, $"{what}: row {i / classes} ({Rows[i / classes].Name}) class {i % classes}: {a} instead of {e}");
         }
     }
 
@@ -236,15 +267,83 @@ public class NonFiniteInputTests
         _ => throw new ArgumentException(name),
     };
 
-    /// <summary>The book's ch03 predict in numpy float32 (sigmoid 1/(1+exp(-x)), softmax with the max subtracted).</summary>
-    private static float[] NumpyBookPredict(float[] x)
+    /// <summary>
+    /// The book's fully connected ReLU network, row by row in float32 from the network's parameters W1, b1, W2, ...:
+    /// affine, relu as the book's mask (x &lt;= 0 → 0, so NaN stays NaN), and softmax with the row's maximum subtracted.
+    /// </summary>
+    private static float[] ReferenceReluNetwork(LayeredNetwork network, float[] x)
     {
-        string folder = Directory.CreateTempSubdirectory("deepscratch-nonfinite-").FullName;
-        try
+        var p = network.Parameters.ToDictionary(q => q.Name, q => q.Value);
+        int layers = Enumerable.Range(1, 10).TakeWhile(i => p.ContainsKey($"W{i}")).Count();
+        var result = new List<float>();
+        int size = x.Length / Rows.Length;
+        for (int r = 0; r < Rows.Length; r++)
         {
-            string input = Path.Combine(folder, "x.f32"), output = Path.Combine(folder, "y.f32");
-            File.WriteAllBytes(input, System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan()).ToArray());
-            const string Script = """
+            float[] a = x.AsSpan(r * size, size).ToArray();
+            for (int l = 1; l <= layers; l++)
+            {
+                var w = p[$"W{l}"];
+                float[] weights = w.ToArray(), bias = p[$"b{l}"].ToArray();
+                int inputs = w.Shape[0], outputs = w.Shape[1];
+                var z = new float[outputs];
+                for (int j = 0; j < outputs; j++)
+                {
+                    float sum = 0;
+                    for (int i = 0; i < inputs; i++)
+                    {
+                        sum += a[i] * weights[(i * outputs) + j];
+                    }
+
+                    z[j] = sum + bias[j];
+                    if (l < layers && z[j] <= 0)
+                    {
+                        z[j] = 0;
+                    }
+                }
+
+                a = z;
+            }
+
+            float max = a.Max();
+            if (a.Any(float.IsNaN))
+            {
+                max = float.NaN;
+            }
+
+            var e = a.Select(v => MathF.Exp(v - max)).ToArray();
+            float total = e.Sum();
+            result.AddRange(e.Select(v => v / total));
+        }
+
+        return result.ToArray();
+    }
+
+    /// <summary>
+    /// The book's SimpleConvNet (ch07, params.pkl) in numpy float32: convolution 30×5×5, relu, 2×2 max pooling, affine,
+    /// relu, affine, softmax; relu and pooling as the book's (a mask, np.max), which keep NaN.
+    /// </summary>
+    private static float[] NumpySimpleCnnPredict(float[] x) => RunNumpy(x, TestData.Weights("params.pkl"), """
+        import pickle, sys, numpy as np
+        np.seterr(all='ignore')
+        with open(sys.argv[1], 'rb') as f:
+            n = {k: np.asarray(v, dtype=np.float32) for k, v in pickle.load(f).items()}
+        x = np.fromfile(sys.argv[2], dtype=np.float32).reshape(-1, 1, 28, 28)
+        def relu(a):
+            a = a.copy(); a[a <= 0] = 0; return a
+        win = np.lib.stride_tricks.sliding_window_view(x, (5, 5), axis=(2, 3))   # N,1,24,24,5,5
+        conv = np.einsum('ncijkl,fckl->nfij', win, n['W1']) + n['b1'][None, :, None, None]
+        c = relu(conv.astype(np.float32))
+        N, F, H, W = c.shape
+        pool = c.reshape(N, F, H // 2, 2, W // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(N, F, H // 2, W // 2, 4).max(axis=4)
+        h = relu(pool.reshape(N, -1) @ n['W2'] + n['b2'])
+        a = h @ n['W3'] + n['b3']
+        a = a - np.max(a, axis=1, keepdims=True)
+        y = np.exp(a) / np.sum(np.exp(a), axis=1, keepdims=True)
+        y.astype(np.float32).tofile(sys.argv[3])
+        """);
+
+    /// <summary>The book's ch03 predict in numpy float32 (sigmoid 1/(1+exp(-x)), softmax with the max subtracted).</summary>
+    private static float[] NumpyBookPredict(float[] x) => RunNumpy(x, TestData.Weights("sample_weight.pkl"), """
                 import pickle, sys, numpy as np
                 np.seterr(all='ignore')
                 with open(sys.argv[1], 'rb') as f:
@@ -257,17 +356,19 @@ public class NonFiniteInputTests
                 a3 = a3 - np.max(a3, axis=0)
                 y = (np.exp(a3) / np.sum(np.exp(a3), axis=0)).T
                 y.astype(np.float32).tofile(sys.argv[3])
-                """;
-            var start = new ProcessStartInfo(PythonNumpyFactAttribute.Python) { RedirectStandardError = true };
-            foreach (string arg in new[] { "-c", Script, TestData.Weights("sample_weight.pkl"), input, output })
-            {
-                start.ArgumentList.Add(arg);
-            }
+                """);
 
-            using var process = Process.Start(start)!;
-            string error = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            Assert.True(process.ExitCode == 0, error);
+    /// <summary>Runs <paramref name="script"/> (WEIGHTS, the inputs as float32, the output file) and reads its float32 output.</summary>
+    private static float[] RunNumpy(float[] x, string weights, string script)
+    {
+        string folder = Directory.CreateTempSubdirectory("deepscratch-nonfinite-").FullName;
+        try
+        {
+            string input = Path.Combine(folder, "x.f32"), output = Path.Combine(folder, "y.f32");
+            File.WriteAllBytes(input, System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan()).ToArray());
+            var r = ChildProcess.Run(PythonNumpyFactAttribute.Python, ["-c", script, weights, input, output], folder,
+                new Dictionary<string, string?>(), TimeSpan.FromMinutes(2));
+            Assert.True(r.ExitCode == 0, r.Output);
             return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(output)).ToArray();
         }
         finally

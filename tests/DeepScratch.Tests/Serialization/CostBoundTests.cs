@@ -70,9 +70,9 @@ public class CostBoundTests
     [Fact]
     public void A_small_dict_scanned_linearly_and_a_grown_dict_with_an_index_keep_python_semantics()
     {
-        // Keys 0..19 set twice, with a bytes key, a None key and 5L repeated as 5.0 (equal in Python, but the reader
-        // keeps int and float apart, as it always did). The index is built at the ninth key: before and after it,
-        // a key set again keeps its first position and takes its last value.
+        // Keys 0..19 set twice, then 5.0 beside 5; in the small dict a bytes key, a None key and 5L, 5.0, 5L again
+        // (5 == 5.0 in Python, but the reader keeps int and float apart, as it always did). The index is built at the
+        // ninth key: before and after it, a key set again keeps its first position and takes its last value.
         var dict = new PickleDict();
         var expected = new List<(object? Key, object? Value)>();
         for (long round = 0; round < 2; round++)
@@ -87,6 +87,15 @@ public class CostBoundTests
 
                 expected[(int)k] = (k, round * 100 + k);
             }
+
+            // 5.0 beside the int key 5, found through the index: a key of its own, not a second setting of 5.
+            dict.Set(5.0, 1000.0 + round);
+            if (round == 0)
+            {
+                expected.Add((5.0, null));
+            }
+
+            expected[20] = (5.0, 1000.0 + round);
         }
 
         var small = new PickleDict();
@@ -94,12 +103,18 @@ public class CostBoundTests
         small.Set(null, 2L);
         small.Set(new byte[] { 1 }, 3L);
         small.Set(null, 4L);
+        small.Set(5L, 5L);
+        small.Set(5.0, 6L);
+        small.Set(5L, 7L);
 
         Assert.Equal(expected.Select(e => e.Key), dict.Entries.Select(e => e.Key));
         Assert.Equal(expected.Select(e => e.Value), dict.Entries.Select(e => e.Value));
-        Assert.Equal(2, small.Entries.Count);
-        Assert.Equal([3L, 4L], small.Entries.Select(e => e.Value));
+        Assert.Equal(4, small.Entries.Count);
+        Assert.Equal([3L, 4L, 7L, 6L], small.Entries.Select(e => e.Value));
         Assert.Null(small.Entries[1].Key);
+        Assert.Equal(5L, Assert.IsType<long>(small.Entries[2].Key));
+        Assert.Equal(5.0, Assert.IsType<double>(small.Entries[3].Key));
+        Assert.IsType<double>(dict.Entries[20].Key);
     }
 
     [Fact]
