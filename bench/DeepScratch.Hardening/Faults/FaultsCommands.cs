@@ -54,17 +54,8 @@ internal static class FaultsCommands
             }
         }
 
-        KilledSavesReport report;
-        try
-        {
-            report = KilledSaves.Run(new KilledSavesOptions(cli, weights, seed, kills, seconds), line => Console.Error.WriteLine($"problem: {line}"));
-        }
-        catch (InvalidOperationException e)
-        {
-            // An unkilled run failed: the harness cannot judge kills without its reference files.
-            Console.Error.WriteLine($"hardening {name}: {e.Message.ReplaceLineEndings(" ")}");
-            return 1;
-        }
+        // An unkilled run that fails throws HarnessSetupException: Program.Main reports it (exit 3).
+        var report = KilledSaves.Run(new KilledSavesOptions(cli, weights, seed, kills, seconds), line => Console.Error.WriteLine($"problem: {line}"));
 
         Console.WriteLine($"killed saves: seed {seed}, {report.Commands.Sum(c => c.Kills)} SIGKILLs in {report.Seconds:0.0} s");
         Console.WriteLine($"{"command",-8} {"run s",6} {"kills",6} {"finished",8} {"absent",6} {"old",5} {"new",5} {"corrupt",7} {"max tmp",7} {"tmp after",9}");

@@ -104,7 +104,7 @@ public static class KilledSaves
                 {
                     if (expected[d].AsSpan().SequenceEqual(old[d]))
                     {
-                        throw new InvalidOperationException($"{spec.Name}: the old {d} equals the new one; the harness could not tell them apart");
+                        throw new HarnessSetupException($"{spec.Name}: the old {d} equals the new one; the harness could not tell them apart");
                     }
                 }
 
@@ -239,13 +239,13 @@ public static class KilledSaves
         if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
         {
             process.Kill();
-            throw new InvalidOperationException($"deepscratch {string.Join(' ', args)} did not finish in 5 minutes");
+            throw new HarnessSetupException($"deepscratch {string.Join(' ', args)} did not finish in 5 minutes");
         }
 
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"deepscratch {string.Join(' ', args)} failed (exit {process.ExitCode}): {stderr.ToString().Trim()}");
+            throw new HarnessSetupException($"deepscratch {string.Join(' ', args)} failed (exit {process.ExitCode}): {stderr.ToString().Trim()}");
         }
 
         return clock.Elapsed.TotalSeconds;

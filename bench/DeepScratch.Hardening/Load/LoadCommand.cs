@@ -31,17 +31,8 @@ public static class LoadCommand
             return 2;
         }
 
-        LoadReport report;
-        try
-        {
-            report = LoadHarness.Run(options).GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException)
-        {
-            Console.Error.WriteLine($"load: {e.Message}");
-            return 1;
-        }
-
+        // Setup failures (the CLI or the server not starting, a reference run failing) reach Program.Main: exit 3.
+        var report = LoadHarness.Run(options).GetAwaiter().GetResult();
         Print(report, Console.Out);
         if (jsonPath is not null)
         {

@@ -98,7 +98,7 @@ public static partial class LoadOracle
         var (exit, stdout, stderr) = Cli.Run(cli, workDir, TimeSpan.FromSeconds(120), args);
         if (exit != 0)
         {
-            throw new InvalidOperationException($"deepscratch {string.Join(' ', args)} exited {exit}: {stderr.Trim()}");
+            throw new HarnessSetupException($"deepscratch {string.Join(' ', args)} exited {exit}: {stderr.Trim()}");
         }
 
         var p = new float[10];
@@ -119,7 +119,7 @@ public static partial class LoadOracle
 
         if (seen != 10 || predicted < 0)
         {
-            throw new InvalidOperationException($"deepscratch {string.Join(' ', args)} printed no bar chart of 10 classes:\n{stdout}");
+            throw new HarnessSetupException($"deepscratch {string.Join(' ', args)} printed no bar chart of 10 classes:\n{stdout}");
         }
 
         return new CliAnswer(predicted, p);
@@ -155,13 +155,13 @@ internal static class Cli
     /// <summary>Runs the CLI to the end (killed after <paramref name="limit"/>): exit code, stdout, stderr.</summary>
     public static (int Exit, string Stdout, string Stderr) Run(string cli, string workDir, TimeSpan limit, params string[] args)
     {
-        using var process = Process.Start(StartInfo(cli, workDir, args)) ?? throw new InvalidOperationException("dotnet did not start.");
+        using var process = Process.Start(StartInfo(cli, workDir, args)) ?? throw new HarnessSetupException("dotnet did not start.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"deepscratch {string.Join(' ', args)} ran longer than {limit.TotalSeconds} s.");
+            throw new HarnessSetupException($"deepscratch {string.Join(' ', args)} ran longer than {limit.TotalSeconds} s.");
         }
 
         return (process.ExitCode, stdout.Result, stderr.Result);

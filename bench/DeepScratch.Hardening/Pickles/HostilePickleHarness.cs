@@ -246,18 +246,18 @@ public static class HostilePickleHarness
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {python}");
+        using var process = Process.Start(start) ?? throw new HarnessSetupException($"could not start {python}");
         var stderr = process.StandardError.ReadToEndAsync();
         process.StandardOutput.ReadToEnd();
         if (!process.WaitForExit(300_000))
         {
             process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"{python} {args[0]} took over 5 minutes");
+            throw new HarnessSetupException($"{python} {args[0]} took over 5 minutes");
         }
 
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{python} hostile_pickles.py {args[0]} failed (exit {process.ExitCode}): {stderr.Result.Trim()}");
+            throw new HarnessSetupException($"{python} hostile_pickles.py {args[0]} failed (exit {process.ExitCode}): {stderr.Result.Trim()}");
         }
     }
 
