@@ -5,8 +5,8 @@ namespace DeepScratch.Hardening.Fuzz;
 
 /// <summary>
 /// The command line of the fuzz harness:
-/// <c>fuzz [--format NAME[,NAME...]|all] [--count N] [--seconds S] [--seed N] [--out DIR] [--json FILE] [--data DIR] [--replay FILE --format NAME] [--index N --format NAME]</c>.
-/// Exit 0 when no input gave an internal error or a hang, 1 otherwise, 2 on a bad argument.
+/// <c>fuzz [--format NAME[,NAME...]|all] [--count N] [--seconds S] [--seed N] [--max-ratio X] [--out DIR] [--json FILE] [--data DIR] [--replay FILE --format NAME] [--index N --format NAME]</c>.
+/// Exit 0 when no input gave an internal error or a hang and no format's worst memory ratio exceeded --max-ratio (24), 1 otherwise, 2 on a bad argument.
 /// </summary>
 public static class FuzzCommand
 {
@@ -21,7 +21,7 @@ public static class FuzzCommand
         string[]? formats = null;
         string? json = null, replay = null, data = Environment.GetEnvironmentVariable("DEEPSCRATCH_DATA");
         int seed = 1, count = 1000;
-        double seconds = 0;
+        double seconds = 0, maxRatio = FuzzOptions.DefaultMaxMemoryRatio;
         try
         {
             for (int i = 0; i < args.Length; i++)
@@ -33,12 +33,13 @@ public static class FuzzCommand
                     case "--count": count = Positive(args[i], Value()); break;
                     case "--seconds": seconds = PositiveDouble(args[i], Value()); break;
                     case "--seed": seed = int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : throw new ArgumentException($"--seed needs an integer, not '{args[i]}'"); break;
+                    case "--max-ratio": maxRatio = PositiveDouble(args[i], Value()); break;
                     case "--out": outDir = Value(); break;
                     case "--json": json = Value(); break;
                     case "--data": data = Value(); break;
                     case "--replay": replay = Value(); break;
                     case "--index": only = int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : throw new ArgumentException($"--index needs a non-negative integer, not '{args[i]}'"); break;
-                    default: throw new ArgumentException($"unknown option '{args[i]}' (options: --format --count --seconds --seed --out --json --data --replay --index)");
+                    default: throw new ArgumentException($"unknown option '{args[i]}' (options: --format --count --seconds --seed --max-ratio --out --json --data --replay --index)");
                 }
             }
 
@@ -92,7 +93,7 @@ public static class FuzzCommand
 
             Console.WriteLine($"fuzz: seed {seed}, {(seconds > 0 ? $"up to {count} inputs or {seconds} s" : $"{count} inputs")} per format, failing inputs saved to {outDir}");
             Console.WriteLine(LibraryTargets.OnnxNote);
-            var options = new FuzzOptions { Seed = seed, Count = count, Seconds = seconds, OutDirectory = outDir, Progress = Console.WriteLine };
+            var options = new FuzzOptions { Seed = seed, Count = count, Seconds = seconds, OutDirectory = outDir, MaxMemoryRatio = maxRatio, Progress = Console.WriteLine };
             var report = engine.Run(options, [LibraryTargets.OnnxNote]);
             Console.WriteLine();
             Console.Write(Table(report));
@@ -131,6 +132,11 @@ public static class FuzzCommand
         foreach (var f in report.Formats.Where(f => f.WorstMemoryIndex >= 0))
         {
             text.AppendLine($"  {f.Format}: worst ratio at input {f.WorstMemoryIndex} ({f.WorstMemoryAllocated} bytes allocated for {f.WorstMemoryInputBytes} input bytes)");
+        }
+
+        foreach (var f in report.Formats.Where(f => f.WorstMemoryRatio > report.MaxMemoryRatio))
+        {
+            text.AppendLine($"{f.Format}: worst memory ratio {f.WorstMemoryRatio:F2} is above the bound {report.MaxMemoryRatio:F2} (--max-ratio)");
         }
 
         foreach (var note in report.Notes)

@@ -23,6 +23,16 @@ public sealed record FuzzOptions
     /// <summary>The bytes added to the denominator of the memory ratio, so tiny inputs are not judged by fixed costs (64 KiB).</summary>
     public long FloorBytes { get; init; } = 64 << 10;
 
+    /// <summary>
+    /// The worst memory ratio accepted (24). The pickle reader's allocation budget allows 8 bytes per input byte plus
+    /// 1 MiB, at most 16 times (input + the 64 KiB floor); the other readers stay near 3. A reader that allocates on a
+    /// lying header's word shows ratios in the hundreds or thousands (the PNG reader's was 2,952 before it was fixed).
+    /// </summary>
+    public const double DefaultMaxMemoryRatio = 24;
+
+    /// <summary>The worst memory ratio a format may show before the run fails (<see cref="DefaultMaxMemoryRatio"/>).</summary>
+    public double MaxMemoryRatio { get; init; } = DefaultMaxMemoryRatio;
+
     /// <summary>Receives one line per finished format and one every ~10 s, or null.</summary>
     public Action<string>? Progress { get; init; }
 }
@@ -53,8 +63,14 @@ public sealed record FormatReport(
 /// <summary>The figures of a whole run.</summary>
 public sealed record FuzzReport(int Seed, long FloorBytes, double TimeoutSeconds, IReadOnlyList<FormatReport> Formats, IReadOnlyList<string> Notes)
 {
-    /// <summary>True when no format had an internal error or a hang.</summary>
-    public bool Clean => Formats.All(f => f.InternalErrors == 0 && f.Hangs == 0);
+    /// <summary>The worst memory ratio accepted in this run (<see cref="FuzzOptions.MaxMemoryRatio"/>).</summary>
+    public double MaxMemoryRatio { get; init; } = FuzzOptions.DefaultMaxMemoryRatio;
+
+    /// <summary>True when no format had an internal error or a hang, and none allocated above <see cref="MaxMemoryRatio"/>.</summary>
+    public bool Clean => Formats.All(f => f.InternalErrors == 0 && f.Hangs == 0 && f.WorstMemoryRatio <= MaxMemoryRatio);
+
+    /// <summary>How many checks failed: one per format with internal errors, with hangs, or above the memory bound.</summary>
+    public int FailedChecks => Formats.Sum(f => (f.InternalErrors > 0 ? 1 : 0) + (f.Hangs > 0 ? 1 : 0) + (f.WorstMemoryRatio > MaxMemoryRatio ? 1 : 0));
 }
 
 /// <summary>How one input ended.</summary>
@@ -113,7 +129,7 @@ public sealed class FuzzEngine(IReadOnlyList<FuzzTarget> targets, string workDir
             reports.Add(RunTarget(target, options));
         }
 
-        return new FuzzReport(options.Seed, options.FloorBytes, options.Timeout.TotalSeconds, reports, notes ?? []);
+        return new FuzzReport(options.Seed, options.FloorBytes, options.Timeout.TotalSeconds, reports, notes ?? []) { MaxMemoryRatio = options.MaxMemoryRatio };
     }
 
     private FormatReport RunTarget(FuzzTarget target, FuzzOptions options)
