@@ -42,7 +42,7 @@ internal static class FaultsCommands
             return 2;
         }
 
-        string cli = parsed.Text("--cli") ?? Path.Combine("src", "DeepScratch.Cli", "bin", "Release", "net10.0", "DeepScratch.Cli.dll");
+        string cli = parsed.Text("--cli") ?? Cli.DefaultPath;
         string weights = parsed.Text("--weights")
             ?? Path.Combine(Environment.GetEnvironmentVariable("DEEPSCRATCH_DATA") ?? ".", "weights", "sample_weight.pkl");
         foreach (var (option, path) in new[] { ("--cli", cli), ("--weights", weights) })

@@ -44,7 +44,7 @@ public static class LoadCommand
 
     private static (LoadOptions Options, string? Json) Parse(string[] args)
     {
-        string cli = "src/DeepScratch.Cli/bin/Release/net10.0/DeepScratch.Cli.dll";
+        string cli = Cli.DefaultPath;
         string data = Environment.GetEnvironmentVariable("DEEPSCRATCH_DATA") is { Length: > 0 } d ? d : "../shared/data";
         string? fashion = DeepScratch.Data.Catalog.FashionSystemFolder;
         string? json = null;

@@ -246,18 +246,11 @@ public static class HostilePickleHarness
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start) ?? throw new HarnessSetupException($"could not start {python}");
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(300_000))
+        // Both pipes read asynchronously, so the 5-minute limit holds even when Python keeps its stdout open.
+        var (exit, _, stderr) = ChildProcess.Run(start, TimeSpan.FromMinutes(5), $"{python} hostile_pickles.py {args[0]}");
+        if (exit != 0)
         {
-            process.Kill(entireProcessTree: true);
-            throw new HarnessSetupException($"{python} {args[0]} took over 5 minutes");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new HarnessSetupException($"{python} hostile_pickles.py {args[0]} failed (exit {process.ExitCode}): {stderr.Result.Trim()}");
+            throw new HarnessSetupException($"{python} hostile_pickles.py {args[0]} failed (exit {exit}): {stderr.Trim()}");
         }
     }
 
