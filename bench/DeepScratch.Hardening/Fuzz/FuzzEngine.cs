@@ -70,7 +70,7 @@ public sealed record FuzzReport(int Seed, long FloorBytes, double TimeoutSeconds
     public bool Clean => Formats.All(f => f.InternalErrors == 0 && f.Hangs == 0 && f.WorstMemoryRatio <= MaxMemoryRatio);
 
     /// <summary>How many checks failed: one per format with internal errors, with hangs, or above the memory bound.</summary>
-    public int FailedChecks => Formats.Sum(f => (f.InternalErrors > 0 ? 1 : 0) + (f.Hangs > 0 ? 1 : 0) + (f.WorstMemoryRatio > MaxMemoryRatio ? 1 : 0));
+    public int FailedChecks => FuzzCommand.FailedChecks(this).Count;
 }
 
 /// <summary>How one input ended.</summary>
