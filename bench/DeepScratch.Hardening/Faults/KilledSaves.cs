@@ -63,8 +63,8 @@ public static class KilledSaves
             }
         }
 
-        string root = Path.Combine(Path.GetTempPath(), $"deepscratch-kills-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(root);
+        var scratch = new ScratchFolder("kills");
+        string root = scratch.Path;
         string weights = Path.GetFullPath(options.Weights);
         options = options with { Cli = Path.GetFullPath(options.Cli) };
         Spec Train(int seed) => new(
@@ -214,7 +214,7 @@ public static class KilledSaves
         }
         finally
         {
-            Directory.Delete(root, recursive: true);
+            scratch.Dispose();
         }
     }
 

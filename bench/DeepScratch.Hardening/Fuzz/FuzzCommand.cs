@@ -49,7 +49,9 @@ public static class FuzzCommand
             throw new DirectoryNotFoundException($"--data {data}: no such folder (the seeds come from its mnist/ and weights/; give --data DIR or set DEEPSCRATCH_DATA)");
         }
 
-        string work = Path.Combine(Path.GetTempPath(), $"deepscratch-fuzz-work-{Environment.ProcessId}");
+        // A reader thread abandoned after a hang may still hold its input open: the folder's removal is best effort.
+        var scratch = new ScratchFolder("fuzz-work");
+        string work = scratch.Path;
         try
         {
             var targets = LibraryTargets.Create(data, Path.Combine(work, "seeds"), formats);
@@ -80,14 +82,7 @@ public static class FuzzCommand
         }
         finally
         {
-            try
-            {
-                Directory.Delete(work, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A reader thread abandoned after a hang may still hold its input open.
-            }
+            scratch.Dispose();
         }
     }
 

@@ -100,7 +100,7 @@ public sealed record FuzzOutcome(FuzzVerdict Verdict, string Detail, long Alloca
 /// </summary>
 public sealed class FuzzEngine(IReadOnlyList<FuzzTarget> targets, string workDirectory)
 {
-    private Watchdog _watchdog = new();
+    private readonly GuardedThread _watchdog = new("fuzz reader");
 
     /// <summary>The targets, in order.</summary>
     public IReadOnlyList<FuzzTarget> Targets { get; } = targets;
@@ -192,11 +192,17 @@ public sealed class FuzzEngine(IReadOnlyList<FuzzTarget> targets, string workDir
         Directory.CreateDirectory(workDirectory);
         string path = Path.Combine(workDirectory, "input" + target.Extension);
         File.WriteAllBytes(path, input);
-        var outcome = _watchdog.Run(() => Judge(target, input, path), timeout);
-        if (outcome is null)
+        // The ratio counts the read's own allocations (measured inside Judge), not the judging around it.
+        FuzzOutcome? outcome = null;
+        var guarded = _watchdog.Run(() => outcome = Judge(target, input, path), timeout);
+        if (guarded.Error is { } e)
         {
-            // The stuck thread is abandoned (it is a background thread); the next input gets a fresh one, and a fresh file name.
-            _watchdog = new Watchdog();
+            return new FuzzOutcome(FuzzVerdict.InternalError, $"judging the input: {e.GetType().FullName}: {e.Message.ReplaceLineEndings(" | ")} {FirstFrame(e)}", 0, 0);
+        }
+
+        if (guarded.Hung || outcome is null)
+        {
+            // The stuck thread was abandoned (the next input gets a fresh one); the input also gets a fresh file name.
             workDirectory = Path.Combine(workDirectory, "after-hang");
             return new FuzzOutcome(FuzzVerdict.Hang, $"no result within {timeout.TotalSeconds:F0} s", 0, 0);
         }
@@ -251,38 +257,5 @@ public sealed class FuzzEngine(IReadOnlyList<FuzzTarget> targets, string workDir
         string path = Path.Combine(folder, $"{target.Name}-seed{seed}-{index}{target.Extension}");
         File.WriteAllBytes(path, input);
         return path;
-    }
-
-    /// <summary>A long-lived background thread that runs one job at a time; a job that overruns abandons the thread.</summary>
-    private sealed class Watchdog
-    {
-        private readonly AutoResetEvent _go = new(false);
-        private readonly AutoResetEvent _done = new(false);
-        private Func<FuzzOutcome>? _job;
-        private FuzzOutcome? _result;
-
-        public Watchdog()
-        {
-            // The default stack size: deep-nesting inputs must meet the reader's own limits, as on any thread.
-            var thread = new Thread(Loop) { IsBackground = true, Name = "fuzz reader" };
-            thread.Start();
-        }
-
-        public FuzzOutcome? Run(Func<FuzzOutcome> job, TimeSpan timeout)
-        {
-            _job = job;
-            _go.Set();
-            return _done.WaitOne(timeout) ? _result : null;
-        }
-
-        private void Loop()
-        {
-            while (true)
-            {
-                _go.WaitOne();
-                _result = _job!();
-                _done.Set();
-            }
-        }
     }
 }

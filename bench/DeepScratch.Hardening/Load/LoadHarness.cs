@@ -168,15 +168,8 @@ public static partial class LoadHarness
     public static async Task<LoadReport> Run(LoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        string work = Directory.CreateTempSubdirectory("deepscratch-load-").FullName;
-        try
-        {
-            return await RunIn(options, work).ConfigureAwait(false);
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+        using var work = new ScratchFolder("load");
+        return await RunIn(options, work.Path).ConfigureAwait(false);
     }
 
     /// <summary>The served networks: the book's three from the data folder, and a Fashion-MNIST one when there is a Fashion-MNIST folder.</summary>
