@@ -47,6 +47,8 @@ public static class Program
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
             Console.WriteLine("usage: dotnet run --project bench/DeepScratch.Hardening -c Release -- HARNESS [options]");
+            Console.WriteLine("  shared options: --seed N --seconds S --json FILE --data DIR (default $DEEPSCRATCH_DATA, then ../shared/data) --cli PATH");
+            Console.WriteLine("  exit: 0 PASS, 1 FAIL (failed checks), 2 usage mistake, 3 setup failure (missing file, folder or program)");
             foreach (var (name, summary, _) in Harnesses)
             {
                 Console.WriteLine($"  {name,-8} {summary}");

@@ -164,7 +164,7 @@ public static partial class LoadHarness
     private static partial Regex ListeningLine();
 
     /// <summary>Runs the load; see <see cref="LoadHarness"/>.</summary>
-    /// <exception cref="InvalidOperationException">The server or a CLI oracle run could not be started or failed.</exception>
+    /// <exception cref="HarnessSetupException">The server or a CLI oracle run could not be started or failed.</exception>
     public static async Task<LoadReport> Run(LoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -52,7 +52,7 @@ public static partial class LoadOracle
     /// <param name="perModel">Images per network.</param>
     /// <param name="seed">Chooses the images.</param>
     /// <param name="workDir">A scratch folder for the PNG files.</param>
-    /// <exception cref="InvalidOperationException">A CLI run failed or printed something unexpected.</exception>
+    /// <exception cref="HarnessSetupException">A CLI run failed, ran too long or printed something unexpected.</exception>
     public static IReadOnlyList<OracleCase> Compute(string cli, string dataDir, IReadOnlyList<LoadModel> models, int perModel, int seed, string workDir)
     {
         var mnist = Mnist.Read(Path.Combine(dataDir, "mnist", "t10k-images-idx3-ubyte.gz"), Path.Combine(dataDir, "mnist", "t10k-labels-idx1-ubyte.gz"));

@@ -1,10 +1,10 @@
 namespace DeepScratch.Hardening.Pickles;
 
 /// <summary>
-/// <c>pickles [--seed N] [--count N] [--seconds S] [--json FILE] [--book PKL] [--python PATH] [--scale X]</c>: runs
+/// <c>pickles [--seed N] [--count N] [--seconds S] [--json FILE] [--data DIR] [--book PKL|-] [--python PATH] [--scale X]</c>: runs
 /// <see cref="HostilePickleHarness"/>, prints its figures as one table, exit 0 when every payload was refused with
 /// no side effect and every amplifying pickle stayed bounded, 1 otherwise, 2 for a bad argument, 3 when Python
-/// cannot generate or check the corpus.
+/// or the book's pickle is missing, or Python cannot generate or check the corpus.
 /// </summary>
 public static class PicklesCommand
 {
