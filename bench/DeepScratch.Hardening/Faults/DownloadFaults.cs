@@ -67,8 +67,8 @@ public static class DownloadFaults
         var rows = faults.ToDictionary(f => f, f => new int[6]);
         var seconds = faults.ToDictionary(f => f, f => 0.0);
         var problems = new List<string>();
-        string root = Path.Combine(Path.GetTempPath(), $"deepscratch-faults-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(root);
+        var scratch = new ScratchFolder("faults");
+        string root = scratch.Path;
         using var server = new FaultServer();
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(10) })
         {
@@ -99,7 +99,7 @@ public static class DownloadFaults
                     // A fresh gzip'd file each time (its size and content seeded), so cuts land everywhere in it.
                     byte[] content = new byte[random.Next(1, 300_000)];
                     random.NextBytes(content.AsSpan(0, content.Length / 2)); // half noise, half zeros: gzip has work to do
-                    byte[] good = Gzip(content);
+                    byte[] good = Gzip.Compress(content);
                     var digests = new[]
                     {
                         FileDigest.Md5(Convert.ToHexStringLower(MD5.HashData(good))),
@@ -122,7 +122,7 @@ public static class DownloadFaults
                         string folder = Path.Combine(root, id.ToString(System.Globalization.CultureInfo.InvariantCulture));
                         Directory.CreateDirectory(folder);
                         string destination = Path.Combine(folder, FileName);
-                        byte[]? old = id % 2 == 0 ? Gzip([1, 2, 3, (byte)id]) : null;
+                        byte[]? old = id % 2 == 0 ? Gzip.Compress([1, 2, 3, (byte)id]) : null;
                         if (old is not null)
                         {
                             File.WriteAllBytes(destination, old);
@@ -197,23 +197,12 @@ public static class DownloadFaults
         }
         finally
         {
-            Directory.Delete(root, recursive: true);
+            scratch.Dispose();
         }
 
         return new DownloadFaultsReport(
             faults.Select(f => new FaultFigures(f, rows[f][0], rows[f][1], rows[f][2], rows[f][3], rows[f][4], rows[f][5], seconds[f])).ToList(),
             problems,
             clock.Elapsed.TotalSeconds);
-    }
-
-    private static byte[] Gzip(byte[] content)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
-        {
-            gzip.Write(content);
-        }
-
-        return output.ToArray();
     }
 }

@@ -1,23 +1,17 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace DeepScratch.Hardening.Faults;
 
 /// <summary>The command-line fronts of the <c>faults</c> and <c>kill</c> harnesses: options in, one table (and JSON) out.</summary>
 internal static class FaultsCommands
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
-
     /// <summary><c>faults [--seed N] [--count ROUNDS] [--seconds S] [--idle S] [--json FILE]</c>; exit 0 when every figure is clean, 1 when not, 2 on a bad argument.</summary>
     public static int Downloads(string[] args)
     {
         const string name = "faults";
         var parsed = HarnessArgs.Parse(name, args, "--seed", "--count", "--seconds", "--idle", "--json");
-        if (parsed?.Integer(name, "--seed", 1, int.MinValue) is not { } seed || parsed.Integer(name, "--count", 20, 1) is not { } rounds
-            || parsed.Number(name, "--seconds", 0, 0) is not { } seconds || parsed.Number(name, "--idle", 1, 0.05) is not { } idle)
+        if (parsed?.Seed is not { } seed || parsed.Integer("--count", 20, 1) is not { } rounds
+            || parsed.Number("--seconds", 0, 0) is not { } seconds || parsed.Number("--idle", 1, 0.05) is not { } idle)
         {
-            return 2;
+            return Program.UsageMistake;
         }
 
         var report = DownloadFaults.Run(new DownloadFaultsOptions(seed, rounds, seconds, idle), line => Console.Error.WriteLine($"problem: {line}"));
@@ -28,43 +22,39 @@ internal static class FaultsCommands
             Console.WriteLine($"{f.Fault,-18} {f.Attempts,8} {f.FallbacksSucceeded,12} {f.Diagnosed,9} {f.PartialFilesLeft,12} {f.WrongFilesAccepted,10} {f.Unexpected,10} {f.Seconds,7:0.0}");
         }
 
-        return Finish(parsed.Text("--json"), report, report.Passed);
+        var failed = report.Faults.SelectMany(f => new[]
+        {
+            f.PartialFilesLeft > 0 ? $"{f.Fault}: {f.PartialFilesLeft} partial files left" : null,
+            f.WrongFilesAccepted > 0 ? $"{f.Fault}: {f.WrongFilesAccepted} wrong files accepted" : null,
+            f.Unexpected > 0 ? $"{f.Fault}: {f.Unexpected} unexpected outcomes" : null,
+        }).OfType<string>().ToList();
+        return HarnessOutput.Finish(Console.Out, parsed.Json, report, failed);
     }
 
-    /// <summary><c>kill [--cli PATH] [--weights PKL] [--seed N] [--count KILLS] [--seconds S] [--json FILE]</c>.</summary>
+    /// <summary><c>kill [--cli PATH] [--data DIR] [--weights PKL] [--seed N] [--count KILLS] [--seconds S] [--json FILE]</c>; exit 0 when every check held, 1 when not, 2 on a bad argument, 3 when an unkilled run fails.</summary>
     public static int Kills(string[] args)
     {
         const string name = "kill";
-        var parsed = HarnessArgs.Parse(name, args, "--cli", "--weights", "--seed", "--count", "--seconds", "--json");
-        if (parsed?.Integer(name, "--seed", 1, int.MinValue) is not { } seed || parsed.Integer(name, "--count", 100, 1) is not { } kills
-            || parsed.Number(name, "--seconds", 0, 0) is not { } seconds)
+        var parsed = HarnessArgs.Parse(name, args, "--cli", "--data", "--weights", "--seed", "--count", "--seconds", "--json");
+        if (parsed?.Seed is not { } seed || parsed.Integer("--count", 100, 1) is not { } kills
+            || parsed.Number("--seconds", 0, 0) is not { } seconds)
         {
-            return 2;
+            return Program.UsageMistake;
         }
 
-        string cli = parsed.Text("--cli") ?? Path.Combine("src", "DeepScratch.Cli", "bin", "Release", "net10.0", "DeepScratch.Cli.dll");
-        string weights = parsed.Text("--weights")
-            ?? Path.Combine(Environment.GetEnvironmentVariable("DEEPSCRATCH_DATA") ?? ".", "weights", "sample_weight.pkl");
+        string cli = parsed.Cli;
+        string weights = parsed.Text("--weights") ?? Path.Combine(parsed.Data, "weights", "sample_weight.pkl");
         foreach (var (option, path) in new[] { ("--cli", cli), ("--weights", weights) })
         {
             if (!File.Exists(path))
             {
-                Console.Error.WriteLine($"hardening {name}: {option} {path} does not exist (build the CLI with -c Release; set DEEPSCRATCH_DATA or give --weights)");
-                return 2;
+                // A missing file is a setup failure (exit 3 from Program.Main), not a usage mistake.
+                throw new FileNotFoundException($"{option} {path} does not exist (build the CLI with -c Release; give --data DIR, set DEEPSCRATCH_DATA or give --weights)");
             }
         }
 
-        KilledSavesReport report;
-        try
-        {
-            report = KilledSaves.Run(new KilledSavesOptions(cli, weights, seed, kills, seconds), line => Console.Error.WriteLine($"problem: {line}"));
-        }
-        catch (InvalidOperationException e)
-        {
-            // An unkilled run failed: the harness cannot judge kills without its reference files.
-            Console.Error.WriteLine($"hardening {name}: {e.Message.ReplaceLineEndings(" ")}");
-            return 1;
-        }
+        // An unkilled run that fails throws HarnessSetupException: Program.Main reports it (exit 3).
+        var report = KilledSaves.Run(new KilledSavesOptions(cli, weights, seed, kills, seconds), line => Console.Error.WriteLine($"problem: {line}"));
 
         Console.WriteLine($"killed saves: seed {seed}, {report.Commands.Sum(c => c.Kills)} SIGKILLs in {report.Seconds:0.0} s");
         Console.WriteLine($"{"command",-8} {"run s",6} {"kills",6} {"finished",8} {"absent",6} {"old",5} {"new",5} {"corrupt",7} {"max tmp",7} {"tmp after",9}");
@@ -73,17 +63,13 @@ internal static class FaultsCommands
             Console.WriteLine($"{c.Command.Split(' ')[0],-8} {c.RunSeconds,6:0.00} {c.Kills,6} {c.FinishedFirst,8} {c.Absent,6} {c.Old,5} {c.New,5} {c.Corrupt,7} {c.MaxTemporaries,7} {c.TemporariesAfterCleanRun,9}");
         }
 
-        return Finish(parsed.Text("--json"), report, report.Passed);
-    }
-
-    private static int Finish<T>(string? json, T report, bool passed)
-    {
-        if (json is not null)
+        var failed = report.Problems.Concat(report.Commands.SelectMany(c => new[]
         {
-            File.WriteAllText(json, JsonSerializer.Serialize(report, Json));
-        }
-
-        Console.WriteLine(passed ? "result: PASS" : "result: FAIL");
-        return passed ? 0 : 1;
+            c.Corrupt > 0 ? $"{c.Command}: {c.Corrupt} corrupt destinations" : null,
+            c.MaxTemporaries > 1 ? $"{c.Command}: {c.MaxTemporaries} temporary files at once (at most 1)" : null,
+            c.TemporariesAfterCleanRun > 0 ? $"{c.Command}: {c.TemporariesAfterCleanRun} temporary files after a clean run" : null,
+            c.NotSigkilled > 0 ? $"{c.Command}: {c.NotSigkilled} runs not ended by SIGKILL" : null,
+        }).OfType<string>()).ToList();
+        return HarnessOutput.Finish(Console.Out, parsed.Json, report, failed);
     }
 }

@@ -63,8 +63,8 @@ public static class KilledSaves
             }
         }
 
-        string root = Path.Combine(Path.GetTempPath(), $"deepscratch-kills-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(root);
+        var scratch = new ScratchFolder("kills");
+        string root = scratch.Path;
         string weights = Path.GetFullPath(options.Weights);
         options = options with { Cli = Path.GetFullPath(options.Cli) };
         Spec Train(int seed) => new(
@@ -104,7 +104,7 @@ public static class KilledSaves
                 {
                     if (expected[d].AsSpan().SequenceEqual(old[d]))
                     {
-                        throw new InvalidOperationException($"{spec.Name}: the old {d} equals the new one; the harness could not tell them apart");
+                        throw new HarnessSetupException($"{spec.Name}: the old {d} equals the new one; the harness could not tell them apart");
                     }
                 }
 
@@ -214,7 +214,7 @@ public static class KilledSaves
         }
         finally
         {
-            Directory.Delete(root, recursive: true);
+            scratch.Dispose();
         }
     }
 
@@ -223,29 +223,14 @@ public static class KilledSaves
         Directory.GetFiles(folder).Count(p => Path.GetFileName(p).StartsWith('.'));
 
     /// <summary>Runs the CLI to its end; returns its wall time in seconds.</summary>
-    /// <exception cref="InvalidOperationException">It failed (the message holds its stderr).</exception>
+    /// <exception cref="HarnessSetupException">It failed (the message holds its stderr) or ran over 5 minutes.</exception>
     private static double RunToEnd(string cli, string workingDirectory, string[] args)
     {
         var clock = Stopwatch.StartNew();
-        using var process = Start(cli, workingDirectory, args);
-        var stderr = new System.Text.StringBuilder();
-        process.ErrorDataReceived += (_, e) =>
+        var (exit, _, stderr) = Cli.Run(cli, workingDirectory, TimeSpan.FromMinutes(5), args);
+        if (exit != 0)
         {
-            lock (stderr)
-            {
-                stderr.AppendLine(e.Data);
-            }
-        };
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill();
-            throw new InvalidOperationException($"deepscratch {string.Join(' ', args)} did not finish in 5 minutes");
-        }
-
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"deepscratch {string.Join(' ', args)} failed (exit {process.ExitCode}): {stderr.ToString().Trim()}");
+            throw new HarnessSetupException($"deepscratch {string.Join(' ', args)} failed (exit {exit}): {stderr.Trim()}");
         }
 
         return clock.Elapsed.TotalSeconds;
@@ -253,27 +238,7 @@ public static class KilledSaves
 
     private static Process Start(string cli, string workingDirectory, string[] args)
     {
-        bool dll = cli.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
-        var start = new ProcessStartInfo(dll ? "dotnet" : cli)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        if (dll)
-        {
-            start.ArgumentList.Add(cli);
-        }
-
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["DEEPSCRATCH_OFFLINE"] = "1";
-        start.Environment.Remove("DEEPSCRATCH_DATA");
-        start.Environment["XDG_CACHE_HOME"] = Path.Combine(workingDirectory, "cache");
-        var process = Process.Start(start)!;
+        var process = Process.Start(Cli.StartInfo(cli, workingDirectory, args))!;
         // Drained and dropped: a full pipe would stall the child and skew the kill moments.
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

@@ -1,12 +1,9 @@
-using System.Globalization;
-using System.Text.Json;
-
 namespace DeepScratch.Hardening.Fuzz;
 
 /// <summary>
 /// The command line of the fuzz harness:
-/// <c>fuzz [--format NAME[,NAME...]|all] [--count N] [--seconds S] [--seed N] [--out DIR] [--json FILE] [--data DIR] [--replay FILE --format NAME] [--index N --format NAME]</c>.
-/// Exit 0 when no input gave an internal error or a hang, 1 otherwise, 2 on a bad argument.
+/// <c>fuzz [--format NAME[,NAME...]|all] [--count N] [--seconds S] [--seed N] [--max-ratio X] [--out DIR] [--json FILE] [--data DIR] [--replay FILE --format NAME] [--index N --format NAME]</c>.
+/// Exit 0 when no input gave an internal error or a hang and no format's worst memory ratio exceeded --max-ratio (24), 1 otherwise, 2 on a bad argument, 3 when the data folder or the replayed file is missing.
 /// </summary>
 public static class FuzzCommand
 {
@@ -16,60 +13,45 @@ public static class FuzzCommand
     /// <summary>Runs the command; returns the exit code.</summary>
     public static int Run(string[] args)
     {
-        string format = "all", outDir = Path.Combine(Path.GetTempPath(), "deepscratch-fuzz-" + Environment.ProcessId);
-        int? only = null;
-        string[]? formats = null;
-        string? json = null, replay = null, data = Environment.GetEnvironmentVariable("DEEPSCRATCH_DATA");
-        int seed = 1, count = 1000;
-        double seconds = 0;
-        try
+        const string name = "fuzz";
+        var parsed = HarnessArgs.Parse(name, args, "--format", "--count", "--seconds", "--seed", "--max-ratio", "--out", "--json", "--data", "--replay", "--index");
+        if (parsed?.Seed is not { } seed || parsed.Integer("--count", 1000, 1) is not { } count || parsed.Number("--seconds", 0, 0) is not { } seconds
+            || parsed.Number("--max-ratio", FuzzOptions.DefaultMaxMemoryRatio, 1) is not { } maxRatio || parsed.Integer("--index", -1, 0) is not { } indexGiven)
         {
-            for (int i = 0; i < args.Length; i++)
-            {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-                switch (args[i])
-                {
-                    case "--format": format = Value(); break;
-                    case "--count": count = Positive(args[i], Value()); break;
-                    case "--seconds": seconds = PositiveDouble(args[i], Value()); break;
-                    case "--seed": seed = int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : throw new ArgumentException($"--seed needs an integer, not '{args[i]}'"); break;
-                    case "--out": outDir = Value(); break;
-                    case "--json": json = Value(); break;
-                    case "--data": data = Value(); break;
-                    case "--replay": replay = Value(); break;
-                    case "--index": only = int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : throw new ArgumentException($"--index needs a non-negative integer, not '{args[i]}'"); break;
-                    default: throw new ArgumentException($"unknown option '{args[i]}' (options: --format --count --seconds --seed --out --json --data --replay --index)");
-                }
-            }
-
-            formats = format == "all" ? null : format.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            if (formats?.FirstOrDefault(f => !LibraryTargets.Names.Contains(f)) is { } unknown || formats is [])
-            {
-                throw new ArgumentException($"unknown format '{format}': use all or one or more (comma-separated) of {string.Join(", ", LibraryTargets.Names)}");
-            }
-
-            if ((replay is not null || only is not null) && formats is not [_])
-            {
-                throw new ArgumentException("--replay and --index need --format NAME (the format the input was fuzzed as)");
-            }
-
-            if (replay is not null && !File.Exists(replay))
-            {
-                throw new ArgumentException($"--replay: no such file {replay}");
-            }
-
-            if (string.IsNullOrEmpty(data) || !Directory.Exists(data))
-            {
-                throw new ArgumentException("the data folder (mnist/, weights/) is needed for the seeds: give --data DIR or set DEEPSCRATCH_DATA");
-            }
-        }
-        catch (ArgumentException e)
-        {
-            Console.Error.WriteLine($"fuzz: {e.Message}");
-            return 2;
+            return Program.UsageMistake;
         }
 
-        string work = Path.Combine(Path.GetTempPath(), $"deepscratch-fuzz-work-{Environment.ProcessId}");
+        string format = parsed.Text("--format") ?? "all", data = parsed.Data;
+        string outDir = parsed.Text("--out") ?? Path.Combine(Path.GetTempPath(), "deepscratch-fuzz-" + Environment.ProcessId);
+        string? json = parsed.Json, replay = parsed.Text("--replay");
+        int? only = indexGiven >= 0 ? indexGiven : null;
+        string[]? formats = format == "all" ? null : format.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (formats?.FirstOrDefault(f => !LibraryTargets.Names.Contains(f)) is not null || formats is [])
+        {
+            parsed.Mistake<string>($"unknown format '{format}': use all or one or more (comma-separated) of {string.Join(", ", LibraryTargets.Names)}");
+            return Program.UsageMistake;
+        }
+
+        if ((replay is not null || only is not null) && formats is not [_])
+        {
+            parsed.Mistake<string>("--replay and --index need --format NAME (the format the input was fuzzed as)");
+            return Program.UsageMistake;
+        }
+
+        // A missing input or data folder is a setup failure: Program.Main reports it in one line, exit 3.
+        if (replay is not null && !File.Exists(replay))
+        {
+            throw new FileNotFoundException($"--replay: no such file {replay}");
+        }
+
+        if (!Directory.Exists(data))
+        {
+            throw new DirectoryNotFoundException($"--data {data}: no such folder (the seeds come from its mnist/ and weights/; give --data DIR or set DEEPSCRATCH_DATA)");
+        }
+
+        // A reader thread abandoned after a hang may still hold its input open: the folder's removal is best effort.
+        var scratch = new ScratchFolder("fuzz-work");
+        string work = scratch.Path;
         try
         {
             var targets = LibraryTargets.Create(data, Path.Combine(work, "seeds"), formats);
@@ -87,32 +69,20 @@ public static class FuzzCommand
                 var outcome = engine.RunOne(targets[0], File.ReadAllBytes(replay), TimeSpan.FromSeconds(10));
                 Console.WriteLine($"allocated {outcome.Allocated} bytes for {new FileInfo(replay).Length} input bytes, output {outcome.OutputBytes} bytes");
                 Console.WriteLine($"{format} {replay}: {outcome.Verdict}{(outcome.Detail.Length > 0 ? ": " + outcome.Detail : "")}");
-                return outcome.Verdict is FuzzVerdict.InternalError or FuzzVerdict.Hang ? 1 : 0;
+                return HarnessOutput.Finish(Console.Out, null, outcome, outcome.Verdict is FuzzVerdict.InternalError or FuzzVerdict.Hang ? [$"{format}: {outcome.Verdict}"] : []);
             }
 
             Console.WriteLine($"fuzz: seed {seed}, {(seconds > 0 ? $"up to {count} inputs or {seconds} s" : $"{count} inputs")} per format, failing inputs saved to {outDir}");
             Console.WriteLine(LibraryTargets.OnnxNote);
-            var options = new FuzzOptions { Seed = seed, Count = count, Seconds = seconds, OutDirectory = outDir, Progress = Console.WriteLine };
+            var options = new FuzzOptions { Seed = seed, Count = count, Seconds = seconds, OutDirectory = outDir, MaxMemoryRatio = maxRatio, Progress = Console.WriteLine };
             var report = engine.Run(options, [LibraryTargets.OnnxNote]);
             Console.WriteLine();
             Console.Write(Table(report));
-            if (json is not null)
-            {
-                File.WriteAllText(json, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-            }
-
-            return report.Clean ? 0 : 1;
+            return HarnessOutput.Finish(Console.Out, json, report, FailedChecks(report));
         }
         finally
         {
-            try
-            {
-                Directory.Delete(work, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A reader thread abandoned after a hang may still hold its input open.
-            }
+            scratch.Dispose();
         }
     }
 
@@ -149,9 +119,11 @@ public static class FuzzCommand
         return text.ToString();
     }
 
-    private static int Positive(string option, string value) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : throw new ArgumentException($"{option} needs a positive integer, not '{value}'");
-
-    private static double PositiveDouble(string option, string value) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && x > 0 && double.IsFinite(x) ? x : throw new ArgumentException($"{option} needs a positive number of seconds, not '{value}'");
+    /// <summary>One line per failed check: a format with internal errors, with hangs, or above the memory bound.</summary>
+    public static IReadOnlyList<string> FailedChecks(FuzzReport report) => report.Formats.SelectMany(f => new[]
+    {
+        f.InternalErrors > 0 ? $"{f.Format}: {f.InternalErrors} internal errors" : null,
+        f.Hangs > 0 ? $"{f.Format}: {f.Hangs} hangs" : null,
+        f.WorstMemoryRatio > report.MaxMemoryRatio ? $"{f.Format}: worst memory ratio {f.WorstMemoryRatio:F2} above the bound {report.MaxMemoryRatio:F2} (--max-ratio)" : null,
+    }).OfType<string>().ToList();
 }

@@ -23,6 +23,16 @@ public sealed record FuzzOptions
     /// <summary>The bytes added to the denominator of the memory ratio, so tiny inputs are not judged by fixed costs (64 KiB).</summary>
     public long FloorBytes { get; init; } = 64 << 10;
 
+    /// <summary>
+    /// The worst memory ratio accepted (24). The pickle reader's allocation budget allows 8 bytes per input byte plus
+    /// 1 MiB, at most 16 times (input + the 64 KiB floor); the other readers stay near 3. A reader that allocates on a
+    /// lying header's word shows ratios in the hundreds or thousands (the PNG reader's was 2,952 before it was fixed).
+    /// </summary>
+    public const double DefaultMaxMemoryRatio = 24;
+
+    /// <summary>The worst memory ratio a format may show before the run fails (<see cref="DefaultMaxMemoryRatio"/>).</summary>
+    public double MaxMemoryRatio { get; init; } = DefaultMaxMemoryRatio;
+
     /// <summary>Receives one line per finished format and one every ~10 s, or null.</summary>
     public Action<string>? Progress { get; init; }
 }
@@ -53,8 +63,14 @@ public sealed record FormatReport(
 /// <summary>The figures of a whole run.</summary>
 public sealed record FuzzReport(int Seed, long FloorBytes, double TimeoutSeconds, IReadOnlyList<FormatReport> Formats, IReadOnlyList<string> Notes)
 {
-    /// <summary>True when no format had an internal error or a hang.</summary>
-    public bool Clean => Formats.All(f => f.InternalErrors == 0 && f.Hangs == 0);
+    /// <summary>The worst memory ratio accepted in this run (<see cref="FuzzOptions.MaxMemoryRatio"/>).</summary>
+    public double MaxMemoryRatio { get; init; } = FuzzOptions.DefaultMaxMemoryRatio;
+
+    /// <summary>True when no format had an internal error or a hang, and none allocated above <see cref="MaxMemoryRatio"/>.</summary>
+    public bool Clean => Formats.All(f => f.InternalErrors == 0 && f.Hangs == 0 && f.WorstMemoryRatio <= MaxMemoryRatio);
+
+    /// <summary>How many checks failed: one per format with internal errors, with hangs, or above the memory bound.</summary>
+    public int FailedChecks => FuzzCommand.FailedChecks(this).Count;
 }
 
 /// <summary>How one input ended.</summary>
@@ -84,7 +100,7 @@ public sealed record FuzzOutcome(FuzzVerdict Verdict, string Detail, long Alloca
 /// </summary>
 public sealed class FuzzEngine(IReadOnlyList<FuzzTarget> targets, string workDirectory)
 {
-    private Watchdog _watchdog = new();
+    private readonly GuardedThread _watchdog = new("fuzz reader");
 
     /// <summary>The targets, in order.</summary>
     public IReadOnlyList<FuzzTarget> Targets { get; } = targets;
@@ -113,7 +129,7 @@ public sealed class FuzzEngine(IReadOnlyList<FuzzTarget> targets, string workDir
             reports.Add(RunTarget(target, options));
         }
 
-        return new FuzzReport(options.Seed, options.FloorBytes, options.Timeout.TotalSeconds, reports, notes ?? []);
+        return new FuzzReport(options.Seed, options.FloorBytes, options.Timeout.TotalSeconds, reports, notes ?? []) { MaxMemoryRatio = options.MaxMemoryRatio };
     }
 
     private FormatReport RunTarget(FuzzTarget target, FuzzOptions options)
@@ -176,11 +192,17 @@ public sealed class FuzzEngine(IReadOnlyList<FuzzTarget> targets, string workDir
         Directory.CreateDirectory(workDirectory);
         string path = Path.Combine(workDirectory, "input" + target.Extension);
         File.WriteAllBytes(path, input);
-        var outcome = _watchdog.Run(() => Judge(target, input, path), timeout);
-        if (outcome is null)
+        // The ratio counts the read's own allocations (measured inside Judge), not the judging around it.
+        FuzzOutcome? outcome = null;
+        var guarded = _watchdog.Run(() => outcome = Judge(target, input, path), timeout);
+        if (guarded.Error is { } e)
         {
-            // The stuck thread is abandoned (it is a background thread); the next input gets a fresh one, and a fresh file name.
-            _watchdog = new Watchdog();
+            return new FuzzOutcome(FuzzVerdict.InternalError, $"judging the input: {e.GetType().FullName}: {e.Message.ReplaceLineEndings(" | ")} {FirstFrame(e)}", 0, 0);
+        }
+
+        if (guarded.Hung || outcome is null)
+        {
+            // The stuck thread was abandoned (the next input gets a fresh one); the input also gets a fresh file name.
             workDirectory = Path.Combine(workDirectory, "after-hang");
             return new FuzzOutcome(FuzzVerdict.Hang, $"no result within {timeout.TotalSeconds:F0} s", 0, 0);
         }
@@ -235,38 +257,5 @@ public sealed class FuzzEngine(IReadOnlyList<FuzzTarget> targets, string workDir
         string path = Path.Combine(folder, $"{target.Name}-seed{seed}-{index}{target.Extension}");
         File.WriteAllBytes(path, input);
         return path;
-    }
-
-    /// <summary>A long-lived background thread that runs one job at a time; a job that overruns abandons the thread.</summary>
-    private sealed class Watchdog
-    {
-        private readonly AutoResetEvent _go = new(false);
-        private readonly AutoResetEvent _done = new(false);
-        private Func<FuzzOutcome>? _job;
-        private FuzzOutcome? _result;
-
-        public Watchdog()
-        {
-            // The default stack size: deep-nesting inputs must meet the reader's own limits, as on any thread.
-            var thread = new Thread(Loop) { IsBackground = true, Name = "fuzz reader" };
-            thread.Start();
-        }
-
-        public FuzzOutcome? Run(Func<FuzzOutcome> job, TimeSpan timeout)
-        {
-            _job = job;
-            _go.Set();
-            return _done.WaitOne(timeout) ? _result : null;
-        }
-
-        private void Loop()
-        {
-            while (true)
-            {
-                _go.WaitOne();
-                _result = _job!();
-                _done.Set();
-            }
-        }
     }
 }

@@ -53,13 +53,13 @@ public static class LibraryTargets
         }
 
         byte[] imagesGz = Real(Path.Combine(mnist, "t10k-images-idx3-ubyte.gz")), labelsGz = Real(Path.Combine(mnist, "t10k-labels-idx1-ubyte.gz"));
-        byte[] imagesRaw = Gunzip(imagesGz), labelsRaw = Gunzip(labelsGz);
+        byte[] imagesRaw = Gzip.Decompress(imagesGz), labelsRaw = Gzip.Decompress(labelsGz);
         if (Wanted("idx-images"))
         {
             byte[] small = Cut(imagesRaw, 16, 784, 50);
             targets.Add(new FuzzTarget("idx-images", "IdxReader.ReadImages + OpenImages/Read", ".idx", [
                 new("t10k-images-idx3-ubyte.gz", imagesGz, 0.05), new("t10k-images-idx3-ubyte (raw)", imagesRaw, 0.05),
-                new("first 50 images (raw)", small, 2), new("first 50 images (gzip)", Gzip(small), 2),
+                new("first 50 images (raw)", small, 2), new("first 50 images (gzip)", Gzip.Compress(small), 2),
             ], ReadIdxImages, [typeof(InvalidDataException)], (d, r) => IdxLie(d, r, 16))
             {
                 Requested = ContentBytes,
@@ -71,7 +71,7 @@ public static class LibraryTargets
             byte[] small = Cut(labelsRaw, 8, 1, 50);
             targets.Add(new FuzzTarget("idx-labels", "IdxReader.ReadLabels + OpenLabels/Read", ".idx", [
                 new("t10k-labels-idx1-ubyte.gz", labelsGz, 1), new("t10k-labels-idx1-ubyte (raw)", labelsRaw, 0.5),
-                new("first 50 labels (raw)", small, 2), new("first 50 labels (gzip)", Gzip(small), 2),
+                new("first 50 labels (raw)", small, 2), new("first 50 labels (gzip)", Gzip.Compress(small), 2),
             ], ReadIdxLabels, [typeof(InvalidDataException)], (d, r) => IdxLie(d, r, 8))
             {
                 Requested = ContentBytes,
@@ -137,7 +137,7 @@ public static class LibraryTargets
         if (Wanted("sniff"))
         {
             // File-kind sniffing runs on anything a user points DeepScratch at: it must never throw.
-            var seeds = new List<FuzzSeed> { pickleSeeds[0], new("first 50 images (gzip)", Gzip(Cut(imagesRaw, 16, 784, 50))), new("t10k labels (raw)", labelsRaw) };
+            var seeds = new List<FuzzSeed> { pickleSeeds[0], new("first 50 images (gzip)", Gzip.Compress(Cut(imagesRaw, 16, 784, 50))), new("t10k labels (raw)", labelsRaw) };
             seeds.AddRange(models.Where(m => m.Bytes.Length < 1 << 20));
             seeds.AddRange(allImages.Where((_, i) => i % digits.Count < 2)); // two of each image format
             seeds.Add(new FuzzSeed("html error page", "<!DOCTYPE html><html><body>404 Not Found</body></html>\n"u8.ToArray()));
@@ -294,25 +294,6 @@ public static class LibraryTargets
     }
 
     // ---- seeds ----
-
-    private static byte[] Gunzip(byte[] data)
-    {
-        using var gzip = new GZipStream(new MemoryStream(data), CompressionMode.Decompress);
-        using var output = new MemoryStream();
-        gzip.CopyTo(output);
-        return output.ToArray();
-    }
-
-    private static byte[] Gzip(byte[] data)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
-        {
-            gzip.Write(data);
-        }
-
-        return output.ToArray();
-    }
 
     /// <summary>An IDX file of the first <paramref name="count"/> records, its header's count set to match.</summary>
     private static byte[] Cut(byte[] raw, int headerBytes, int recordBytes, int count)
@@ -485,7 +466,7 @@ public static class LibraryTargets
         {
             try
             {
-                raw = Gunzip(data);
+                raw = Gzip.Decompress(data);
             }
             catch (InvalidDataException)
             {
@@ -499,7 +480,7 @@ public static class LibraryTargets
                 long claimed = (long)BinaryPrimitives.ReadInt32BigEndian(raw.AsSpan(4)) * new[] { 2, 8, 16, 64, 1000 }[random.Next(5)];
                 var lying = (byte[])raw.Clone();
                 BinaryPrimitives.WriteInt32BigEndian(lying.AsSpan(4), (int)Math.Clamp(claimed, 0, int.MaxValue));
-                byte[] packed = Gzip(lying);
+                byte[] packed = Gzip.Compress(lying);
                 BinaryPrimitives.WriteUInt32LittleEndian(packed.AsSpan(packed.Length - 4), unchecked((uint)(headerBytes + (Math.Clamp(claimed, 0, int.MaxValue) * record))));
                 return packed;
             }
@@ -518,7 +499,7 @@ public static class LibraryTargets
             lied = Mutator.Overwrite32(raw, field * 4, random, bigEndian: true);
         }
 
-        return gzip ? Gzip(lied) : lied;
+        return gzip ? Gzip.Compress(lied) : lied;
     }
 
     /// <summary>

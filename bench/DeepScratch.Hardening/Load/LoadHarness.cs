@@ -164,19 +164,12 @@ public static partial class LoadHarness
     private static partial Regex ListeningLine();
 
     /// <summary>Runs the load; see <see cref="LoadHarness"/>.</summary>
-    /// <exception cref="InvalidOperationException">The server or a CLI oracle run could not be started or failed.</exception>
+    /// <exception cref="HarnessSetupException">The server or a CLI oracle run could not be started or failed.</exception>
     public static async Task<LoadReport> Run(LoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        string work = Directory.CreateTempSubdirectory("deepscratch-load-").FullName;
-        try
-        {
-            return await RunIn(options, work).ConfigureAwait(false);
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+        using var work = new ScratchFolder("load");
+        return await RunIn(options, work.Path).ConfigureAwait(false);
     }
 
     /// <summary>The served networks: the book's three from the data folder, and a Fashion-MNIST one when there is a Fashion-MNIST folder.</summary>
@@ -230,7 +223,7 @@ public static partial class LoadHarness
         options.Log?.WriteLine("training a Fashion-MNIST network (deepscratch train --dataset fashion-mnist --iterations 300) ...");
         var (exit, _, stderr) = Cli.Run(options.CliPath, work, TimeSpan.FromSeconds(300),
             "train", "--dataset", "fashion-mnist", "--iterations", "300", "--eval-sample", "100", "--lr", "0.1", "--out", path, "--data", data);
-        return exit == 0 ? path : throw new InvalidOperationException($"deepscratch train --dataset fashion-mnist exited {exit}: {stderr.Trim()}");
+        return exit == 0 ? path : throw new HarnessSetupException($"deepscratch train --dataset fashion-mnist exited {exit}: {stderr.Trim()}");
     }
 
     private static async Task<LoadReport> RunIn(LoadOptions options, string work)
@@ -257,7 +250,7 @@ public static partial class LoadHarness
         }
 
         var start = Cli.StartInfo(options.CliPath, work, serveArgs);
-        using var server = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        using var server = Process.Start(start) ?? throw new HarnessSetupException("dotnet did not start.");
         try
         {
             var stderrTask = server.StandardError.ReadToEndAsync();
@@ -265,7 +258,7 @@ public static partial class LoadHarness
             string? line = await server.StandardOutput.ReadLineAsync(wait.Token).ConfigureAwait(false);
             if (line is null || ListeningLine().Match(line) is not { Success: true } listening)
             {
-                throw new InvalidOperationException($"deepscratch serve printed no listening line: '{line}'; stderr: {await stderrTask.ConfigureAwait(false)}");
+                throw new HarnessSetupException($"deepscratch serve printed no listening line: '{line}'; stderr: {await stderrTask.ConfigureAwait(false)}");
             }
 
             int port = int.Parse(listening.Groups[1].Value, CultureInfo.InvariantCulture);
@@ -390,7 +383,17 @@ public static partial class LoadHarness
         }
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await server.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        try
+        {
+            await server.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // A server that ignores SIGTERM fails the shutdown check (exit -1), it is not a setup failure.
+            server.Kill(entireProcessTree: true);
+            return (-1, "still running 60 s after SIGTERM (killed)");
+        }
+
         return (server.ExitCode, await stderr.ConfigureAwait(false));
     }
 

@@ -52,7 +52,7 @@ public static partial class LoadOracle
     /// <param name="perModel">Images per network.</param>
     /// <param name="seed">Chooses the images.</param>
     /// <param name="workDir">A scratch folder for the PNG files.</param>
-    /// <exception cref="InvalidOperationException">A CLI run failed or printed something unexpected.</exception>
+    /// <exception cref="HarnessSetupException">A CLI run failed, ran too long or printed something unexpected.</exception>
     public static IReadOnlyList<OracleCase> Compute(string cli, string dataDir, IReadOnlyList<LoadModel> models, int perModel, int seed, string workDir)
     {
         var mnist = Mnist.Read(Path.Combine(dataDir, "mnist", "t10k-images-idx3-ubyte.gz"), Path.Combine(dataDir, "mnist", "t10k-labels-idx1-ubyte.gz"));
@@ -98,7 +98,7 @@ public static partial class LoadOracle
         var (exit, stdout, stderr) = Cli.Run(cli, workDir, TimeSpan.FromSeconds(120), args);
         if (exit != 0)
         {
-            throw new InvalidOperationException($"deepscratch {string.Join(' ', args)} exited {exit}: {stderr.Trim()}");
+            throw new HarnessSetupException($"deepscratch {string.Join(' ', args)} exited {exit}: {stderr.Trim()}");
         }
 
         var p = new float[10];
@@ -119,51 +119,9 @@ public static partial class LoadOracle
 
         if (seen != 10 || predicted < 0)
         {
-            throw new InvalidOperationException($"deepscratch {string.Join(' ', args)} printed no bar chart of 10 classes:\n{stdout}");
+            throw new HarnessSetupException($"deepscratch {string.Join(' ', args)} printed no bar chart of 10 classes:\n{stdout}");
         }
 
         return new CliAnswer(predicted, p);
-    }
-}
-
-/// <summary>Runs the built CLI (<c>dotnet DeepScratch.Cli.dll</c>) offline, as a user would from a shell.</summary>
-internal static class Cli
-{
-    /// <summary>The start info of one CLI run: offline, no data folder from the environment, a private cache.</summary>
-    public static ProcessStartInfo StartInfo(string cli, string workDir, IEnumerable<string> args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workDir,
-        };
-        start.ArgumentList.Add(cli);
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["DEEPSCRATCH_OFFLINE"] = "1";
-        start.Environment.Remove("DEEPSCRATCH_DATA");
-        start.Environment.Remove("DEEPSCRATCH_DEBUG");
-        start.Environment["XDG_CACHE_HOME"] = Path.Combine(workDir, "cache");
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        return start;
-    }
-
-    /// <summary>Runs the CLI to the end (killed after <paramref name="limit"/>): exit code, stdout, stderr.</summary>
-    public static (int Exit, string Stdout, string Stderr) Run(string cli, string workDir, TimeSpan limit, params string[] args)
-    {
-        using var process = Process.Start(StartInfo(cli, workDir, args)) ?? throw new InvalidOperationException("dotnet did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(limit))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"deepscratch {string.Join(' ', args)} ran longer than {limit.TotalSeconds} s.");
-        }
-
-        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 }

@@ -62,7 +62,7 @@ public static class AmplifyingPickles
         {
             byte[] pickle = build();
             int arrays = 0;
-            var outcome = GuardedRun.Run(() => arrays = NumpyPickle.Load(pickle, "amplifying.pkl").Count, hangGuard);
+            var outcome = GuardedThread.RunOnce(() => arrays = NumpyPickle.Load(pickle, "amplifying.pkl").Count, hangGuard, "guarded pickle load");
             string text = outcome switch
             {
                 { Hung: true } => $"HUNG (no answer within {hangGuard.TotalSeconds} s)",

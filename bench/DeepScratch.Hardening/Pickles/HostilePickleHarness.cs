@@ -85,8 +85,8 @@ public static class HostilePickleHarness
     public static PickleHarnessReport Run(PickleHarnessOptions options, TextWriter? log = null)
     {
         var clock = Stopwatch.StartNew();
-        string folder = Path.Combine(Path.GetTempPath(), "deepscratch-pickles-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(folder);
+        var scratch = new ScratchFolder("pickles");
+        string folder = scratch.Path;
         try
         {
             string script = Path.Combine(folder, "hostile_pickles.py");
@@ -179,14 +179,7 @@ public static class HostilePickleHarness
         }
         finally
         {
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A leftover temp folder is not worth failing the run over.
-            }
+            scratch.Dispose();
         }
     }
 
@@ -197,7 +190,7 @@ public static class HostilePickleHarness
     private static string? CheckRefused(ManifestEntry entry, string path, TimeSpan hangGuard)
     {
         byte[] bytes = File.ReadAllBytes(path);
-        var outcome = GuardedRun.Run(() => NumpyPickle.Load(bytes, entry.File), hangGuard);
+        var outcome = GuardedThread.RunOnce(() => NumpyPickle.Load(bytes, entry.File), hangGuard, "guarded pickle load");
         if (outcome.Hung)
         {
             return $"no answer within {hangGuard.TotalSeconds} s";
@@ -246,18 +239,11 @@ public static class HostilePickleHarness
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {python}");
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(300_000))
+        // Both pipes read asynchronously, so the 5-minute limit holds even when Python keeps its stdout open.
+        var (exit, _, stderr) = ChildProcess.Run(start, TimeSpan.FromMinutes(5), $"{python} hostile_pickles.py {args[0]}");
+        if (exit != 0)
         {
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"{python} {args[0]} took over 5 minutes");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{python} hostile_pickles.py {args[0]} failed (exit {process.ExitCode}): {stderr.Result.Trim()}");
+            throw new HarnessSetupException($"{python} hostile_pickles.py {args[0]} failed (exit {exit}): {stderr.Trim()}");
         }
     }
 

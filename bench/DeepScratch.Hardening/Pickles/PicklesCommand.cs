@@ -1,13 +1,10 @@
-using System.Globalization;
-using System.Text.Json;
-
 namespace DeepScratch.Hardening.Pickles;
 
 /// <summary>
-/// <c>pickles [--seed N] [--count N] [--seconds S] [--json FILE] [--book PKL] [--python PATH] [--scale X]</c>: runs
+/// <c>pickles [--seed N] [--count N] [--seconds S] [--json FILE] [--data DIR] [--book PKL|-] [--python PATH] [--scale X]</c>: runs
 /// <see cref="HostilePickleHarness"/>, prints its figures as one table, exit 0 when every payload was refused with
 /// no side effect and every amplifying pickle stayed bounded, 1 otherwise, 2 for a bad argument, 3 when Python
-/// cannot generate or check the corpus.
+/// or the book's pickle is missing, or Python cannot generate or check the corpus.
 /// </summary>
 public static class PicklesCommand
 {
@@ -15,58 +12,58 @@ public static class PicklesCommand
 
     public static int Run(string[] args)
     {
-        var options = new PickleHarnessOptions { BookPickle = DefaultBook() };
-        string? json = null;
-        for (int i = 0; i < args.Length; i++)
+        const string name = "pickles";
+        var parsed = HarnessArgs.Parse(name, args, "--seed", "--count", "--seconds", "--json", "--data", "--book", "--python", "--scale");
+        var defaults = new PickleHarnessOptions();
+        if (parsed?.Seed is not { } seed || parsed.Integer("--count", defaults.Count, 0) is not { } count
+            || parsed.Number("--seconds", defaults.Seconds, 0.001) is not { } seconds || parsed.Number("--scale", defaults.AmplifyingScale, 0) is not { } scale)
         {
-            string? value = i + 1 < args.Length ? args[i + 1] : null;
-            switch (args[i])
-            {
-                case "--seed" when TryInt(value, out int seed): options = options with { Seed = seed }; i++; break;
-                case "--count" when TryInt(value, out int count) && count >= 0: options = options with { Count = count }; i++; break;
-                case "--seconds" when TryDouble(value, out double seconds) && seconds > 0: options = options with { Seconds = seconds }; i++; break;
-                case "--scale" when TryDouble(value, out double scale) && scale >= 0: options = options with { AmplifyingScale = scale }; i++; break;
-                case "--json" when value is not null: json = value; i++; break;
-                case "--book" when value is not null: options = options with { BookPickle = value == "-" ? null : value }; i++; break;
-                case "--python" when value is not null: options = options with { Python = value }; i++; break;
-                default:
-                    Console.Error.WriteLine($"hardening pickles: bad argument '{args[i]}'{(value is null ? "" : $" '{value}'")} "
-                        + "(options: --seed N --count N --seconds S --json FILE --book PKL|- --python PATH --scale X)");
-                    return 2;
-            }
+            return Program.UsageMistake;
         }
 
+        // The book's dict joins the corpus when the data folder has it; --book - leaves it out.
+        string bookDefault = Path.Combine(parsed.Data, "weights", "sample_weight.pkl");
+        string? book = parsed.Text("--book") is { } given ? (given == "-" ? null : given) : (File.Exists(bookDefault) ? bookDefault : null);
+        var options = defaults with { Seed = seed, Count = count, Seconds = seconds, AmplifyingScale = scale, BookPickle = book, Python = parsed.Text("--python") ?? defaults.Python };
+
+        // Missing files are setup failures: Program.Main reports them in one line, exit 3.
         if (options.BookPickle is not null && !File.Exists(options.BookPickle))
         {
-            Console.Error.WriteLine($"hardening pickles: {options.BookPickle}: no such file (give --book PATH, or --book - to leave the book's dict out)");
-            return 2;
+            throw new FileNotFoundException($"--book {options.BookPickle}: no such file (give --book PATH, or --book - to leave the book's dict out)");
         }
 
         if (!File.Exists(options.Python))
         {
-            Console.Error.WriteLine($"hardening pickles: {options.Python}: no such file; the corpus is generated and checked by Python 3 with numpy (--python PATH)");
-            return 2;
+            throw new FileNotFoundException($"--python {options.Python}: no such file; the corpus is generated and checked by Python 3 with numpy");
         }
 
-        PickleHarnessReport report;
-        try
-        {
-            report = HostilePickleHarness.Run(options, Console.Error);
-        }
-        catch (InvalidOperationException e)
-        {
-            // Python missing numpy, or the generator failing: one line, not a stack trace.
-            Console.Error.WriteLine($"hardening pickles: {e.Message}");
-            return 3;
-        }
-
+        // Python missing numpy, or the generator failing, reaches Program.Main: one line, exit 3.
+        var report = HostilePickleHarness.Run(options, Console.Error);
         Print(report, Console.Out);
-        if (json is not null)
+        return HarnessOutput.Finish(Console.Out, parsed.Json, report, FailedChecks(report));
+    }
+
+    /// <summary>One line per failed check: each failing payload, side effects, effects dead under Python, unbounded amplifying cases.</summary>
+    public static IReadOnlyList<string> FailedChecks(PickleHarnessReport report)
+    {
+        var failed = report.Failures.Select(f => $"{f.File} {f.Callable} via {f.Route} in {f.Context}: {f.Problem}").ToList();
+        if (report.Refused != report.Payloads && report.Failures.Count == 0)
         {
-            File.WriteAllText(json, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+            failed.Add($"{report.Payloads - report.Refused} payloads not refused");
         }
 
-        return report.Passed ? 0 : 1;
+        if (report.SideEffects != 0)
+        {
+            failed.Add($"{report.SideEffects} side effects happened");
+        }
+
+        if (report.LiveUnderPython != report.WithSideEffect)
+        {
+            failed.Add($"{report.WithSideEffect - report.LiveUnderPython} payloads' effects did not happen under Python");
+        }
+
+        failed.AddRange(report.Amplifying.Where(a => !a.WithinBound).Select(a => $"amplifying {a.Case}: {a.AllocatedBytes} bytes allocated, out of bound"));
+        return failed;
     }
 
     /// <summary>The figures as one small table, then the amplifying cases and any failure.</summary>
@@ -92,26 +89,8 @@ public static class PicklesCommand
             output.WriteLine($"worst allocation: {worst.AllocatedBytes} bytes ({worst.Case}); slowest: {report.Amplifying.Max(a => a.Milliseconds):F0} ms");
         }
 
-        foreach (var f in report.Failures.Take(20))
-        {
-            output.WriteLine($"FAIL {f.File} {f.Callable} via {f.Route} in {f.Context}: {f.Problem}");
-        }
-
-        output.WriteLine($"{(report.Passed ? "PASS" : "FAIL")}: {report.Refused}/{report.Payloads} refused, {report.SideEffects} side effects, "
+        output.WriteLine($"{report.Refused}/{report.Payloads} refused, {report.SideEffects} side effects, "
             + $"{report.LiveUnderPython}/{report.WithSideEffect} effects live under Python, {report.Failures.Count} failures, "
             + $"{report.NotTried} not tried, {report.Seconds:F1} s");
     }
-
-    private static string? DefaultBook()
-    {
-        string? data = Environment.GetEnvironmentVariable("DEEPSCRATCH_DATA");
-        string? path = data is null ? null : Path.Combine(data, "weights", "sample_weight.pkl");
-        return path is not null && File.Exists(path) ? path : null;
-    }
-
-    private static bool TryInt(string? text, out int value) =>
-        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
-
-    private static bool TryDouble(string? text, out double value) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
 }
