@@ -16,16 +16,24 @@ internal static class ChildProcess
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         using var process = Process.Start(start) ?? throw new HarnessSetupException($"{what}: {start.FileName} did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(limit))
+        Cleanup.Track(process);
+        try
         {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            throw new HarnessSetupException($"{what} ran longer than {limit.TotalSeconds:0} s (killed)");
-        }
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(limit))
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+                throw new HarnessSetupException($"{what} ran longer than {limit.TotalSeconds:0} s (killed)");
+            }
 
-        return (process.ExitCode, stdout.Result, stderr.Result);
+            return (process.ExitCode, stdout.Result, stderr.Result);
+        }
+        finally
+        {
+            Cleanup.Untrack(process);
+        }
     }
 }
 

@@ -38,6 +38,24 @@ internal sealed class HarnessArgs
             parsed._values[args[i]] = args[i + 1];
         }
 
+        // Checked before the run, not after it: an unwritable report or output folder is a usage mistake (exit 2).
+        if (parsed.Json is { } json)
+        {
+            try
+            {
+                DeepScratch.Serialization.AtomicFile.CheckWritable(json);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                return parsed.Mistake<HarnessArgs>($"--json: {e.Message}");
+            }
+        }
+
+        if (parsed.Text("--out") is { } output && File.Exists(output))
+        {
+            return parsed.Mistake<HarnessArgs>($"--out {output}: it is a file; give a folder (created when absent).");
+        }
+
         return parsed;
     }
 
@@ -109,7 +127,8 @@ internal static class HarnessOutput
     {
         if (json is not null)
         {
-            File.WriteAllText(json, JsonSerializer.Serialize(report, report.GetType(), Json));
+            string text = JsonSerializer.Serialize(report, report.GetType(), Json);
+            DeepScratch.Serialization.AtomicFile.Write(json, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)));
         }
 
         foreach (string check in failedChecks)

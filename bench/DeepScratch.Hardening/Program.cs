@@ -44,6 +44,7 @@ public static class Program
     {
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        Cleanup.Install();
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
             Console.WriteLine("usage: dotnet run --project bench/DeepScratch.Hardening -c Release -- HARNESS [options]");

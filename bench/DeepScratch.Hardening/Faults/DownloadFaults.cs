@@ -9,8 +9,17 @@ namespace DeepScratch.Hardening.Faults;
 /// <param name="Seed">Seeds the files, the truncation points and the order.</param>
 /// <param name="Rounds">How many times every fault is tried (each round: the fault alone, then before a good mirror).</param>
 /// <param name="Seconds">Stops starting new rounds after this long (0: no limit).</param>
-/// <param name="IdleTimeout">The downloader's idle timeout, which every stall costs.</param>
-public sealed record DownloadFaultsOptions(int Seed = 1, int Rounds = 20, double Seconds = 0, double IdleTimeoutSeconds = 1);
+/// <param name="IdleTimeoutSeconds">The downloader's idle timeout for the stalling faults, which every stall costs.</param>
+/// <param name="OtherIdleTimeoutSeconds">The idle timeout for every other fault: long, since it costs nothing there and a good
+/// answer slowed by a loaded machine must not be taken for a stall.</param>
+public sealed record DownloadFaultsOptions(int Seed = 1, int Rounds = 20, double Seconds = 0, double IdleTimeoutSeconds = 1, double OtherIdleTimeoutSeconds = 10)
+{
+    /// <summary>Whether <paramref name="fault"/> stalls, so that only the idle timeout ends it.</summary>
+    public static bool Stalls(ServerFault fault) => fault is ServerFault.StallBeforeHeaders or ServerFault.StallAfterHeaders or ServerFault.StallMidBody;
+
+    /// <summary>The idle timeout the downloader uses against <paramref name="fault"/>, in seconds.</summary>
+    public double IdleTimeoutFor(ServerFault fault) => Stalls(fault) ? IdleTimeoutSeconds : Math.Max(IdleTimeoutSeconds, OtherIdleTimeoutSeconds);
+}
 
 /// <summary>The figures of one fault: how often it was tried and what came of it.</summary>
 /// <param name="Fault">The server's fault.</param>
@@ -53,7 +62,8 @@ public static class DownloadFaults
         ServerFault.RedirectLoop => "redirect loop",
         ServerFault.NotFound => "HTTP 404",
         ServerFault.ServerError => "HTTP 500",
-        ServerFault.Reset => "", // reset before, in or after the headers reads differently; any reason with the mirror will do
+        // Before, in or after the headers, the socket's own words name the reset.
+        ServerFault.Reset => "Connection reset by peer",
         _ => "",
     };
 
@@ -74,7 +84,8 @@ public static class DownloadFaults
         {
             Timeout = TimeSpan.FromSeconds(60),
         };
-        var downloader = new FileDownloader(http, TimeSpan.FromSeconds(options.IdleTimeoutSeconds));
+        var stallDownloader = new FileDownloader(http, TimeSpan.FromSeconds(options.IdleTimeoutFor(ServerFault.StallMidBody)));
+        var otherDownloader = new FileDownloader(http, TimeSpan.FromSeconds(options.IdleTimeoutFor(ServerFault.NotFound)));
         void Problem(string text)
         {
             log?.Invoke(text);
@@ -135,7 +146,7 @@ public static class DownloadFaults
                         var downloadClock = Stopwatch.StartNew();
                         try
                         {
-                            downloader.Download(new DatasetFile("mnist", FileName, urls, digests), destination);
+                            (DownloadFaultsOptions.Stalls(fault) ? stallDownloader : otherDownloader).Download(new DatasetFile("mnist", FileName, urls, digests), destination);
                         }
                         catch (Exception e)
                         {
@@ -174,7 +185,7 @@ public static class DownloadFaults
                         }
                         else
                         {
-                            string reason = ExpectedReason(fault, options.IdleTimeoutSeconds);
+                            string reason = ExpectedReason(fault, options.IdleTimeoutFor(fault));
                             string message = error?.Message ?? "";
                             if (error is DataUnavailableException && !message.Contains('\n', StringComparison.Ordinal)
                                 && message.Contains($"mirror 1 {faulty}: ", StringComparison.Ordinal)

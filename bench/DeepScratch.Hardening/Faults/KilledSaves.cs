@@ -131,6 +131,7 @@ public static class KilledSaves
                     double at = random.Next(2) == 0 ? random.NextDouble() * runSeconds : runSeconds * (0.67 + 0.43 * random.NextDouble());
                     var runClock = Stopwatch.StartNew();
                     using var process = Start(options.Cli, root, spec.Args(dir));
+                    using var tracked = Cleanup.Scope(process);
                     bool ended = process.WaitForExit(TimeSpan.FromSeconds(at));
                     if (ended)
                     {

@@ -119,9 +119,11 @@ public static class FuzzCommand
         return text.ToString();
     }
 
-    /// <summary>One line per failed check: a format with internal errors, with hangs, or above the memory bound.</summary>
+    /// <summary>One line per failed check: a format with no input tried, with internal errors, with hangs, or above the memory bound.</summary>
     public static IReadOnlyList<string> FailedChecks(FuzzReport report) => report.Formats.SelectMany(f => new[]
     {
+        // A --seconds limit that left a format untried proves nothing about its reader: INCOMPLETE, not a PASS.
+        f.Inputs == 0 ? $"INCOMPLETE: {f.Format}: no input tried within the time limit (raise --seconds)" : null,
         f.InternalErrors > 0 ? $"{f.Format}: {f.InternalErrors} internal errors" : null,
         f.Hangs > 0 ? $"{f.Format}: {f.Hangs} hangs" : null,
         f.WorstMemoryRatio > report.MaxMemoryRatio ? $"{f.Format}: worst memory ratio {f.WorstMemoryRatio:F2} above the bound {report.MaxMemoryRatio:F2} (--max-ratio)" : null,

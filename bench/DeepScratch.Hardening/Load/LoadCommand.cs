@@ -55,9 +55,13 @@ public static class LoadCommand
             throw new DirectoryNotFoundException($"--data {data} has no weights/ and mnist/ folders");
         }
 
-        if (fashion is not null && !File.Exists(Path.Combine(fashion, "t10k-images-idx3-ubyte.gz")))
+        // The Fashion-MNIST network is trained (train-*) and checked (t10k-*) on the folder's four files.
+        string[] fashionFiles = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"];
+        if (fashion is not null && fashionFiles.FirstOrDefault(f => !File.Exists(Path.Combine(fashion, f))) is { } absent)
         {
-            throw new DirectoryNotFoundException($"--fashion {fashion} has no t10k-images-idx3-ubyte.gz (give --fashion none to serve no Fashion-MNIST network)");
+            throw new DirectoryNotFoundException(fashion == DeepScratch.Data.Catalog.FashionSystemFolder
+                ? $"Fashion-MNIST is missing from {fashion}: apt-get install dataset-fashion-mnist (or give --fashion none to serve no Fashion-MNIST network)"
+                : $"--fashion {fashion} has no {absent} (give --fashion none to serve no Fashion-MNIST network)");
         }
 
         return new LoadOptions

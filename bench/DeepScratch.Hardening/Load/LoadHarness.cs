@@ -251,6 +251,7 @@ public static partial class LoadHarness
 
         var start = Cli.StartInfo(options.CliPath, work, serveArgs);
         using var server = Process.Start(start) ?? throw new HarnessSetupException("dotnet did not start.");
+        using var tracked = Cleanup.Scope(server);
         try
         {
             var stderrTask = server.StandardError.ReadToEndAsync();

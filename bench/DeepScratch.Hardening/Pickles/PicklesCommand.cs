@@ -47,6 +47,16 @@ public static class PicklesCommand
     public static IReadOnlyList<string> FailedChecks(PickleHarnessReport report)
     {
         var failed = report.Failures.Select(f => $"{f.File} {f.Callable} via {f.Route} in {f.Context}: {f.Problem}").ToList();
+
+        // A run cut short by --seconds proved nothing about the payloads it skipped: it is INCOMPLETE, not a PASS.
+        if (report.Payloads == 0)
+        {
+            failed.Add($"INCOMPLETE: no payload tried ({report.NotTried} not tried within the time limit; raise --seconds)");
+        }
+        else if (report.NotTried > 0)
+        {
+            failed.Add($"INCOMPLETE: {report.NotTried} payloads not tried within the time limit (raise --seconds)");
+        }
         if (report.Refused != report.Payloads && report.Failures.Count == 0)
         {
             failed.Add($"{report.Payloads - report.Refused} payloads not refused");

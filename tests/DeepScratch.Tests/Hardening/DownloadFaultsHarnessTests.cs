@@ -8,7 +8,7 @@ public sealed class DownloadFaultsHarnessTests
     [Fact]
     public void Every_fault_once_alone_and_once_before_a_good_mirror_leaves_no_partial_or_wrong_file()
     {
-        var report = DownloadFaults.Run(new DownloadFaultsOptions(Seed: 7, Rounds: 1, IdleTimeoutSeconds: 1));
+        var report = DownloadFaults.Run(new DownloadFaultsOptions(Seed: 7, Rounds: 1, IdleTimeoutSeconds: 2));
 
         Assert.True(report.Problems.Count == 0, string.Join("\n", report.Problems));
         var faults = Enum.GetValues<ServerFault>().Where(f => f != ServerFault.Good).ToArray();
