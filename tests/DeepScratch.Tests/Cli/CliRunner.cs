@@ -26,22 +26,8 @@ internal static class CliRunner
     /// <summary>How <see cref="Run(string, string[])"/> starts the CLI (stdout and stderr redirected), for tests that drive the process themselves.</summary>
     public static ProcessStartInfo StartInfo(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workingDirectory,
-        };
-        start.ArgumentList.Add(CliPath);
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["DEEPSCRATCH_OFFLINE"] = "1";
-        start.Environment.Remove("DEEPSCRATCH_DATA");
-        start.Environment.Remove("DEEPSCRATCH_DEBUG");
-        start.Environment["XDG_CACHE_HOME"] = Path.Combine(workingDirectory, "cache");
+        // Offline, no data folder or debug switch inherited, a private cache: the harnesses' settings, written once there.
+        var start = DeepScratch.Hardening.Cli.StartInfo(CliPath, workingDirectory, args);
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
