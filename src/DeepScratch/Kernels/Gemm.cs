@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
@@ -25,7 +24,7 @@ public static unsafe class Gemm
     internal const int MaxChunk = 768;
 
     /// <summary>Bytes of packed B one column block may span (half a typical level-2 cache).</summary>
-    private const int MaxPanelBytes = 512 * 1024;
+    internal const int MaxPanelBytes = 512 * 1024;
 
     /// <summary>Rows per unit of parallel work (a multiple of the tile height).</summary>
     private const int MaxBlockRows = 192;
@@ -105,19 +104,18 @@ public static unsafe class Gemm
                 return;
             }
 
-            float[] buffer = ArrayPool<float>.Shared.Rent(PackedMatrix.PackedLength(k, n));
-            try
+            // A few rows use each element of B at most five times: multiplying from B in place beats packing it.
+            if (SmallRowsGemm.Applies(Kernels, transB, m))
             {
-                var packed = PackedMatrix.Pack(b, ldb, transB, k, n, buffer);
-                fixed (float* pp = packed.Data)
-                {
-                    var source = transA == Transpose.No ? MatrixSource.RowMajor(pa, lda) : MatrixSource.Transposed(pa, lda);
-                    Run(new Operation(m, n, k, source, packed, pp, alpha, beta, pc, ldc, null, Activation.None), Kernels);
-                }
+                SmallRowsGemm.Multiply(m, n, k, alpha, pa, transA == Transpose.No ? lda : 1, transA == Transpose.No ? 1 : lda, pb, ldb, beta, pc, ldc);
+                return;
             }
-            finally
+
+            var packed = PerCallPacking.Pack(pb, ldb, transB, k, n);
+            fixed (float* pp = packed.Data)
             {
-                ArrayPool<float>.Shared.Return(buffer);
+                var source = transA == Transpose.No ? MatrixSource.RowMajor(pa, lda) : MatrixSource.Transposed(pa, lda);
+                Run(new Operation(m, n, k, source, packed, pp, alpha, beta, pc, ldc, null, Activation.None), Kernels);
             }
         }
     }
@@ -209,6 +207,17 @@ public static unsafe class Gemm
     private static void RunBlock(in Operation op, int start, int end, int chunks, KernelSet kernels)
     {
         int rows = end - start;
+        if (PackedAGemm.Applies(op, rows, kernels))
+        {
+            // Whole tiles on packed A panels; the last rows mod the tile height go on below, A in place.
+            start += PackedAGemm.RunRows(op, start, rows, chunks);
+            rows = end - start;
+            if (rows == 0)
+            {
+                return;
+            }
+        }
+
         float* a;
         int lda;
         if (op.A.Kind == SourceKind.Floats)
