@@ -111,7 +111,7 @@ public static unsafe class Gemm
                 return;
             }
 
-            var packed = PerCallPacking.Pack(pb, ldb, transB, k, n);
+            var packed = PanelPacking.Pack(pb, ldb, transB, k, n);
             fixed (float* pp = packed.Data)
             {
                 var source = transA == Transpose.No ? MatrixSource.RowMajor(pa, lda) : MatrixSource.Transposed(pa, lda);

@@ -48,55 +48,22 @@ internal sealed unsafe class PackedMatrix
     public static PackedMatrix Pack(ReadOnlySpan<float> b, int ldb, Transpose transB, int k, int n, float[]? buffer = null)
     {
         int length = PackedLength(k, n);
-        var data = buffer is not null && buffer.Length >= length ? buffer : new float[length];
-        int panels = (n + PanelWidth - 1) / PanelWidth;
-        if ((long)k * n < ParallelPackThreshold || Environment.ProcessorCount < 2)
+        int storedRows = transB == Transpose.No ? k : n, storedColumns = transB == Transpose.No ? n : k;
+        if (k < 0 || n < 0 || (storedRows > 0 && storedColumns > 0 && (ldb < storedColumns || (long)(storedRows - 1) * ldb + storedColumns > b.Length)))
         {
-            for (int q = 0; q < panels; q++)
-            {
-                PackPanel(b, ldb, transB, k, n, q, data);
-            }
+            throw new ArgumentException($"B ({storedRows} x {storedColumns}, leading dimension {ldb}) does not fit in its {b.Length} elements.", nameof(b));
         }
-        else
+
+        var data = buffer is not null && buffer.Length >= length ? buffer : new float[length];
+        fixed (float* pb = b)
+        fixed (float* pd = data)
         {
-            fixed (float* pb = b)
-            {
-                var source = (nint)pb;
-                int sourceLength = b.Length;
-                Parallel.For(0, panels, q => PackPanel(new ReadOnlySpan<float>((float*)source, sourceLength), ldb, transB, k, n, q, data));
-            }
+            PanelPacking.PackPanels(pb, ldb, transB, k, n, pd);
         }
 
         // Checked on the packed copy, which is what the kernels read (the padding is zeros, so it cannot matter).
         bool allFinite = System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(data.AsSpan(0, length));
         return new PackedMatrix(k, n, data, allFinite);
-    }
-
-    /// <summary>Above this many elements the panels are packed in parallel (a 2048 x 2048 B is 16 MB to move).</summary>
-    private const long ParallelPackThreshold = 1 << 20;
-
-    private static void PackPanel(ReadOnlySpan<float> b, int ldb, Transpose transB, int k, int n, int q, float[] data)
-    {
-        int j0 = q * PanelWidth;
-        int width = Math.Min(PanelWidth, n - j0);
-        var panel = data.AsSpan(q * k * PanelWidth, k * PanelWidth);
-        for (int p = 0; p < k; p++)
-        {
-            var dst = panel.Slice(p * PanelWidth, PanelWidth);
-            if (transB == Transpose.No)
-            {
-                b.Slice(p * ldb + j0, width).CopyTo(dst);
-            }
-            else
-            {
-                for (int j = 0; j < width; j++)
-                {
-                    dst[j] = b[(j0 + j) * ldb + p];
-                }
-            }
-
-            dst[width..].Clear();
-        }
     }
 
     /// <summary>A bias vector padded with zeros to whole panels, as the fused epilogue reads it.</summary>

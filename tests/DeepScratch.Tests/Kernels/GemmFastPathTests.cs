@@ -284,3 +284,58 @@ public unsafe class GemmFastPathTests(ITestOutputHelper output)
         }
     }
 }
+
+/// <summary>The panel layout written by <see cref="PanelPacking"/> (for <see cref="PackedMatrix.Pack"/> and per-call packing).</summary>
+public class PanelPackingTests
+{
+    [Theory]
+    [InlineData(700, 333, false)] // 233,100 elements: packed across the worker pool, a last panel of 13 columns
+    [InlineData(700, 333, true)]
+    [InlineData(5, 17, false)]    // one thread
+    [InlineData(5, 17, true)]
+    public void Packed_panels_hold_op_B_row_by_row_and_zeros_past_the_last_column(int k, int n, bool transposed)
+    {
+        var random = new Random(k + n);
+        var transB = transposed ? Transpose.Yes : Transpose.No;
+        int ldb = (transposed ? k : n) + 7;
+        var b = new float[(transposed ? n : k) * ldb];
+        for (int i = 0; i < b.Length; i++)
+        {
+            b[i] = random.Next(-1000, 1000);
+        }
+
+        var buffer = Enumerable.Repeat(float.NaN, PackedMatrix.PackedLength(k, n)).ToArray();
+        var packed = PackedMatrix.Pack(b, ldb, transB, k, n, buffer);
+        Assert.Same(buffer, packed.Data);
+        for (int q = 0; q * 16 < n; q++)
+        {
+            for (int p = 0; p < k; p++)
+            {
+                for (int j = 0; j < 16; j++)
+                {
+                    int column = q * 16 + j;
+                    float expected = column >= n ? 0f : transposed ? b[column * ldb + p] : b[p * ldb + column];
+                    Assert.True(expected.Equals(packed.Data[q * k * 16 + p * 16 + j]), $"panel {q}, row {p}, column {j}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Packing_a_large_B_into_a_buffer_allocates_only_the_header()
+    {
+        int k = 1024, n = 1024; // above the old Parallel.For threshold
+        var b = new float[k * n];
+        var buffer = new float[PackedMatrix.PackedLength(k, n)];
+        PackedMatrix.Pack(b, n, Transpose.No, k, n, buffer);
+        long allocated = Allocations.OnThisThread(() => PackedMatrix.Pack(b, n, Transpose.No, k, n, buffer));
+        Assert.True(allocated < 200, $"packing allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public void A_B_too_small_for_its_shape_is_refused_before_packing()
+    {
+        var e = Assert.Throws<ArgumentException>(() => PackedMatrix.Pack(new float[10], 4, Transpose.No, 3, 4));
+        Assert.Contains("does not fit in its 10 elements", e.Message);
+    }
+}

@@ -1,13 +1,13 @@
 namespace DeepScratch.Kernels;
 
 /// <summary>
-/// Packs the B of a one-off <see cref="Gemm.Multiply"/> into a buffer the calling thread keeps and reuses, with the
-/// panels shared between the cores through <see cref="WorkerPool"/>, so a steady stream of products allocates nothing
-/// (the pool's rented array and <see cref="PackedMatrix.Pack"/>'s Parallel.For and header allocated on every call)
-/// and the 512 x 512 pack no longer leaves one core idle. The kept buffer is as large as the largest B packed on the
-/// thread (16 MB for 2048 x 2048).
+/// Writes op(B) in the panel layout of <see cref="PackedMatrix"/>, the panels shared between the cores through
+/// <see cref="WorkerPool"/> (no allocation, unlike Parallel.For), and packs the B of a one-off
+/// <see cref="Gemm.Multiply"/> into a buffer the calling thread keeps and reuses, so a steady stream of products
+/// allocates nothing and the 512 x 512 pack no longer leaves one core idle. The kept buffer is as large as the largest
+/// B packed on the thread (16 MB for 2048 x 2048).
 /// </summary>
-internal static unsafe class PerCallPacking
+internal static unsafe class PanelPacking
 {
     /// <summary>Below this many elements of B one thread packs it: waking the pool costs more than it saves.</summary>
     private const long ParallelThreshold = 1L << 17;
@@ -49,23 +49,34 @@ internal static unsafe class PerCallPacking
         }
 
         var packed = Header(k, n, t_data);
-        int panels = (n + PackedMatrix.PanelWidth - 1) / PackedMatrix.PanelWidth;
         fixed (float* data = packed.Data)
         {
-            int blocks = (long)k * n < ParallelThreshold || Environment.ProcessorCount < 2 ? 1 : Math.Min(panels, 4 * Environment.ProcessorCount);
-            var job = new Job { B = b, Ldb = ldb, TransB = transB, K = k, N = n, Data = data, PanelsPerBlock = (panels + blocks - 1) / blocks };
-            blocks = (panels + job.PanelsPerBlock - 1) / job.PanelsPerBlock;
-            if (blocks == 1)
-            {
-                PackBlock(&job, 0);
-            }
-            else
-            {
-                WorkerPool.Run(&PackBlock, &job, blocks);
-            }
+            PackPanels(b, ldb, transB, k, n, data);
         }
 
         return packed;
+    }
+
+    /// <summary>Writes op(B) (k x n, stored with rows <paramref name="ldb"/> apart) as panels into <paramref name="data"/> (<see cref="PackedMatrix.PackedLength"/> floats).</summary>
+    public static void PackPanels(float* b, int ldb, Transpose transB, int k, int n, float* data)
+    {
+        int panels = (n + PackedMatrix.PanelWidth - 1) / PackedMatrix.PanelWidth;
+        if (panels == 0 || k == 0)
+        {
+            return;
+        }
+
+        int blocks = (long)k * n < ParallelThreshold || Environment.ProcessorCount < 2 ? 1 : Math.Min(panels, 4 * Environment.ProcessorCount);
+        var job = new Job { B = b, Ldb = ldb, TransB = transB, K = k, N = n, Data = data, PanelsPerBlock = (panels + blocks - 1) / blocks };
+        blocks = (panels + job.PanelsPerBlock - 1) / job.PanelsPerBlock;
+        if (blocks == 1)
+        {
+            PackBlock(&job, 0);
+        }
+        else
+        {
+            WorkerPool.Run(&PackBlock, &job, blocks);
+        }
     }
 
     /// <summary>A header for (k, n) over <paramref name="data"/>: reused when one was made for them, else made once.</summary>
