@@ -7,8 +7,10 @@ namespace DeepScratch.Kernels;
 /// The single entry point for every matrix product in DeepScratch:
 /// <c>C = alpha * op(A) * op(B) + beta * C</c>, float32, row-major.
 /// B is packed into 16-column panels and register tiles are computed by the micro-kernels, over row blocks spread
-/// across the cores: 6 x 32 tiles on AVX-512 + FMA processors, 6 x 16 tiles on AVX2 + FMA, and TensorPrimitives row
-/// loops elsewhere (see <see cref="KernelName"/>). Results are bit-identical whatever the thread count.
+/// across the cores: 6 x 32 tiles on AVX-512 + FMA processors (12 x 32 on packed A panels when n ≥ 128,
+/// <see cref="PackedAGemm"/>; 1 to 5 rows straight from an unpacked B, <see cref="SmallRowsGemm"/>), 6 x 16 tiles on
+/// AVX2 + FMA, and TensorPrimitives row loops elsewhere (see <see cref="KernelName"/>). Every path sums each element
+/// the same way, so results are bit-identical whatever the thread count, the path or the number of rows.
 /// </summary>
 public static unsafe class Gemm
 {
@@ -42,7 +44,7 @@ public static unsafe class Gemm
     /// <summary>Which kernels run on this machine, for benchmark reports.</summary>
     public static string KernelName => Kernels switch
     {
-        KernelSet.Avx512 => "AVX-512 6x32 micro-kernel (AVX2 + FMA for single rows)",
+        KernelSet.Avx512 => "AVX-512 6x32 micro-kernel, 12x32 on packed A when n >= 128, 1-5 rows from unpacked B (AVX2 + FMA for single rows of packed B)",
         KernelSet.Avx2 => "AVX2 + FMA 6x16 micro-kernel",
         _ => "portable (TensorPrimitives)",
     };

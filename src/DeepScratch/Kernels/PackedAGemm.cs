@@ -13,10 +13,24 @@ namespace DeepScratch.Kernels;
 internal static unsafe class PackedAGemm
 {
     /// <summary>
-    /// Rows of the register tile: 8 x 32 (16 of the 32 zmm accumulators, 10 loads per 16 FMAs). Chosen by an A/B of
-    /// 6, 8 and 12 in one benchmark run (see the s12-gemm notes in <c>bench/</c>); settable so the benchmark can repeat it.
+    /// Rows of the register tile: 12 x 32 (24 of the 32 zmm registers accumulate; 14 loads per 24 FMAs). In one run of
+    /// 6, 8 and 12 rows (process CPU time per 2048³ product under a load of ~20: 12 x 32 with 256 KB B blocks 219-222 ms,
+    /// A in place 219-223, 8 x 32 229-233, 6 x 32 228-238) only 12 rows kept up with reading A in place; settable so
+    /// the comparison can be repeated.
     /// </summary>
-    internal static int TileRows { get; set; } = 8;
+    internal static int TileRows { get; set; } = 12;
+
+    /// <summary>
+    /// Rows of A packed at a time (a multiple of 6, 8 and 12). Whole row blocks by default: groups of 48 rows, which
+    /// would keep A and B together in the level-2 cache, re-read each B block from L3 per group and measured 9% slower.
+    /// </summary>
+    internal static int GroupRows { get; set; } = int.MaxValue;
+
+    /// <summary>
+    /// Bytes of packed B one column block may span: half of <see cref="Gemm.MaxPanelBytes"/>, since the packed A of the
+    /// row block (up to 192 x 768 floats, 590 KB) shares the 1 MiB level-2 cache with it; settable so the benchmark can compare.
+    /// </summary>
+    internal static int PanelBytes { get; set; } = Gemm.MaxPanelBytes / 2;
 
     /// <summary>Below this many columns A is reused by too few panels to repay packing it: the in-place kernels run.</summary>
     internal const int MinColumns = 128;
@@ -41,7 +55,7 @@ internal static unsafe class PackedAGemm
         int mr = TileRows;
         int tiles = rows / mr;
         int chunkLength = (op.K + chunks - 1) / chunks;
-        int need = tiles * mr * chunkLength;
+        int need = Math.Min(tiles, Math.Max(1, GroupRows / mr)) * mr * chunkLength;
         var buffer = t_panels is { } existing && existing.Length >= need ? existing : t_panels = new float[need];
         int panels = (op.N + Panel - 1) / Panel;
         int panelStride = op.K * Panel;
@@ -54,42 +68,24 @@ internal static unsafe class PackedAGemm
                 float beta = pc == 0 ? op.Beta : 1f;
                 var activation = last ? op.Activation : Activation.None;
                 float* bChunk = op.PackedB + pc * Panel;
-                PackTiles(op.A, start, tiles, mr, pc, kc, packed);
-
-                // Column blocks as in Gemm.RunConverted: their slice of packed B stays in the level-2 cache.
-                int blockPanels = Math.Max(2, Gemm.MaxPanelBytes / (kc * Panel * sizeof(float)) / 2 * 2);
-                for (int q0 = 0; q0 < panels; q0 += blockPanels)
+                // Tiles in groups of GroupRows rows (by default the whole row block): each group's A is packed once per
+                // k chunk and reused by every column block of B.
+                int groupTiles = Math.Max(1, GroupRows / mr);
+                for (int t0 = 0; t0 < tiles; t0 += groupTiles)
                 {
-                    int q1 = Math.Min(panels, q0 + blockPanels);
-                    for (int t = 0; t < tiles; t++)
-                    {
-                        float* aTile = packed + (long)t * mr * kc;
-                        float* cRow = op.C + (long)(start + t * mr) * op.Ldc;
-                        for (int q = q0; q < q1; q += 2)
-                        {
-                            int j0 = q * Panel;
-                            var e = new TileEpilogue(op.Alpha, beta, last && op.Bias != null ? op.Bias + j0 : null, activation);
-                            int cols = Math.Min(2 * Panel, op.N - j0);
-                            float* bq = bChunk + (long)q * panelStride;
-                            bool two = q + 1 < panels;
-                            switch (mr)
-                            {
-                                case 6 when two: Tile6x32(kc, aTile, bq, panelStride, cRow + j0, op.Ldc, mr, cols, e); break;
-                                case 6: Tile6x16(kc, aTile, bq, panelStride, cRow + j0, op.Ldc, mr, cols, e); break;
-                                case 12 when two: Tile12x32(kc, aTile, bq, panelStride, cRow + j0, op.Ldc, mr, cols, e); break;
-                                case 12: Tile12x16(kc, aTile, bq, panelStride, cRow + j0, op.Ldc, mr, cols, e); break;
-                                default:
-                                    if (two)
-                                    {
-                                        Tile8x32(kc, aTile, bq, panelStride, cRow + j0, op.Ldc, mr, cols, e);
-                                    }
-                                    else
-                                    {
-                                        Tile8x16(kc, aTile, bq, panelStride, cRow + j0, op.Ldc, mr, cols, e);
-                                    }
+                    int t1 = Math.Min(tiles, t0 + groupTiles);
+                    PackTiles(op.A, start + t0 * mr, t1 - t0, mr, pc, kc, packed);
 
-                                    break;
-                            }
+                    // Column blocks as in Gemm.RunConverted: their slice of packed B stays in the level-2 cache beside A.
+                    int blockPanels = Math.Max(2, PanelBytes / (kc * Panel * sizeof(float)) / 2 * 2);
+                    for (int q0 = 0; q0 < panels; q0 += blockPanels)
+                    {
+                        int q1 = Math.Min(panels, q0 + blockPanels);
+                        for (int t = t0; t < t1; t++)
+                        {
+                            float* aTile = packed + (long)(t - t0) * mr * kc;
+                            float* cRow = op.C + (long)(start + t * mr) * op.Ldc;
+                            RunTileRow(op, mr, kc, aTile, bChunk, panelStride, panels, cRow, q0, q1, beta, last, activation);
                         }
                     }
                 }
@@ -97,6 +93,38 @@ internal static unsafe class PackedAGemm
         }
 
         return tiles * mr;
+    }
+
+    /// <summary>One packed tile of mr rows against column panels [q0, q1), two at a time.</summary>
+    private static void RunTileRow(in Operation op, int mr, int kc, float* aTile, float* bChunk, int panelStride, int panels,
+        float* cRow, int q0, int q1, float beta, bool last, Activation activation)
+    {
+        for (int q = q0; q < q1; q += 2)
+        {
+            int j0 = q * Panel;
+            var e = new TileEpilogue(op.Alpha, beta, last && op.Bias != null ? op.Bias + j0 : null, activation);
+            int cols = Math.Min(2 * Panel, op.N - j0);
+            float* bq = bChunk + (long)q * panelStride;
+            bool two = q + 1 < panels;
+            switch (mr)
+            {
+                case 6 when two: Tile6x32(kc, aTile, bq, panelStride, cRow + j0, op.Ldc, mr, cols, e); break;
+                case 6: Tile6x16(kc, aTile, bq, panelStride, cRow + j0, op.Ldc, mr, cols, e); break;
+                case 12 when two: Tile12x32(kc, aTile, bq, panelStride, cRow + j0, op.Ldc, mr, cols, e); break;
+                case 12: Tile12x16(kc, aTile, bq, panelStride, cRow + j0, op.Ldc, mr, cols, e); break;
+                default:
+                    if (two)
+                    {
+                        Tile8x32(kc, aTile, bq, panelStride, cRow + j0, op.Ldc, mr, cols, e);
+                    }
+                    else
+                    {
+                        Tile8x16(kc, aTile, bq, panelStride, cRow + j0, op.Ldc, mr, cols, e);
+                    }
+
+                    break;
+            }
+        }
     }
 
     /// <summary>Writes rows [start, start + tiles·mr) of op(A), k columns [pc, pc + kc), as tiles: (r, p) at t·mr·kc + p·mr + r.</summary>
