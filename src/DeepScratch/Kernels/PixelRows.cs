@@ -68,38 +68,38 @@ internal static unsafe class PixelRows
         float* parked = stackalloc float[2 * BlockPanels * Panel];
         fixed (float* table = PixelScaling.Table)
         {
-            for (int r = start; r < end; r += 2)
+            // Chunk, then column block, then rows: each row pair reuses the block's slice of packed B (at most
+            // MaxChunk x 64 floats, 192 KB) from the level-2 cache; a wide B is listed once per block, a cheap pass.
+            for (int pc = 0; pc < k; pc += chunkLength)
             {
-                int rows = Math.Min(2, end - r);
-                byte* row0 = op.A.Bytes + (long)r * op.A.Stride;
-                byte* row1 = rows > 1 ? row0 + op.A.Stride : row0;
-                float* c0 = op.C + (long)r * op.Ldc;
-                float* c1 = c0 + op.Ldc;
-                for (int pc = 0; pc < k; pc += chunkLength)
+                int kc = Math.Min(chunkLength, k - pc);
+                bool last = pc + kc == k;
+                float beta = pc == 0 ? op.Beta : 1f;
+                var activation = last ? op.Activation : Activation.None;
+                for (int q = 0; q < panels; q += BlockPanels)
                 {
-                    int kc = Math.Min(chunkLength, k - pc);
-                    bool last = pc + kc == k;
-                    float beta = pc == 0 ? op.Beta : 1f;
-                    var activation = last ? op.Activation : Activation.None;
-                    int count0 = List(row0 + pc, kc, pc, table, offsets, values);
-                    int count1 = rows > 1 ? List(row1 + pc, kc, pc, table, offsets + listLength, values + listLength) : 0;
-                    for (int q = 0; q < panels; q += BlockPanels)
+                    int blockPanels = Math.Min(BlockPanels, panels - q);
+                    bool half = n - (q + blockPanels - 1) * Panel <= Panel / 2;
+                    int j0 = q * Panel;
+                    var e = new TileEpilogue(op.Alpha, beta, last && op.Bias != null ? op.Bias + j0 : null, activation);
+                    for (int r = start; r < end; r += 2)
                     {
-                        int blockPanels = Math.Min(BlockPanels, panels - q);
-                        bool half = n - (q + blockPanels - 1) * Panel <= Panel / 2;
+                        int rows = Math.Min(2, end - r);
+                        byte* row0 = op.A.Bytes + (long)r * op.A.Stride;
+                        float* c0 = op.C + (long)r * op.Ldc + j0;
+                        int count0 = List(row0 + pc, kc, pc, table, offsets, values);
+                        int count1 = rows > 1 ? List(row0 + op.A.Stride + pc, kc, pc, table, offsets + listLength, values + listLength) : 0;
                         Block(blockPanels, half, op.PackedB + (long)q * panelStride, panelStride,
                             offsets, values, count0, offsets + listLength, values + listLength, count1, parked);
-                        int j0 = q * Panel;
-                        var e = new TileEpilogue(op.Alpha, beta, last && op.Bias != null ? op.Bias + j0 : null, activation);
                         for (int i = 0; i < blockPanels; i++)
                         {
                             int width = Math.Min(Panel, n - j0 - i * Panel);
                             float* tile = parked + i * Panel;
-                            MicroKernels.StoreSixteen(Vector256.Load(tile), Vector256.Load(tile + 8), c0 + j0 + i * Panel, width, e.Shifted(i * Panel));
+                            MicroKernels.StoreSixteen(Vector256.Load(tile), Vector256.Load(tile + 8), c0 + i * Panel, width, e.Shifted(i * Panel));
                             if (rows > 1)
                             {
                                 tile += BlockPanels * Panel;
-                                MicroKernels.StoreSixteen(Vector256.Load(tile), Vector256.Load(tile + 8), c1 + j0 + i * Panel, width, e.Shifted(i * Panel));
+                                MicroKernels.StoreSixteen(Vector256.Load(tile), Vector256.Load(tile + 8), c0 + op.Ldc + i * Panel, width, e.Shifted(i * Panel));
                             }
                         }
                     }

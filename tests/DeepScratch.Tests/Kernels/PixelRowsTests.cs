@@ -23,6 +23,7 @@ public unsafe class PixelRowsTests(ITestOutputHelper output)
             }
         }
 
+        data.Add(1000, 784); // 16 column blocks: each row listed once per block
         return data;
     }
 
