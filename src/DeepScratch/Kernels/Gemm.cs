@@ -208,6 +208,12 @@ public static unsafe class Gemm
 
     private static void RunBlock(in Operation op, int start, int end, int chunks, KernelSet kernels)
     {
+        if (PixelRows.Applies(op, kernels))
+        {
+            PixelRows.Run(op, start, end, chunks);
+            return;
+        }
+
         int rows = end - start;
         if (PackedAGemm.Applies(op, rows, kernels))
         {

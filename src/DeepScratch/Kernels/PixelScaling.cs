@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace DeepScratch.Kernels;
@@ -19,29 +20,39 @@ internal static unsafe class PixelScaling
     public static void Normalize(byte* src, float* dst, int count)
     {
         int i = 0;
-        var reciprocal = Vector256.Create(1f / 255f);
-        var minus255 = Vector256.Create(-255f);
         for (; i <= count - 32; i += 32)
         {
             var (lo, hi) = Vector256.Widen(Vector256.Load(src + i));
             var (a, b) = Vector256.Widen(lo);
             var (c, d) = Vector256.Widen(hi);
-            Divide(Vector256.ConvertToSingle(a.AsInt32())).Store(dst + i);
-            Divide(Vector256.ConvertToSingle(b.AsInt32())).Store(dst + i + 8);
-            Divide(Vector256.ConvertToSingle(c.AsInt32())).Store(dst + i + 16);
-            Divide(Vector256.ConvertToSingle(d.AsInt32())).Store(dst + i + 24);
+            Scale(Vector256.ConvertToSingle(a.AsInt32())).Store(dst + i);
+            Scale(Vector256.ConvertToSingle(b.AsInt32())).Store(dst + i + 8);
+            Scale(Vector256.ConvertToSingle(c.AsInt32())).Store(dst + i + 16);
+            Scale(Vector256.ConvertToSingle(d.AsInt32())).Store(dst + i + 24);
         }
 
         for (; i < count; i++)
         {
             dst[i] = src[i] / 255f;
         }
+    }
 
-        Vector256<float> Divide(Vector256<float> x)
-        {
-            var q = x * reciprocal;
-            return Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(q, minus255, x), reciprocal, q);
-        }
+    /// <summary>x / 255 for whole-number lanes 0..255, as <see cref="Normalize(byte*, float*, int)"/> computes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Scale(Vector256<float> x)
+    {
+        var reciprocal = Vector256.Create(1f / 255f);
+        var q = x * reciprocal;
+        return Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(q, Vector256.Create(-255f), x), reciprocal, q);
+    }
+
+    /// <summary>The same two steps as <see cref="Scale(Vector256{float})"/> on 16 lanes (the sparse-row kernel's pixel lists).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Scale(Vector512<float> x)
+    {
+        var reciprocal = Vector512.Create(1f / 255f);
+        var q = x * reciprocal;
+        return Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(q, Vector512.Create(-255f), x), reciprocal, q);
     }
 
     /// <summary>pixel / 255 for every byte of <paramref name="pixels"/> into <paramref name="destination"/>.</summary>
