@@ -39,7 +39,7 @@ internal sealed unsafe class PackedMatrix
     /// Whether every packed value was finite when packed. Skipping k steps where A is 0 is exact only then
     /// (0·w = 0 for finite w, but 0·NaN and 0·∞ are NaN), so the kernels skip only when this is true.
     /// </summary>
-    public bool AllFinite { get; }
+    public bool AllFinite { get; private set; }
 
     /// <summary>Floats needed to pack a k x n operand.</summary>
     public static int PackedLength(int k, int n) => checked(k * ((n + PanelWidth - 1) / PanelWidth) * PanelWidth);
@@ -49,6 +49,31 @@ internal sealed unsafe class PackedMatrix
     {
         int length = PackedLength(k, n);
         var data = buffer is not null && buffer.Length >= length ? buffer : new float[length];
+        Fill(b, ldb, transB, k, n, data);
+        // Checked on the packed copy, which is what the kernels read (the padding is zeros, so it cannot matter).
+        bool allFinite = System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(data.AsSpan(0, length));
+        return new PackedMatrix(k, n, data, allFinite);
+    }
+
+    /// <summary>
+    /// Packs op(B) (k x n) into <paramref name="target"/>'s own storage when it already is a k x n pack, without
+    /// allocating (a layer repacks its weights or a batch's gradient every iteration), else into a new pack.
+    /// </summary>
+    internal static void PackInto([System.Diagnostics.CodeAnalysis.NotNull] ref PackedMatrix? target, ReadOnlySpan<float> b, int ldb, Transpose transB, int k, int n)
+    {
+        if (target is null || target.Rows != k || target.Columns != n)
+        {
+            target = Pack(b, ldb, transB, k, n, target?.Data);
+            return;
+        }
+
+        Fill(b, ldb, transB, k, n, target.Data);
+        target.AllFinite = System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(target.Data.AsSpan(0, PackedLength(k, n)));
+    }
+
+    /// <summary>Writes the panels of op(B) into <paramref name="data"/> (at least <see cref="PackedLength"/> floats).</summary>
+    private static void Fill(ReadOnlySpan<float> b, int ldb, Transpose transB, int k, int n, float[] data)
+    {
         int panels = (n + PanelWidth - 1) / PanelWidth;
         if ((long)k * n < ParallelPackThreshold || Environment.ProcessorCount < 2)
         {
@@ -61,16 +86,15 @@ internal sealed unsafe class PackedMatrix
         {
             fixed (float* pb = b)
             {
-                var source = (nint)pb;
-                int sourceLength = b.Length;
-                Parallel.For(0, panels, q => PackPanel(new ReadOnlySpan<float>((float*)source, sourceLength), ldb, transB, k, n, q, data));
+                FillInParallel((nint)pb, b.Length, ldb, transB, k, n, panels, data);
             }
         }
-
-        // Checked on the packed copy, which is what the kernels read (the padding is zeros, so it cannot matter).
-        bool allFinite = System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(data.AsSpan(0, length));
-        return new PackedMatrix(k, n, data, allFinite);
     }
+
+    // A method of its own: the lambda's captured variables would otherwise be allocated on every call of Fill, small
+    // packs included (a training step packs ten small operands per iteration).
+    private static void FillInParallel(nint source, int sourceLength, int ldb, Transpose transB, int k, int n, int panels, float[] data) =>
+        Parallel.For(0, panels, q => PackPanel(new ReadOnlySpan<float>((float*)source, sourceLength), ldb, transB, k, n, q, data));
 
     /// <summary>Above this many elements the panels are packed in parallel (a 2048 x 2048 B is 16 MB to move).</summary>
     private const long ParallelPackThreshold = 1 << 20;
