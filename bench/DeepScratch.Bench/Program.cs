@@ -6,27 +6,31 @@ namespace DeepScratch.Bench;
 /// The compute-engine benchmark: FMA peak, GEMM shapes, MLP and CNN inference over the MNIST test set, training,
 /// whole-process eval, side by side with ONNX Runtime and, when Debian's python3-numpy / python3-torch are installed,
 /// numpy and PyTorch.
-/// Usage: dotnet run --project bench/DeepScratch.Bench -c Release -- [all|peak|gemm|mlp|cnn|train|process|conv|steps|trainconv|trainsteps] [--data DIR] [--json FILE]
+/// Usage: dotnet run --project bench/DeepScratch.Bench -c Release -- [all|peak|gemm|mlp|cnn|train|process|conv|steps|trainconv|trainsteps] [--only mlp|cnn] [--data DIR] [--json FILE]
+/// (<c>--only</c> limits 'train' and 'trainsteps' to the fully connected networks or to the CNNs).
 /// </summary>
 public static class Program
 {
     private static readonly string[] Parts = ["all", "peak", "gemm", "mlp", "cnn", "train", "process", "conv", "steps", "trainconv", "trainsteps"];
 
+    /// <summary>The values of <c>--only</c>: the training rows of the fully connected networks, or of the CNNs.</summary>
+    private static readonly string[] TrainGroups = ["mlp", "cnn"];
+
     public static int Main(string[] args)
     {
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        string? what = null, data = null, json = null;
+        string? what = null, data = null, json = null, only = null;
         for (int i = 0; i < args.Length; i++)
         {
-            if (args[i] is "--data" or "--json")
+            if (args[i] is "--data" or "--json" or "--only")
             {
                 if (i + 1 >= args.Length)
                 {
                     return Usage($"{args[i]} needs a value");
                 }
 
-                (args[i] == "--data" ? ref data : ref json) = args[++i];
+                (args[i] == "--data" ? ref data : ref args[i] == "--json" ? ref json : ref only) = args[++i];
             }
             else if (what is null && Parts.Contains(args[i]))
             {
@@ -39,6 +43,12 @@ public static class Program
         }
 
         what ??= "all";
+        if (only is not null && (!TrainGroups.Contains(only) || what is not ("train" or "trainsteps")))
+        {
+            return Usage(TrainGroups.Contains(only)
+                ? $"--only applies to the parts train and trainsteps, not '{what}'"
+                : $"--only takes {string.Join(" or ", TrainGroups)}, not '{only}'");
+        }
         data ??= Environment.GetEnvironmentVariable("DEEPSCRATCH_DATA") ?? "../shared/data";
         var report = new Report(data);
         if (what is "all" or "peak" or "gemm" or "mlp" or "cnn")
@@ -63,7 +73,7 @@ public static class Program
 
         if (what is "all" or "train")
         {
-            report.Train();
+            report.Train(mlp: only is null or "mlp", cnn: only is null or "cnn");
         }
 
         if (what is "conv")
@@ -87,7 +97,7 @@ public static class Program
         if (what is "trainsteps")
         {
             // Where a CNN training iteration's time and allocations go, layer by layer (the profile behind the 'train' rows).
-            TrainProfile.Run(data);
+            TrainProfile.Run(data, mlp: only is null or "mlp", cnn: only is null or "cnn");
         }
 
         if (what is "all" or "process")
@@ -112,7 +122,7 @@ public static class Program
 
     private static int Usage(string problem)
     {
-        Console.Error.WriteLine($"DeepScratch.Bench: {problem}. Usage: [{string.Join('|', Parts)}] [--data DIR] [--json FILE]");
+        Console.Error.WriteLine($"DeepScratch.Bench: {problem}. Usage: [{string.Join('|', Parts)}] [--only {string.Join('|', TrainGroups)}] [--data DIR] [--json FILE]");
         return 2;
     }
 }

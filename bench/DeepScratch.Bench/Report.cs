@@ -200,14 +200,15 @@ internal sealed class Report(string data)
     /// Training on Fashion-MNIST: one epoch (600 iterations of batch 100) of the two dense networks, 100 SimpleConvNet
     /// iterations and one DeepConvNet epoch (Adam, batch 100), DeepScratch and PyTorch in the same run.
     /// </summary>
-    public void Train()
+    /// <summary>Training epochs beside PyTorch: the fully connected networks (<paramref name="mlp"/>) and the CNNs (<paramref name="cnn"/>, minutes).</summary>
+    public void Train(bool mlp = true, bool cnn = true)
     {
         var store = new DataStore(data, null);
         var (x, t) = Mnist.Load(DatasetSplit.Train, store: store, kind: DatasetKind.FashionMnist);
         var small = (x.Rows(0, 100), t.Rows(0, 100));
         Console.WriteLine("| training, Fashion-MNIST, batch 100 | DeepScratch ms | torch ms | vs torch |");
         Console.WriteLine("| --- | ---: | ---: | ---: |");
-        foreach (string kind in new[] { "two-layer", "multi-layer" })
+        foreach (string kind in mlp ? new[] { "two-layer", "multi-layer" } : [])
         {
             var times = new List<double>();
             for (int run = 0; run < 4; run++)
@@ -234,11 +235,11 @@ internal sealed class Report(string data)
         // The CNNs train on images (N, 1, 28, 28): the same pixels, viewed with their channel and rows.
         var images = x.Reshape(x.Dim(0), 1, 28, 28);
         var smallImages = (images.Rows(0, 100), t.Rows(0, 100));
-        foreach (var (kind, workload, name, iterations, runs) in new[]
+        foreach (var (kind, workload, name, iterations, runs) in cnn ? new[]
         {
             (NetworkFactory.SimpleCnn, "simple_convnet_train_100it", "SimpleConvNet, Adam, 100 iterations", (int?)100, 5),
             (NetworkFactory.DeepCnn, "deep_convnet_train_epoch", "DeepConvNet, Adam, Dropout, one epoch", (int?)null, 2),
-        })
+        } : [])
         {
             var times = new List<double>();
             for (int run = 0; run < runs; run++)

@@ -9,26 +9,37 @@ using DeepScratch.Training.Optimizers;
 namespace DeepScratch.Bench;
 
 /// <summary>
-/// Part 'trainsteps': where a training iteration's time and allocations go for the book's CNNs (Fashion-MNIST, batch
-/// 100, Adam): each layer's Forward and Backward, the loss layer, the optimizer update, the Trainer's batch gather and
+/// Part 'trainsteps': where a training iteration's time and allocations go for the book's networks (Fashion-MNIST, batch
+/// 100): TwoLayerNet with SGD, MultiLayerNetExtend and the CNNs with Adam (<c>--only mlp|cnn</c> picks a group): each layer's Forward and Backward, the loss layer, the optimizer update, the Trainer's batch gather and
 /// its divergence check, timed one by one in the order <see cref="LayeredNetwork.Gradient"/> runs them (median ms per
 /// iteration over the measured iterations), plus the bytes allocated per iteration on this thread and in the process.
 /// </summary>
 internal static class TrainProfile
 {
-    public static void Run(string data)
+    public static void Run(string data, bool mlp = true, bool cnn = true)
     {
         var (x, t) = Mnist.Load(DatasetSplit.Train, store: new DataStore(data, null), kind: DatasetKind.FashionMnist);
-        var images = x.Reshape(x.Dim(0), 1, 28, 28);
-        Profile(NetworkFactory.SimpleCnn, images, t, warmup: 10, iterations: 60);
-        Profile(NetworkFactory.DeepCnn, images, t, warmup: 3, iterations: 12);
+        if (mlp)
+        {
+            Profile("TwoLayerNet 784-50-10", new TwoLayerNet(784, 50, 10, 0.01, 1), new Sgd(0.1), x, t, warmup: 50, iterations: 600);
+            Profile("MultiLayerNetExtend 784-100x4-10 BatchNorm", new MultiLayerNetExtend(784, [100, 100, 100, 100], 10, "relu", "he", useBatchnorm: true, seed: 1),
+                new Adam(0.001), x, t, warmup: 50, iterations: 600);
+        }
+
+        if (cnn)
+        {
+            var images = x.Reshape(x.Dim(0), 1, 28, 28);
+            Profile(NetworkFactory.SimpleCnn, Create(NetworkFactory.SimpleCnn), new Adam(0.001), images, t, warmup: 10, iterations: 60);
+            Profile(NetworkFactory.DeepCnn, Create(NetworkFactory.DeepCnn), new Adam(0.001), images, t, warmup: 3, iterations: 12);
+        }
     }
 
-    private static void Profile(string kind, Tensor images, Tensor labels, int warmup, int iterations)
+    private static LayeredNetwork Create(string kind) =>
+        (LayeredNetwork)NetworkFactory.Create(new Dictionary<string, string> { ["model"] = kind }, seed: 1);
+
+    private static void Profile(string kind, LayeredNetwork network, IOptimizer optimizer, Tensor images, Tensor labels, int warmup, int iterations)
     {
         const int Batch = 100;
-        var network = (LayeredNetwork)NetworkFactory.Create(new Dictionary<string, string> { ["model"] = kind }, seed: 1);
-        var optimizer = new Adam(0.001);
         var detector = new DivergenceDetector(10);
         var layers = network.Layers;
         var names = new List<string> { "batch gather (shuffle + copy)" };
@@ -45,7 +56,7 @@ internal static class TrainProfile
         }
 
         names.Add("weight decay (loss + gradient)");
-        names.Add("optimizer update (Adam)");
+        names.Add($"optimizer update ({optimizer.GetType().Name})");
         names.Add("divergence check of the parameters");
         var samples = names.Select(_ => new List<double>()).ToArray();
         var totals = new List<double>();
@@ -61,7 +72,7 @@ internal static class TrainProfile
         for (int iteration = 0; iteration < warmup + iterations; iteration++)
         {
             long thread0 = GC.GetAllocatedBytesForCurrentThread();
-            long process0 = GC.GetTotalAllocatedBytes(precise: false);
+            long process0 = GC.GetTotalAllocatedBytes(precise: true);
             long start = Stopwatch.GetTimestamp();
             int k = 0;
             long t0 = Stopwatch.GetTimestamp();
@@ -77,9 +88,10 @@ internal static class TrainProfile
             times[k++] = Lap(ref t0);
             network.SetReuse(true); // as Gradient does: intermediate tensors in the layers' own buffers
             var h = xBatch;
-            foreach (var layer in layers)
+            for (int i = 0; i < layers.Count; i++)
             {
-                h = layer.Forward(h, train: true);
+                // By index: a foreach over the list interface would allocate an enumerator, which would count here.
+                h = layers[i].Forward(h, train: true);
                 times[k++] = Lap(ref t0);
             }
 
@@ -116,7 +128,7 @@ internal static class TrainProfile
             times[k++] = Lap(ref t0);
             double total = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             long thread = GC.GetAllocatedBytesForCurrentThread() - thread0;
-            long process = GC.GetTotalAllocatedBytes(precise: false) - process0;
+            long process = GC.GetTotalAllocatedBytes(precise: true) - process0;
             if (!double.IsFinite(loss))
             {
                 throw new InvalidOperationException($"{kind}: the loss became {loss} at iteration {iteration}.");
@@ -135,7 +147,7 @@ internal static class TrainProfile
             }
         }
 
-        Console.WriteLine($"{kind}, batch {Batch}, Adam: {Median(totals):F2} ms per iteration (median of {iterations}; sum of step medians {samples.Sum(Median):F2} ms)");
+        Console.WriteLine($"{kind}, batch {Batch}, {optimizer.GetType().Name}: {Median(totals):F2} ms per iteration (median of {iterations}; sum of step medians {samples.Sum(Median):F2} ms)");
         Console.WriteLine($"  allocated per iteration: {Median(threadBytes) / 1024.0:F1} KiB on this thread, {Median(processBytes) / 1024.0:F1} KiB in the process (medians)");
         Console.WriteLine($"  | step | median ms | share |");
         Console.WriteLine($"  | --- | ---: | ---: |");

@@ -9,7 +9,14 @@ namespace DeepScratch.Functions;
 internal readonly record struct Labels(int BatchSize, int Classes, int[]? Indices)
 {
     /// <summary>Reads <paramref name="t"/> against <paramref name="y"/>, with errors naming both shapes.</summary>
-    public static Labels Of(Tensor y, Tensor t, string purpose)
+    public static Labels Of(Tensor y, Tensor t, string purpose) => Of(y, t, purpose, null);
+
+    /// <summary>
+    /// As <see cref="Of(Tensor, Tensor, string)"/>, writing class indices into <paramref name="indexBuffer"/> when it
+    /// has exactly one entry per example (else into a new array): a loss layer passes the <see cref="Indices"/> it got
+    /// last time, so a training loop's batches of index labels allocate nothing.
+    /// </summary>
+    public static Labels Of(Tensor y, Tensor t, string purpose, int[]? indexBuffer)
     {
         ArgumentNullException.ThrowIfNull(y);
         ArgumentNullException.ThrowIfNull(t);
@@ -27,7 +34,7 @@ internal readonly record struct Labels(int BatchSize, int Classes, int[]? Indice
 
         if (t.Length == batch && t.Rank <= 1)
         {
-            return new Labels(batch, classes, ToIndices(t, classes, purpose));
+            return new Labels(batch, classes, ToIndices(t, classes, purpose, indexBuffer));
         }
 
         throw new ArgumentException(
@@ -43,10 +50,10 @@ internal readonly record struct Labels(int BatchSize, int Classes, int[]? Indice
         return labels.Indices ?? t.Reshape(labels.BatchSize, labels.Classes).ArgMaxLastAxis();
     }
 
-    private static int[] ToIndices(Tensor t, int classes, string purpose)
+    private static int[] ToIndices(Tensor t, int classes, string purpose, int[]? buffer)
     {
         var span = t.Span;
-        var indices = new int[span.Length];
+        var indices = buffer is not null && buffer.Length == span.Length ? buffer : new int[span.Length];
         for (int i = 0; i < span.Length; i++)
         {
             float v = span[i];

@@ -74,13 +74,17 @@ public static class Losses
     /// The cross-entropy error of softmax(<paramref name="scores"/>), the softmax recomputed in double precision: what
     /// SoftmaxWithLoss reports, so that the loss of a float32 network moves smoothly under a numerical gradient's nudges.
     /// </summary>
-    internal static double SoftmaxCrossEntropy(Tensor scores, Tensor t)
+    internal static double SoftmaxCrossEntropy(Tensor scores, Tensor t) =>
+        SoftmaxCrossEntropy(scores, t, Labels.Of(scores, t, "softmax cross-entropy"));
+
+    /// <summary>As <see cref="SoftmaxCrossEntropy(Tensor, Tensor)"/> with the labels already read (the loss layer reads them once).</summary>
+    internal static double SoftmaxCrossEntropy(Tensor scores, Tensor t, Labels labels)
     {
-        var labels = Labels.Of(scores, t, "softmax cross-entropy");
         var s = scores.Span;
         var ts = t.Span;
         int classes = labels.Classes;
-        var y = new double[classes];
+        // One row's exponentials; on the stack for any classifier of the book's size (no allocation per batch).
+        Span<double> y = classes <= 256 ? stackalloc double[classes] : new double[classes];
         double sum = 0;
         for (int row = 0; row < labels.BatchSize; row++)
         {

@@ -39,7 +39,7 @@ internal sealed unsafe class PackedMatrix
     /// Whether every packed value was finite when packed. Skipping k steps where A is 0 is exact only then
     /// (0·w = 0 for finite w, but 0·NaN and 0·∞ are NaN), so the kernels skip only when this is true.
     /// </summary>
-    public bool AllFinite { get; }
+    public bool AllFinite { get; private set; }
 
     /// <summary>Floats needed to pack a k x n operand.</summary>
     public static int PackedLength(int k, int n) => checked(k * ((n + PanelWidth - 1) / PanelWidth) * PanelWidth);
@@ -55,15 +55,36 @@ internal sealed unsafe class PackedMatrix
         }
 
         var data = buffer is not null && buffer.Length >= length ? buffer : new float[length];
+        Fill(b, ldb, transB, k, n, data);
+        // Checked on the packed copy, which is what the kernels read (the padding is zeros, so it cannot matter).
+        bool allFinite = System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(data.AsSpan(0, length));
+        return new PackedMatrix(k, n, data, allFinite);
+    }
+
+    /// <summary>
+    /// Packs op(B) (k x n) into <paramref name="target"/>'s own storage when it already is a k x n pack, without
+    /// allocating (a layer repacks its weights or a batch's gradient every iteration), else into a new pack.
+    /// </summary>
+    internal static void PackInto([System.Diagnostics.CodeAnalysis.NotNull] ref PackedMatrix? target, ReadOnlySpan<float> b, int ldb, Transpose transB, int k, int n)
+    {
+        if (target is null || target.Rows != k || target.Columns != n)
+        {
+            target = Pack(b, ldb, transB, k, n, target?.Data);
+            return;
+        }
+
+        Fill(b, ldb, transB, k, n, target.Data);
+        target.AllFinite = System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(target.Data.AsSpan(0, PackedLength(k, n)));
+    }
+
+    /// <summary>Writes the panels of op(B) into <paramref name="data"/> (at least <see cref="PackedLength"/> floats).</summary>
+    private static void Fill(ReadOnlySpan<float> b, int ldb, Transpose transB, int k, int n, float[] data)
+    {
         fixed (float* pb = b)
         fixed (float* pd = data)
         {
             PanelPacking.PackPanels(pb, ldb, transB, k, n, pd);
         }
-
-        // Checked on the packed copy, which is what the kernels read (the padding is zeros, so it cannot matter).
-        bool allFinite = System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(data.AsSpan(0, length));
-        return new PackedMatrix(k, n, data, allFinite);
     }
 
     /// <summary>A bias vector padded with zeros to whole panels, as the fused epilogue reads it.</summary>

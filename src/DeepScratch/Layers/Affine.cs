@@ -17,6 +17,7 @@ public sealed class Affine : ILayer, IReusesBuffers
     private int[]? _inputShape;
     private Tensor? _x;
     private float[] _xTransposed = [];
+    private PackedMatrix? _packedDout;
 
     /// <summary>
     /// Wraps weights (D, M) and bias (M,), named by the owning network (W1, b1, ...). The network's weight decay covers
@@ -116,21 +117,31 @@ public sealed class Affine : ILayer, IReusesBuffers
             throw new ArgumentException($"Affine {W.Name}: dout must be ({n}, {outputs}), the shape Forward gave; got {dout.ShapeString}.", nameof(dout));
         }
 
-        if ((long)n * inputs < 1 << 14)
+        if (!Gemm.HasFastKernels)
         {
             Tensor.MatMul(x, Transpose.Yes, dout, Transpose.No, W.Grad);
         }
         else
         {
-            // xᵀ stored once (a tiled transpose into a buffer kept from batch to batch) so the GEMM reads it row by
-            // row; the same values in the same order as the transposed operand, so the same dW bit for bit.
-            if (_xTransposed.Length < n * inputs)
+            // dout packed into a pack the layer keeps (Gemm.Multiply would pack it into a new one per call): the
+            // same panels and the same product, without allocating.
+            PackedMatrix.PackInto(ref _packedDout, dout.Span, outputs, Transpose.No, n, outputs);
+            if ((long)n * inputs < 1 << 14)
             {
-                _xTransposed = new float[n * inputs];
+                Gemm.MultiplyPacked(Transpose.Yes, inputs, 1f, x.Span, inputs, _packedDout, 0f, W.Grad.Span, outputs);
             }
+            else
+            {
+                // xᵀ stored once (a tiled transpose into a buffer kept from batch to batch) so the GEMM reads it row by
+                // row; the same values in the same order as the transposed operand, so the same dW bit for bit.
+                if (_xTransposed.Length < n * inputs)
+                {
+                    _xTransposed = new float[n * inputs];
+                }
 
-            MatrixTranspose.Run(x.Span, n, inputs, _xTransposed);
-            Gemm.Multiply(Transpose.No, Transpose.No, inputs, outputs, n, 1f, _xTransposed.AsSpan(0, n * inputs), n, dout.Span, outputs, 0f, W.Grad.Span, outputs);
+                MatrixTranspose.Run(x.Span, n, inputs, _xTransposed);
+                Gemm.MultiplyPacked(Transpose.No, inputs, 1f, _xTransposed.AsSpan(0, n * inputs), n, _packedDout, 0f, W.Grad.Span, outputs);
+            }
         }
 
         dout.SumAxis0(B.Grad);

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using DeepScratch.Kernels;
 
 namespace DeepScratch.Layers;
 
@@ -7,15 +8,17 @@ namespace DeepScratch.Layers;
 /// gamma and shifts by beta. Training uses the batch's statistics and updates the running ones, which inference uses.
 /// An input (N, C, H, W) is treated as (N, C·H·W), as the book does.
 /// </summary>
-public sealed class BatchNormalization : ILayer
+public sealed class BatchNormalization : ILayer, IReusesBuffers
 {
     /// <summary>The book's <c>10e-7</c> (that is 1e-6), added to the variance before the square root.</summary>
     public const double DefaultEpsilon = 10e-7;
 
+    private readonly TensorBuffer _outputBuffer = new();
+    private readonly TensorBuffer _dxBuffer = new();
     private int[]? _inputShape;
-    private Tensor? _xc;
-    private Tensor? _xn;
-    private Tensor? _std;
+    private bool _trained;
+    private float[] _mean = [], _variance = [], _std = [], _scratch = [];
+    private float[]? _xc, _xn;
 
     /// <summary>Wraps gamma and beta (D,) named by the owner (gamma1, beta1, ...); the running statistics start at 0 as in the book.</summary>
     /// <exception cref="ArgumentException">gamma and beta are not vectors of one length.</exception>
@@ -101,6 +104,11 @@ public sealed class BatchNormalization : ILayer
     /// Training: xn = (x - mu) / sqrt(var + eps) with the batch's mean and variance, which also move the running
     /// statistics; inference: the same with the running statistics. Returns gamma·xn + beta in x's shape.
     /// </summary>
+    /// <remarks>
+    /// Training runs as a few vectorised passes over the batch into buffers the layer keeps (no allocation once the
+    /// batch shape is set), with the book's operations in the book's order, so the results are those of the numpy
+    /// expressions evaluated one array at a time, bit for bit.
+    /// </remarks>
     /// <exception cref="ArgumentException">x is not a batch of D features per example.</exception>
     public Tensor Forward(Tensor x, bool train)
     {
@@ -111,54 +119,72 @@ public sealed class BatchNormalization : ILayer
             throw new ArgumentException($"BatchNorm {Gamma.Name} takes a non-empty batch (N, ...) of {d} values per example; got shape {x.ShapeString}.", nameof(x));
         }
 
-        _inputShape = x.Shape.ToArray();
-        var x2 = x.Reshape(x.Dim(0), d);
-        Tensor xn;
-        if (train)
+        if (_inputShape is null || !x.Shape.SequenceEqual(_inputShape))
         {
-            var mu = x2.MeanAxis0();
-            var xc = x2.SubtractRowVector(mu);
-            var variance = (xc * xc).MeanAxis0();
-            var std = Sqrt(variance, Epsilon);
-            xn = xc.DivideRowVector(std);
-            (_xc, _xn, _std) = (xc, xn, std);
-            UpdateRunning(RunningMean, mu);
-            UpdateRunning(RunningVar, variance);
-        }
-        else
-        {
-            xn = x2.SubtractRowVector(RunningMean).DivideRowVector(Sqrt(RunningVar, Epsilon));
-            (_xc, _xn, _std) = (null, null, null); // a later Backward must not mix this input with an older batch
+            _inputShape = x.Shape.ToArray();
         }
 
-        var output = xn.MultiplyRowVector(Gamma.Value);
-        output.AddRowVectorInPlace(Beta.Value);
-        return output.Reshape(_inputShape);
+        if (!train)
+        {
+            var x2 = x.Reshape(x.Dim(0), d);
+            var xn = x2.SubtractRowVector(RunningMean).DivideRowVector(Sqrt(RunningVar, Epsilon));
+            _trained = false; // a later Backward must not mix this input with an older batch
+            var result = xn.MultiplyRowVector(Gamma.Value);
+            result.AddRowVectorInPlace(Beta.Value);
+            return result.Reshape(_inputShape);
+        }
+
+        int n = x.Dim(0);
+        EnsureScratch(n, d);
+        var output = _outputBuffer.Get(_inputShape, Reuse);
+        BatchNormKernels.TrainingForward(x.Span, n, d, (float)Epsilon, Gamma.Value.Span, Beta.Value.Span,
+            _mean, _variance, _std, _xc!, _xn!, output.Span);
+        UpdateRunning(RunningMean, _mean);
+        UpdateRunning(RunningVar, _variance);
+        _trained = true;
+        return output;
     }
 
     /// <summary>The book's backward through the normalisation, filling dgamma and dbeta; call after a training Forward.</summary>
     /// <exception cref="InvalidOperationException">No training-mode Forward came before.</exception>
+    /// <exception cref="ArgumentException">dout does not have the shape of the last Forward's input.</exception>
     public Tensor Backward(Tensor dout)
     {
         ArgumentNullException.ThrowIfNull(dout);
-        if (_xc is not { } xc || _xn is not { } xn || _std is not { } std)
+        if (!_trained || _inputShape is null)
         {
             throw new InvalidOperationException($"BatchNorm {Gamma.Name}: Backward needs a training-mode Forward first.");
         }
 
-        int n = xc.Dim(0);
-        dout = dout.Reshape(xc.Shape.ToArray());
-        dout.SumAxis0(Beta.Grad);                                   // dbeta = Σ dout
-        (xn * dout).SumAxis0(Gamma.Grad);                           // dgamma = Σ xn·dout
-        var dxn = dout.MultiplyRowVector(Gamma.Value);
-        var dxc = dxn.DivideRowVector(std);
-        var dstd = -(dxn * xc).DivideRowVector(std * std).SumAxis0();
-        var dvar = dstd * 0.5f / std;
-        var dxcFromVar = xc.MultiplyRowVector(dvar) * (2f / n);
-        dxc = dxc + dxcFromVar;
-        var dmu = dxc.SumAxis0();
-        var dx = dxc.SubtractRowVector(dmu / n);
-        return dx.Reshape(_inputShape!);
+        int d = Gamma.Value.Length;
+        int n = _inputShape[0];
+        if (dout.Length != n * d)
+        {
+            throw new ArgumentException($"BatchNorm {Gamma.Name}: dout must have {n * d} values, the shape Forward gave ({Tensor.FormatShape(_inputShape)}); got {dout.ShapeString}.", nameof(dout));
+        }
+
+        var dx = _dxBuffer.Get(_inputShape, Reuse);
+        BatchNormKernels.Backward(dout.Span, n, d, Gamma.Value.Span, _std, _xc!, _xn!, Beta.Grad.Span, Gamma.Grad.Span, _scratch, dx.Span);
+        return dx;
+    }
+
+    /// <inheritdoc/>
+    bool IReusesBuffers.ReuseBuffers { get; set; }
+
+    private bool Reuse => ((IReusesBuffers)this).ReuseBuffers;
+
+    /// <summary>The per-feature and per-batch scratch of a training pass, kept while the batch size stays the same.</summary>
+    private void EnsureScratch(int n, int d)
+    {
+        if (_mean.Length != d)
+        {
+            (_mean, _variance, _std, _scratch) = (new float[d], new float[d], new float[d], new float[2 * d]);
+        }
+
+        if (_xc is null || _xc.Length != n * d)
+        {
+            (_xc, _xn) = (new float[n * d], new float[n * d]);
+        }
     }
 
     private static Tensor Sqrt(Tensor variance, double epsilon)
@@ -168,10 +194,10 @@ public sealed class BatchNormalization : ILayer
         return std;
     }
 
-    private void UpdateRunning(Tensor running, Tensor batch)
+    private void UpdateRunning(Tensor running, ReadOnlySpan<float> batch)
     {
         // running = momentum·running + (1 - momentum)·batch, in place so that a saved model sees the current values.
         TensorPrimitives.Multiply(running.Span, (float)Momentum, running.Span);
-        TensorPrimitives.MultiplyAdd(batch.Span, (float)(1 - Momentum), running.Span, running.Span);
+        TensorPrimitives.MultiplyAdd(batch, (float)(1 - Momentum), running.Span, running.Span);
     }
 }

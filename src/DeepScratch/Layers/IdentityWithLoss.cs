@@ -10,13 +10,22 @@ namespace DeepScratch.Layers;
 /// </summary>
 public sealed class IdentityWithLoss : ILossLayer, IReusesBuffers
 {
+    private readonly TensorBuffer _dxBuffer = new();
     private Tensor? _t;
+    private Tensor? _scores;
+    private Tensor? _y;
 
     /// <inheritdoc/>
     bool IReusesBuffers.ReuseBuffers { get; set; }
 
+    private bool Reuse => ((IReusesBuffers)this).ReuseBuffers;
+
     /// <summary>The output of the last <see cref="Forward"/>: the scores themselves.</summary>
-    public Tensor? Y { get; private set; }
+    /// <remarks>
+    /// Inside a network's Gradient the scores are the previous layer's reused buffer, which the next batch
+    /// overwrites: callers may keep Y, so it is then a copy, made only when asked for (a training loop allocates nothing).
+    /// </remarks>
+    public Tensor? Y => _y ??= _scores?.Clone();
 
     /// <summary>The loss of the last <see cref="Forward"/>.</summary>
     public double Loss { get; private set; }
@@ -26,8 +35,7 @@ public sealed class IdentityWithLoss : ILossLayer, IReusesBuffers
     public double Forward(Tensor x, Tensor t)
     {
         ArgumentNullException.ThrowIfNull(x);
-        // Inside Gradient x is the last layer's reused buffer: Y, which callers may keep, gets its own copy then.
-        Y = ((IReusesBuffers)this).ReuseBuffers ? x.Clone() : x;
+        (_scores, _y) = (x, Reuse ? null : x);
         _t = t;
         Loss = Losses.SumSquaredError(x, t) / BatchSize(x);
         return Loss;
@@ -36,8 +44,14 @@ public sealed class IdentityWithLoss : ILossLayer, IReusesBuffers
     /// <summary>dLoss/dx = (y - t) / N, times <paramref name="dout"/>.</summary>
     public Tensor Backward(double dout = 1)
     {
-        var y = Y ?? throw new InvalidOperationException("IdentityWithLoss: Backward needs a Forward first.");
-        var dx = y - _t!;
+        var y = _scores ?? throw new InvalidOperationException("IdentityWithLoss: Backward needs a Forward first.");
+        if (!y.SameShape(_t!))
+        {
+            throw new ArgumentException($"IdentityWithLoss: t {_t!.ShapeString} does not have the scores' shape {y.ShapeString}.");
+        }
+
+        var dx = _dxBuffer.Get(y.Shape, Reuse);
+        TensorPrimitives.Subtract(y.Span, _t!.Span, dx.Span);
         TensorPrimitives.Multiply(dx.Span, (float)(dout / BatchSize(y)), dx.Span);
         return dx;
     }

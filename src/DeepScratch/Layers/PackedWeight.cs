@@ -35,7 +35,7 @@ internal sealed class PackedWeight(Parameter parameter, int rows, int columns, T
 
         if (_packed is null || _stale)
         {
-            _packed = PackedMatrix.Pack(parameter.Value.Span, columns, transpose, k, n, _packed?.Data);
+            PackedMatrix.PackInto(ref _packed, parameter.Value.Span, columns, transpose, k, n);
             _stale = false;
             PackCount++;
         }

@@ -11,14 +11,23 @@ namespace DeepScratch.Layers;
 public sealed class SoftmaxWithLoss : ILossLayer, IReusesBuffers
 {
     private readonly TensorBuffer _dxBuffer = new();
+    private readonly TensorBuffer _probabilityBuffer = new();
     private Tensor? _t;
     private Labels _labels;
+    private Tensor? _probabilities;
+    private Tensor? _y;
 
     /// <inheritdoc/>
     bool IReusesBuffers.ReuseBuffers { get; set; }
 
+    private bool Reuse => ((IReusesBuffers)this).ReuseBuffers;
+
     /// <summary>The softmax probabilities of the last <see cref="Forward"/> (a new tensor each time: callers may keep it).</summary>
-    public Tensor? Y { get; private set; }
+    /// <remarks>
+    /// Inside a network's Gradient the probabilities live in a buffer the next batch overwrites; this copy is made
+    /// only when asked for, so training loops that never read it allocate nothing.
+    /// </remarks>
+    public Tensor? Y => _y ??= _probabilities?.Clone();
 
     /// <summary>The loss of the last <see cref="Forward"/>.</summary>
     public double Loss { get; private set; }
@@ -30,18 +39,33 @@ public sealed class SoftmaxWithLoss : ILossLayer, IReusesBuffers
     /// <exception cref="ArgumentException">The labels are neither one-hot of x's shape nor valid class indices.</exception>
     public double Forward(Tensor x, Tensor t)
     {
-        _labels = Labels.Of(x, t, "SoftmaxWithLoss");
+        _labels = Labels.Of(x, t, "SoftmaxWithLoss", _labels.Indices);
         _t = t;
-        Y = Activations.Softmax(x);
-        Loss = Losses.SoftmaxCrossEntropy(x, t);
+        if (Reuse)
+        {
+            var y = _probabilityBuffer.Get(x.Shape, reuse: true);
+            int classes = _labels.Classes;
+            for (int start = 0; start < x.Length; start += classes)
+            {
+                Activations.Softmax(x.Span.Slice(start, classes), y.Span.Slice(start, classes));
+            }
+
+            (_probabilities, _y) = (y, null);
+        }
+        else
+        {
+            _probabilities = _y = Activations.Softmax(x);
+        }
+
+        Loss = Losses.SoftmaxCrossEntropy(x, t, _labels);
         return Loss;
     }
 
     /// <summary>dLoss/dx = (y - t) / N (times <paramref name="dout"/>), for one-hot or index labels alike.</summary>
     public Tensor Backward(double dout = 1)
     {
-        var y = Y ?? throw new InvalidOperationException("SoftmaxWithLoss: Backward needs a Forward first.");
-        var dx = _dxBuffer.Get(y.Shape, ((IReusesBuffers)this).ReuseBuffers);
+        var y = _probabilities ?? throw new InvalidOperationException("SoftmaxWithLoss: Backward needs a Forward first.");
+        var dx = _dxBuffer.Get(y.Shape, Reuse);
         var d = dx.Span;
         y.Span.CopyTo(d);
         if (_labels.Indices is { } indices)

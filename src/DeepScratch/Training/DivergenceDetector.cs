@@ -137,8 +137,10 @@ public sealed class DivergenceDetector
     public void CheckParameters(int iteration, IReadOnlyList<Parameter> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        foreach (var parameter in parameters)
+        // By index: foreach over the interface would allocate an enumerator on every iteration of a training loop.
+        for (int p = 0; p < parameters.Count; p++)
         {
+            var parameter = parameters[p];
             var values = parameter.Value.Span;
             if (values.IsEmpty)
             {

@@ -72,6 +72,7 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
         int perEpoch = IterationsPerEpoch(n, batch);
         int total = TotalIterations(n, options);
         var history = new TrainingHistory { IterationsPerEpoch = perEpoch };
+        history.Loss.Capacity = Math.Min(total, 1 << 20); // the loss list does not grow (and allocate) in the timed loop
         var (xTrainSample, tTrainSample) = Sample(xTrain, tTrain, options.EvaluationSample);
         var (xTestSample, tTestSample) = Sample(xTest, tTest, options.EvaluationSample);
         var detector = new DivergenceDetector(Classes(tTrain));
@@ -93,15 +94,8 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
             }
 
             epochClock.Start();
-            xTrain.TakeRows(order.AsSpan(cursor, batch), xBatch);
-            tTrain.TakeRows(order.AsSpan(cursor, batch), tBatch);
+            double loss = Iterate(iteration, xTrain, tTrain, order.AsSpan(cursor, batch), xBatch, tBatch, detector);
             cursor += batch;
-            double loss = network.Gradient(xBatch, tBatch);
-            // Judged on the data loss: the weight-decay term alone can exceed the cross-entropy's cap.
-            double dataLoss = double.IsFinite(loss) ? network.LastDataLoss : loss;
-            detector.ObserveLoss(iteration, dataLoss, loss);
-            optimizer.Update(network.Parameters);
-            detector.CheckParameters(iteration, network.Parameters);
             epochClock.Stop();
             history.Loss.Add(loss);
             int epoch = (iteration - 1) / perEpoch + 1;
@@ -137,6 +131,25 @@ public sealed class Trainer(INetwork network, IOptimizer optimizer, TrainerOptio
 
         history.Elapsed = clock.Elapsed;
         return history;
+    }
+
+    /// <summary>
+    /// One training iteration of <see cref="Fit"/>: the rows <paramref name="rows"/> gathered into the batch tensors,
+    /// the gradient, the loss check, the optimizer's update and the parameter check. Allocates nothing once the
+    /// network's and the optimizer's buffers exist (the steady state a test asserts).
+    /// </summary>
+    /// <returns>The loss of the batch (with the weight-decay term).</returns>
+    internal double Iterate(int iteration, Tensor xTrain, Tensor tTrain, ReadOnlySpan<int> rows, Tensor xBatch, Tensor tBatch, DivergenceDetector detector)
+    {
+        xTrain.TakeRows(rows, xBatch);
+        tTrain.TakeRows(rows, tBatch);
+        double loss = network.Gradient(xBatch, tBatch);
+        // Judged on the data loss: the weight-decay term alone can exceed the cross-entropy's cap.
+        double dataLoss = double.IsFinite(loss) ? network.LastDataLoss : loss;
+        detector.ObserveLoss(iteration, dataLoss, loss);
+        optimizer.Update(network.Parameters);
+        detector.CheckParameters(iteration, network.Parameters);
+        return loss;
     }
 
     /// <summary>Refuses inputs holding NaN or ±∞, naming the set, the first such example and the counts.</summary>
