@@ -45,7 +45,8 @@ public sealed class DecompressedCache
     /// <summary>The longest recorded path accepted when reading a copy's header (longer means the header is damaged).</summary>
     private const int MaxPathBytes = 1 << 16;
 
-    private static readonly Lazy<DecompressedCache> DefaultCache = new(() => new DecompressedCache(Path.Combine(DataStore.DefaultDirectory, FolderName)));
+    private static readonly Lazy<DecompressedCache?> DefaultCache = new(() =>
+        Path.IsPathFullyQualified(DataStore.DefaultDirectory) ? new DecompressedCache(Path.Combine(DataStore.DefaultDirectory, FolderName)) : null);
 
     /// <summary>A cache in <paramref name="folder"/> (created when the first copy is written).</summary>
     public DecompressedCache(string folder)
@@ -68,9 +69,10 @@ public sealed class DecompressedCache
 
     /// <summary>
     /// The cache the IDX readers use: <c>decompressed/</c> in <see cref="DataStore.DefaultDirectory"/> (the per-user
-    /// cache, never the data folder, which may be read-only).
+    /// cache, never the data folder, which may be read-only); null, so nothing is cached, when that folder is not an
+    /// absolute path (no home folder and no absolute <c>XDG_CACHE_HOME</c>: a relative one would litter the current folder).
     /// </summary>
-    public static DecompressedCache Default => DefaultCache.Value;
+    public static DecompressedCache? Default => DefaultCache.Value;
 
     /// <summary>Where the copy of <paramref name="sourcePath"/> is kept: its name without .gz, a hash of its full path, .idx.</summary>
     public string PathFor(string sourcePath)
