@@ -123,11 +123,11 @@ public sealed class DecompressedCache
     /// <summary>The copy at <paramref name="copy"/> mapped, when it exists and matches <paramref name="identity"/>; else null.</summary>
     private static MappedCopy? TryMap(string copy, SourceIdentity identity)
     {
+        FileStream? file = null;
         MemoryMappedFile? map = null;
         MemoryMappedViewAccessor? view = null;
         try
         {
-            FileStream file;
             try
             {
                 file = new FileStream(copy, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1);
@@ -139,13 +139,15 @@ public sealed class DecompressedCache
 
             long length = file.Length;
             byte[] expectedHeader = identity.Header();
-            if (length < expectedHeader.Length)
+            // The content must be what the trailer states (ISIZE is its length mod 2^32) and fit a span.
+            if (length < expectedHeader.Length || length - expectedHeader.Length > Array.MaxLength)
             {
                 file.Dispose();
                 return Reject(copy);
             }
 
             map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+            file = null; // owned by the map now
             view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
             var mapped = new MappedCopy(map, view, expectedHeader.Length, length - expectedHeader.Length);
             if (!mapped.Header.SequenceEqual(expectedHeader) || !identity.Describes(mapped.Content))
@@ -160,6 +162,7 @@ public sealed class DecompressedCache
         {
             view?.Dispose();
             map?.Dispose();
+            file?.Dispose();
             return null;
         }
     }
@@ -242,8 +245,9 @@ public sealed class DecompressedCache
         /// <summary>Reads the source's identity: its stat, the CRC-32 of all its bytes, its gzip trailer.</summary>
         public static SourceIdentity Of(string path, FileStream source)
         {
+            // From the open handle, not the path: a file renamed over the path meanwhile is not mixed with this one.
             long length = source.Length;
-            long ticks = File.GetLastWriteTimeUtc(path).Ticks;
+            long ticks = File.GetLastWriteTimeUtc(source.SafeFileHandle).Ticks;
             var crc = new Crc32();
             byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 18);
             try
@@ -316,8 +320,8 @@ public sealed class DecompressedCache
 
         public ReadOnlySpan<byte> Header => new(_base, (int)_headerLength);
 
-        /// <summary>The decompressed bytes (an MNIST file is far below 2 GiB; a larger copy is refused as too long).</summary>
-        public ReadOnlySpan<byte> Content => Length <= int.MaxValue ? new(_base + _headerLength, (int)Length) : throw new IOException("copy too long");
+        /// <summary>The decompressed bytes (at most <see cref="Array.MaxLength"/>, checked before mapping).</summary>
+        public ReadOnlySpan<byte> Content => new(_base + _headerLength, (int)Length);
 
         protected override void Dispose(bool disposing)
         {
