@@ -2,7 +2,7 @@ namespace DeepScratch.Data;
 
 /// <summary>
 /// An IDX file being read record by record (an image of <see cref="Rows"/> x <see cref="Columns"/> bytes, or a
-/// one-byte label), opened by <see cref="IdxReader.OpenImages"/> or <see cref="IdxReader.OpenLabels"/>. Only the
+/// one-byte label), opened by <see cref="IdxReader.OpenImages(string)"/> or <see cref="IdxReader.OpenLabels(string)"/>. Only the
 /// caller's buffer holds data, so a file of any size is read in bounded memory. A file that ends before its header's
 /// count, or goes on after it, is reported when that point is reached.
 /// </summary>

@@ -37,13 +37,16 @@ public sealed class MnistReader : IDisposable
     /// <summary>Opens an image file and a label file that belong together, reading only their headers.</summary>
     /// <exception cref="FileNotFoundException">A file does not exist.</exception>
     /// <exception cref="InvalidDataException">A header is malformed, or the two disagree in number.</exception>
-    public static MnistReader Open(string imagesPath, string labelsPath)
+    public static MnistReader Open(string imagesPath, string labelsPath) => Open(imagesPath, labelsPath, DecompressedCache.Default);
+
+    /// <summary>Opens the two files as <see cref="Open(string, string)"/>, gzip ones through <paramref name="cache"/> (null: always inflated).</summary>
+    internal static MnistReader Open(string imagesPath, string labelsPath, DecompressedCache? cache)
     {
-        var images = IdxReader.OpenImages(imagesPath);
+        var images = IdxReader.OpenImages(imagesPath, cache);
         IdxStream? labels = null;
         try
         {
-            labels = IdxReader.OpenLabels(labelsPath);
+            labels = IdxReader.OpenLabels(labelsPath, cache);
             if (images.Count != labels.Count)
             {
                 throw new InvalidDataException(
