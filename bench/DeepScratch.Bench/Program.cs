@@ -31,7 +31,7 @@ public static class Program
             }
             catch (IOException e)
             {
-                Console.Error.WriteLine($"DeepScratch.Bench: --json {e.Message}");
+                Console.Error.WriteLine($"DeepScratch.Bench: --json: {e.Message}");
                 return 2;
             }
         }
