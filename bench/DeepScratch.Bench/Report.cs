@@ -46,6 +46,9 @@ internal sealed class Report(string data)
     private double _peak2;
     private bool? _torch;
 
+    /// <summary>PyTorch's training figure at each thread count, one entry per kind, printed under the training table.</summary>
+    private readonly List<string> _torchRuns = [];
+
     /// <summary>Every figure measured so far, in the order printed.</summary>
     public List<BenchRow> Rows { get; } = [];
 
@@ -277,6 +280,7 @@ internal sealed class Report(string data)
             Console.WriteLine($"| {name} | {times[0]:0.0} | {Fmt(torch)} | {Ratio(torch, times[0])} |");
         }
 
+        Console.WriteLine($"PyTorch at each thread count (ms): {string.Join("; ", _torchRuns)}");
         Console.WriteLine();
     }
 
@@ -306,7 +310,7 @@ internal sealed class Report(string data)
 
         if (ours is not null && python is not null)
         {
-            Console.WriteLine($"Ratio: deepscratch takes {ours.BestS / python.BestS:0.00} of python's wall time, {ours.PeakRssMib / python.PeakRssMib:0.00} of its peak memory.");
+            Console.WriteLine($"Ratio: deepscratch takes {ours.BestS / python.BestS:0.000} of python's wall time, {ours.PeakRssMib / python.PeakRssMib:0.000} of its peak memory.");
         }
 
         Console.WriteLine();
@@ -392,13 +396,16 @@ internal sealed class Report(string data)
         }
 
         double? best = null;
+        var runs = new List<string>();
         foreach (int threads in TorchTrainThreads)
         {
             string count = threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var ms = AddPythonRow(workload, "PyTorch", threads, 100, RunPython(TrainScript, kind, Catalog.FashionSystemFolder, "--threads", count));
-            Console.WriteLine($"  PyTorch {kind}, {threads} thread{(threads == 1 ? "" : "s")}: {Fmt(ms)} ms");
+            runs.Add($"{threads} thread{(threads == 1 ? "" : "s")} {Fmt(ms)}");
             best = ms is double v && (best is null || v < best) ? v : best;
         }
+
+        _torchRuns.Add($"{kind} {string.Join(", ", runs)}");
 
         return best;
     }
@@ -506,7 +513,7 @@ internal sealed class Report(string data)
         return (double.Parse(parts[0]), double.Parse(parts[^1]));
     }
 
-    private static string Fmt(double? ms) => ms is double v ? v.ToString("0.00") : "-";
+    private static string Fmt(double? ms) => ms is double v ? v.ToString(v < 1 ? "0.000" : "0.00") : "-";
 
     private static string Ratio(double? theirs, double ours) => theirs is double v ? $"{v / ours:0.0}x" : "-";
 

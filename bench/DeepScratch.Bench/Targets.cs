@@ -112,7 +112,7 @@ internal static class Targets
         {
             // "1.33x ONNX Runtime" for speed ratios, "0.19 of python's wall time" for fractions.
             bool times = t.RatioName.StartsWith('x');
-            string ratio = times ? $"{t.Ratio:0.00}{t.RatioName}" : $"{t.Ratio:0.00} {t.RatioName}";
+            string ratio = times ? $"{Figure(t)}{t.RatioName}" : $"{Figure(t)} {t.RatioName}";
             string goal = (t.AtMost ? "≤ " : "≥ ") + (times ? $"{t.Goal:0.0}x" : $"{t.Goal:0.00}");
             output.WriteLine($"| {t.Name} | {t.Ours} | {t.Peer} | {ratio} | {goal} | {(t.Met ? "met" : "**missed**")} |");
         }
@@ -126,6 +126,10 @@ internal static class Targets
     private static BenchRow? Best(IReadOnlyList<BenchRow> rows, string workload, string implementation, int? batch) =>
         rows.Where(r => r.Workload == workload && r.Implementation == implementation && r.Images is null && (batch is null || r.Batch == batch))
             .MinBy(r => r.BestS);
+
+    /// <summary>The ratio to 2 decimals, or 3 where 2 would print the goal itself for a ratio on either side of it.</summary>
+    private static string Figure(Target t) =>
+        Math.Round(t.Ratio, 2) == t.Goal && t.Ratio != t.Goal ? t.Ratio.ToString("0.000") : t.Ratio.ToString("0.00");
 
     private static string Ms(BenchRow row) => $"{row.BestS * 1000:0.00} ms";
 }

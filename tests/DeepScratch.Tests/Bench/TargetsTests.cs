@@ -110,4 +110,18 @@ public sealed class TargetsTests
         Assert.Contains("| 3. SGEMM 512³ | 1.00 ms | 1.20 ms, numpy (OpenBLAS, 2 threads) | 1.20x numpy | ≥ 1.0x | met |", lines);
         Assert.Contains("1 of 2 targets met in this run.", lines);
     }
+
+    [Fact]
+    public void A_ratio_that_rounds_to_the_goal_is_printed_with_three_decimals_so_met_and_missed_read_right()
+    {
+        var output = new StringWriter();
+        Targets.Print(Targets.Evaluate([Row("process_eval", "DeepScratch", 2, 100, 0.04008), Row("process_eval", "python3", 1, 100, 0.2)]), output);
+        Assert.Contains("| 0.200 of python's wall time | ≤ 0.20 | **missed** |", output.ToString()); // 0.2004
+        output = new StringWriter();
+        Targets.Print(Targets.Evaluate([Row("mlp_inference", "DeepScratch", 2, 1, 0.01), Row("mlp_inference", "OnnxRuntime", 2, 1, 0.01496)]), output);
+        Assert.Contains("| 1.496x ONNX Runtime | ≥ 1.5x | **missed** |", output.ToString());
+        output = new StringWriter();
+        Targets.Print(Targets.Evaluate([Row("mlp_inference", "DeepScratch", 2, 1, 0.01), Row("mlp_inference", "OnnxRuntime", 2, 1, 0.015)]), output);
+        Assert.Contains("| 1.50x ONNX Runtime | ≥ 1.5x | met |", output.ToString());
+    }
 }
