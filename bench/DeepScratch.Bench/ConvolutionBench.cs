@@ -25,7 +25,7 @@ internal static class ConvolutionBench
         const int n = 100;
         var random = new Random(1);
         // The machine is shared: the FMA peak measured now says how much of it this run had.
-        Console.WriteLine($"FMA peak now, Vector512 on {Environment.ProcessorCount} threads: {Peak.Measure(Environment.ProcessorCount, wide: true):0} GFLOPS");
+        Console.WriteLine($"FMA peak now, Vector512 on {Environment.ProcessorCount} threads: {Peak.Measure(Environment.ProcessorCount, wide: true).Gflops:0} GFLOPS");
         Console.WriteLine($"DeepConvNet convolutions, batch {n}, real filters; GFLOPS of the direct convolution's FLOP count");
         Console.WriteLine("| layer | C->FN, HxW, pad | today's layer (im2col + GEMM) ms (GFLOPS) | GEMM alone on ready im2col ms (GFLOPS) | Winograd F(2x2,3x3) NHWC ms (GFLOPS) | vs layer | vs GEMM alone | F(4x4,3x3) ms (GFLOPS) | F(4x4) + the 2x2 pool fused ms |");
         Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");

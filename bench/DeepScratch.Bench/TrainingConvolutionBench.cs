@@ -28,7 +28,7 @@ internal static class TrainingConvolutionBench
     {
         const int n = 100;
         var random = new Random(1);
-        Console.WriteLine($"FMA peak now, Vector512 on {Environment.ProcessorCount} threads: {Peak.Measure(Environment.ProcessorCount, wide: true):0} GFLOPS");
+        Console.WriteLine($"FMA peak now, Vector512 on {Environment.ProcessorCount} threads: {Peak.Measure(Environment.ProcessorCount, wide: true).Gflops:0} GFLOPS");
         Console.WriteLine($"Training Convolution layer, batch {n}; best ms (GFLOPS of the direct convolution's FLOP count)");
         Console.WriteLine("| layer | C->FN, HxW, FxF, pad | Forward | Backward (dW+dx) | BackwardParameters (dW) |");
         Console.WriteLine("| --- | --- | ---: | ---: | ---: |");

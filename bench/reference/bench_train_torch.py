@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """One training epoch in PyTorch, for the benchmark's side-by-side training figures.
 
-Usage: bench_train_torch.py two-layer|multi-layer|simple-cnn|deep-cnn FASHION_DIR
+Usage: bench_train_torch.py two-layer|multi-layer|simple-cnn|deep-cnn FASHION_DIR [--threads N]
   two-layer:   the book's TwoLayerNet shape 784-50-10 (Affine-ReLU-Affine, softmax cross-entropy), SGD lr 0.1
   multi-layer: MultiLayerNetExtend's shape 784-100-100-100-100-10, BatchNorm, ReLU, Adam lr 0.001
   simple-cnn:  the book's SimpleConvNet (Conv 30 5x5 - ReLU - Pool 2 - Affine 4320-100 - ReLU - Affine 100-10),
@@ -10,9 +10,11 @@ Usage: bench_train_torch.py two-layer|multi-layer|simple-cnn|deep-cnn FASHION_DI
 Weights use PyTorch's default initialisation: the script times the same work per epoch as DeepScratch, it does not
 reproduce the book's learning curve.
 Each: 600 iterations of batch 100 (one epoch of the 60,000 Fashion-MNIST training images; simple-cnn: 100), forward
-+ backward + update, 2 threads. Prints "best_ms median_ms" over 5 runs after one warm-up run (deep-cnn: 3 runs after a
++ backward + update, on N threads (torch.set_num_threads; default 2, the machine's cores; the benchmark runs 1 and 2
+and compares with the faster). Prints "best_ms median_ms" over 5 runs after one warm-up run (deep-cnn: 3 runs after a
 warm-up of 50 iterations, an epoch there takes tens of seconds).
 """
+import argparse
 import gzip
 import sys
 import time
@@ -30,9 +32,16 @@ def load(folder):
 
 
 def main():
-    torch.set_num_threads(2)
+    parser = argparse.ArgumentParser(description="One PyTorch training epoch, timed.")
+    parser.add_argument("kind", choices=["two-layer", "multi-layer", "simple-cnn", "deep-cnn"])
+    parser.add_argument("folder", help="the Fashion-MNIST folder (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz)")
+    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
+    args = parser.parse_args()
+    if args.threads < 1:
+        parser.error("--threads must be at least 1")
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    kind, folder = sys.argv[1], sys.argv[2]
+    kind, folder = args.kind, args.folder
     x, t = load(folder)
     nn = torch.nn
     iterations, runs, warmup = 600, 5, 600

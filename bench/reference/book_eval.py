@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """The book's chapter 3 inference (neuralnet_mnist_batch.py) in numpy, as a side-by-side reference.
 
-Usage: book_eval.py DATA_DIR OUT.csv [--batch-size N]
+Usage: book_eval.py DATA_DIR [OUT.csv|-] [--batch-size N]
 Reads DATA_DIR/mnist/t10k-*.gz and DATA_DIR/weights/sample_weight.pkl, prints the accuracy and writes
-index,label,predicted,p0..p9 for every test image (the format of `deepscratch eval --predictions`).
+index,label,predicted,p0..p9 for every test image (the format of `deepscratch eval --predictions`) to OUT.csv.
+Without OUT, or with "-", no CSV is written: the script does only the book's work (the benchmark times it so).
 Needs Debian's python3-numpy (apt-get install -y python3-numpy); run with /usr/bin/python3.
 """
 import gzip
@@ -48,14 +49,26 @@ def load_test(data_dir):
 
 
 def main():
-    data_dir, out = sys.argv[1], sys.argv[2]
-    batch_size = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == "--batch-size" else 100
+    # sys.argv by hand, not argparse: the benchmark times this script's wall time, and argparse's import is not the book's work.
+    args = sys.argv[1:]
+    batch_size = 100
+    if "--batch-size" in args:
+        at = args.index("--batch-size")
+        if at + 1 >= len(args) or not args[at + 1].isdigit() or int(args[at + 1]) < 1:
+            sys.exit("book_eval.py: --batch-size needs a whole number of at least 1")
+        batch_size = int(args[at + 1])
+        del args[at:at + 2]
+    if len(args) not in (1, 2):
+        sys.exit("usage: book_eval.py DATA_DIR [OUT.csv|-] [--batch-size N]")
+    data_dir, out = args[0], args[1] if len(args) == 2 else "-"
     x, t = load_test(data_dir)
     with open(f"{data_dir}/weights/sample_weight.pkl", "rb") as f:
         network = pickle.load(f)
     ys = np.concatenate([predict(network, x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
     p = np.argmax(ys, axis=1)
     print("Accuracy:" + str(float(np.sum(p == t)) / len(x)))
+    if out == "-":
+        return
     with open(out, "w") as f:
         f.write("index,label,predicted," + ",".join(f"p{c}" for c in range(10)) + "\n")
         for i in range(len(x)):
