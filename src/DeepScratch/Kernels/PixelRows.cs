@@ -40,8 +40,9 @@ internal static unsafe class PixelRows
         byte* zeros = stackalloc byte[40];
         float* scaled = stackalloc float[40];
         new Span<byte>(zeros, 40).Clear();
-        PixelScaling.Normalize(zeros, scaled, 40); // 32 through the vector path, 8 through the scalar tail
-        bool all = BitConverter.SingleToInt32Bits(PixelScaling.Table[0]) == 0;
+        PixelScaling.Normalize(zeros, scaled, 40); // 32 through the 8-lane path, 8 through the scalar tail
+        bool all = BitConverter.SingleToInt32Bits(PixelScaling.Table[0]) == 0
+            && PixelScaling.Scale(Vector512<float>.Zero).AsInt32() == Vector512<int>.Zero; // the lists' 16-lane path
         for (int i = 0; i < 40; i++)
         {
             all &= BitConverter.SingleToInt32Bits(scaled[i]) == 0;
