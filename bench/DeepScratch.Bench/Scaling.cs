@@ -39,7 +39,19 @@ internal static class Scaling
                     continue;
                 }
 
-                var childRows = BenchRowJson.Read(json);
+                List<BenchRow> childRows;
+                try
+                {
+                    childRows = BenchRowJson.Read(json);
+                }
+                catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidDataException)
+                {
+                    // A child that wrote no rows or broken ones fails the run; the rows measured so far are kept.
+                    Console.Error.WriteLine($"FAILED: the scaling child with {threads} thread(s) left no readable rows ({e.Message}).");
+                    fail();
+                    continue;
+                }
+
                 if (childRows.Any(r => r.Threads != threads))
                 {
                     // DOTNET_PROCESSOR_COUNT was not honoured: the figures would be labelled with the wrong thread count.

@@ -23,7 +23,7 @@ namespace DeepScratch.Data;
 /// modification time (UTC ticks, int64), CRC-32 of the compressed source (uint32), the source trailer's CRC-32 and
 /// ISIZE (uint32 each), the source's full path (int32 byte count, UTF-8), then the decompressed IDX bytes.
 /// </remarks>
-public sealed class DecompressedCache
+internal sealed class DecompressedCache
 {
     /// <summary>The format version written into every copy; a copy of any other version is not used and is replaced.</summary>
     public const int FormatVersion = 1;
@@ -318,6 +318,8 @@ public sealed class DecompressedCache
             Initialize(_base + headerLength, contentLength, contentLength, FileAccess.Read);
         }
 
+        private int _released;
+
         public ReadOnlySpan<byte> Header => new(_base, (int)_headerLength);
 
         /// <summary>The decompressed bytes (at most <see cref="Array.MaxLength"/>, checked before mapping).</summary>
@@ -325,7 +327,8 @@ public sealed class DecompressedCache
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing)
+            // Streams may be disposed more than once; the pointer must be released exactly once.
+            if (disposing && Interlocked.Exchange(ref _released, 1) == 0)
             {
                 _view.SafeMemoryMappedViewHandle.ReleasePointer();
                 _view.Dispose();

@@ -53,7 +53,8 @@ internal readonly record struct Labels(int BatchSize, int Classes, int[]? Indice
     private static int[] ToIndices(Tensor t, int classes, string purpose, int[]? buffer)
     {
         var span = t.Span;
-        var indices = buffer is not null && buffer.Length == span.Length ? buffer : new int[span.Length];
+        // Every label is checked before the buffer is written: the buffer may hold the previous batch's labels,
+        // which a refused batch must leave intact.
         for (int i = 0; i < span.Length; i++)
         {
             float v = span[i];
@@ -63,8 +64,12 @@ internal readonly record struct Labels(int BatchSize, int Classes, int[]? Indice
                     $"Label {i} of the {purpose} is {v.ToString(CultureInfo.InvariantCulture)}: a class index must be a whole number in [0, {classes}).",
                     nameof(t));
             }
+        }
 
-            indices[i] = (int)v;
+        var indices = buffer is not null && buffer.Length == span.Length ? buffer : new int[span.Length];
+        for (int i = 0; i < span.Length; i++)
+        {
+            indices[i] = (int)span[i];
         }
 
         return indices;

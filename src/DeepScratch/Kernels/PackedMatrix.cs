@@ -47,13 +47,8 @@ internal sealed unsafe class PackedMatrix
     /// <summary>Packs op(B) (k x n) into <paramref name="buffer"/> when it is large enough, else into a new array.</summary>
     public static PackedMatrix Pack(ReadOnlySpan<float> b, int ldb, Transpose transB, int k, int n, float[]? buffer = null)
     {
+        CheckFits(b, ldb, transB, k, n);
         int length = PackedLength(k, n);
-        int storedRows = transB == Transpose.No ? k : n, storedColumns = transB == Transpose.No ? n : k;
-        if (k < 0 || n < 0 || (storedRows > 0 && storedColumns > 0 && (ldb < storedColumns || (long)(storedRows - 1) * ldb + storedColumns > b.Length)))
-        {
-            throw new ArgumentException($"B ({storedRows} x {storedColumns}, leading dimension {ldb}) does not fit in its {b.Length} elements.", nameof(b));
-        }
-
         var data = buffer is not null && buffer.Length >= length ? buffer : new float[length];
         Fill(b, ldb, transB, k, n, data);
         // Checked on the packed copy, which is what the kernels read (the padding is zeros, so it cannot matter).
@@ -73,6 +68,7 @@ internal sealed unsafe class PackedMatrix
             return;
         }
 
+        CheckFits(b, ldb, transB, k, n);
         Fill(b, ldb, transB, k, n, target.Data);
         target.AllFinite = System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(target.Data.AsSpan(0, PackedLength(k, n)));
     }
@@ -84,6 +80,16 @@ internal sealed unsafe class PackedMatrix
         fixed (float* pd = data)
         {
             PanelPacking.PackPanels(pb, ldb, transB, k, n, pd);
+        }
+    }
+
+    /// <summary>Refuses a B that does not fit in <paramref name="b"/>: the panels are read through pointers.</summary>
+    private static void CheckFits(ReadOnlySpan<float> b, int ldb, Transpose transB, int k, int n)
+    {
+        int storedRows = transB == Transpose.No ? k : n, storedColumns = transB == Transpose.No ? n : k;
+        if (k < 0 || n < 0 || (storedRows > 0 && storedColumns > 0 && (ldb < storedColumns || (long)(storedRows - 1) * ldb + storedColumns > b.Length)))
+        {
+            throw new ArgumentException($"B ({storedRows} x {storedColumns}, leading dimension {ldb}) does not fit in its {b.Length} elements.", nameof(b));
         }
     }
 

@@ -56,8 +56,8 @@ public sealed class BenchArgsTests : IDisposable
     }
 
     [Theory]
-    [InlineData(new[] { "bogus" }, "DeepScratch.Bench: unknown argument 'bogus'. Usage: [all|peak|gemm|mlp|cnn|train|scaling|process|conv|steps|trainconv|trainsteps] [--data DIR] [--json FILE]")]
-    [InlineData(new[] { "process", "peak" }, "DeepScratch.Bench: one part at a time ('process' and 'peak' given; 'all' runs every part). Usage: [all|peak|gemm|mlp|cnn|train|scaling|process|conv|steps|trainconv|trainsteps] [--data DIR] [--json FILE]")]
+    [InlineData(new[] { "bogus" }, "DeepScratch.Bench: unknown argument 'bogus'. Usage: [all|peak|gemm|mlp|cnn|train|scaling|process|conv|steps|trainconv|trainsteps] [--only mlp|cnn] [--data DIR] [--json FILE]")]
+    [InlineData(new[] { "process", "peak" }, "DeepScratch.Bench: one part at a time ('process' and 'peak' given; 'all' runs every part). Usage: [all|peak|gemm|mlp|cnn|train|scaling|process|conv|steps|trainconv|trainsteps] [--only mlp|cnn] [--data DIR] [--json FILE]")]
     [InlineData(new[] { "scaling-child", "--data", "/nowhere" }, "DeepScratch.Bench: scaling-child needs --json FILE.")]
     public void The_program_refuses_a_mistake_in_one_line_with_exit_2_before_any_work(string[] args, string expected)
     {

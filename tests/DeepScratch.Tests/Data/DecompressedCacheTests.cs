@@ -83,6 +83,20 @@ public sealed class DecompressedCacheTests : IDisposable
     }
 
     [Fact]
+    public void A_stream_served_from_the_copy_may_be_disposed_twice_like_any_stream()
+    {
+        string source = WriteSource(Pixels(4));
+        Read(source);
+
+        var stream = IdxReader.OpenImages(source, _cache);
+        Assert.Equal(1, _cache.Hits);
+        stream.Dispose();
+        stream.Dispose();
+        // The copy is still readable afterwards (its mapping was released once, not twice).
+        Assert.Equal(Pixels(4), Read(source));
+    }
+
+    [Fact]
     public void Skipping_through_a_mapped_copy_lands_on_the_right_image()
     {
         var pixels = Pixels(3);

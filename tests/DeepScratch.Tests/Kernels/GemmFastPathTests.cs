@@ -348,4 +348,12 @@ public class PanelPackingTests
         var e = Assert.Throws<ArgumentException>(() => PackedMatrix.Pack(new float[10], 4, Transpose.No, 3, 4));
         Assert.Contains("does not fit in its 10 elements", e.Message);
     }
+
+    [Fact]
+    public void Repacking_into_an_existing_pack_refuses_a_B_too_small_for_its_shape()
+    {
+        PackedMatrix? pack = PackedMatrix.Pack(new float[12], 4, Transpose.No, 3, 4);
+        var e = Assert.Throws<ArgumentException>(() => PackedMatrix.PackInto(ref pack, new float[10], 4, Transpose.No, 3, 4));
+        Assert.Contains("does not fit in its 10 elements", e.Message);
+    }
 }

@@ -25,6 +25,24 @@ public class LossLayerTests
     }
 
     [Fact]
+    public void A_batch_refused_for_a_bad_label_leaves_the_previous_batch_and_its_gradient_intact()
+    {
+        var layer = new SoftmaxWithLoss();
+        layer.Forward(Scores, Tensor.FromValues(2, 0));
+        var before = layer.Backward().ToArray();
+
+        // Label 1 is out of range: the first label (1) must not overwrite the kept labels (2, 0) before the refusal.
+        Assert.Throws<ArgumentException>(() => layer.Forward(Scores, Tensor.FromValues(1, 7)));
+
+        // Oracle: (softmax − one-hot(2, 0)) / 2 in plain double.
+        var y = ReferenceSoftmax(Scores);
+        double[] expected = [y[0][0] / 2, y[0][1] / 2, (y[0][2] - 1) / 2, (y[1][0] - 1) / 2, y[1][1] / 2, y[1][2] / 2];
+        var after = layer.Backward().ToArray();
+        Assert.Equal(before, after);
+        Assert.Equal(expected, after.Select(v => (double)v).ToArray(), (a, b) => Math.Abs(a - b) < 1e-6);
+    }
+
+    [Fact]
     public void Softmax_with_loss_matches_a_float64_reference_on_scores_large_enough_to_overflow_a_naive_exp()
     {
         // Computed in plain Python (float64), independently of the layer:

@@ -25,20 +25,22 @@ public sealed class LibraryPackageTests(PackedPackages packages)
     }
 
     [Fact]
-    public void Library_package_depends_on_exactly_the_two_packages_the_library_uses()
+    public void Library_package_depends_on_exactly_the_three_packages_the_library_uses()
     {
         var metadata = PackedPackages.Metadata(packages.Package("DeepScratch"), "DeepScratch");
         var group = Assert.Single(metadata.Descendants(), e => e.Name.LocalName == "group");
         Assert.Equal("net10.0", group.Attribute("targetFramework")!.Value);
         var dependencies = group.Elements().ToDictionary(e => e.Attribute("id")!.Value, e => e.Attribute("version")!.Value);
-        Assert.Equal(["StbImageSharp", "System.Numerics.Tensors"], dependencies.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["StbImageSharp", "System.IO.Hashing", "System.Numerics.Tensors"], dependencies.Keys.Order(StringComparer.Ordinal));
 
         // The versions are the ones the library builds against (its assembly references), not looser ones.
         var references = typeof(DeepScratch.Models.ThreeLayerNet).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToHashSet();
         Assert.Contains("StbImageSharp", references);
         Assert.Contains("System.Numerics.Tensors", references);
+        Assert.Contains("System.IO.Hashing", references);
         Assert.Equal("2.30.16", dependencies["StbImageSharp"]);
         Assert.Equal("10.0.0", dependencies["System.Numerics.Tensors"]);
+        Assert.Equal("10.0.0", dependencies["System.IO.Hashing"]);
     }
 
     [Fact]
