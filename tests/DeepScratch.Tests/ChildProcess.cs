@@ -57,6 +57,24 @@ internal static class ChildProcess
         return Run(start, limit);
     }
 
+    /// <summary>
+    /// Runs a program the tests project references (<paramref name="dll"/>, copied beside the tests) through
+    /// <c>dotnet</c>, its stderr split into lines: the benchmark's and the harnesses' argument checks.
+    /// </summary>
+    /// <exception cref="TimeoutException">It did not finish within 60 s (it is killed).</exception>
+    public static (int Exit, string Stdout, string[] StderrLines) RunReferencedProgram(string dll, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var outcome = Run(start, TimeSpan.FromSeconds(60));
+        return (outcome.ExitCode, outcome.Stdout, outcome.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     /// <summary>Starts <paramref name="start"/> (its output must be redirected) and reads its output until it exits.</summary>
     /// <exception cref="TimeoutException">It did not finish within <paramref name="limit"/> (it is killed with its children).</exception>
     public static ProcessOutcome Run(ProcessStartInfo start, TimeSpan limit)

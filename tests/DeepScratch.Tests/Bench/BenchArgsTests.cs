@@ -82,25 +82,6 @@ public sealed class BenchArgsTests : IDisposable
         Assert.Equal("", absent.Stdout);
     }
 
-    /// <summary>Runs the benchmark built beside the tests (the referenced project's DeepScratch.Bench.dll) through dotnet.</summary>
-    private static (int Exit, string Stdout, string[] StderrLines) Bench(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DeepScratch.Bench.dll"));
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"DeepScratch.Bench {string.Join(' ', args)} ran longer than 60 s");
-        }
-
-        return (process.ExitCode, stdout.Result, stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-    }
+    private static (int Exit, string Stdout, string[] StderrLines) Bench(params string[] args) =>
+        ChildProcess.RunReferencedProgram("DeepScratch.Bench.dll", args);
 }

@@ -71,24 +71,6 @@ public sealed class HarnessVerdictTests : IDisposable
         Assert.Empty(FuzzCommand.FailedChecks(new FuzzReport(1, 4096, 10, [tried], [])));
     }
 
-    private static (int Exit, string Stdout, string[] StderrLines) Harness(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DeepScratch.Hardening.dll"));
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"hardening {string.Join(' ', args)} ran longer than 60 s");
-        }
-
-        return (process.ExitCode, stdout.Result, stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-    }
+    private static (int Exit, string Stdout, string[] StderrLines) Harness(params string[] args) =>
+        ChildProcess.RunReferencedProgram("DeepScratch.Hardening.dll", args);
 }
