@@ -185,18 +185,38 @@ public static unsafe class Gemm
             return;
         }
 
-        // A multiple of the thread count of equal blocks keeps the cores equally busy.
+        // A multiple of the thread count of equal blocks keeps the cores equally busy. Blocks start on whole tiles of
+        // the kernel that computes them: 2048 rows in blocks of 171 left 3 rows per block to a narrower kernel (5% of
+        // a 2048³ product), where tile-aligned blocks of 168 or 180 rows leave 8 rows in all.
         int blocks = threads * Math.Max(1, (op.M + threads * MaxBlockRows - 1) / (threads * MaxBlockRows));
-        int blockRows = (op.M + blocks - 1) / blocks;
-        if (kernels != KernelSet.Avx512)
+        int unit = PackedAGemm.Applies(op, op.M, kernels) ? PackedAGemm.TileRows
+            : kernels != KernelSet.Avx512 ? MicroKernels.Rows
+            // The AVX-512 kernels compute a block's last 1 to 5 rows at their own cost, so blocks need not be whole
+            // tiles: equal blocks (50 + 50 rows for a batch of 100, not 54 + 46) keep both cores busy to the end.
+            : 1;
+        blocks = Math.Min(blocks, (op.M + unit - 1) / unit);
+        if (blocks < 2)
         {
-            blockRows = (blockRows + MicroKernels.Rows - 1) / MicroKernels.Rows * MicroKernels.Rows;
+            RunBlock(op, 0, op.M, chunks, kernels);
+            return;
         }
 
-        // The AVX-512 kernels compute a block's last 1 to 5 rows at their own cost, so blocks need not be whole tiles:
-        // equal blocks (50 + 50 rows for a batch of 100, not 54 + 46) keep both cores busy to the end.
-        blocks = (op.M + blockRows - 1) / blockRows;
-        WorkerPool.Run(op, blocks, blockRows, chunks, kernels);
+        WorkerPool.Run(op, blocks, unit, chunks, kernels);
+    }
+
+    /// <summary>
+    /// Runs share <paramref name="block"/> of <paramref name="blocks"/>: whole units of <paramref name="unit"/> rows
+    /// shared out as evenly as they go, the last share also taking the rows past the last whole unit.
+    /// </summary>
+    internal static void RunShare(in Operation op, int block, int blocks, int unit, int chunks, KernelSet kernels)
+    {
+        long units = (op.M + unit - 1) / unit;
+        int start = (int)Math.Min(op.M, units * block / blocks * unit);
+        int end = (int)Math.Min(op.M, units * (block + 1) / blocks * unit);
+        if (start < end)
+        {
+            RunBlock(op, start, end, chunks, kernels);
+        }
     }
 
     /// <summary>Runs row block <paramref name="block"/> of an operation split into blocks of <paramref name="blockRows"/> rows.</summary>

@@ -18,7 +18,7 @@ internal static unsafe class WorkerPool
     // The job being run: read by the workers after Wake, written only by the owner of s_busy.
     private static Operation s_op;
     private static int s_blocks;
-    private static int s_blockRows;
+    private static int s_unit;
     private static int s_chunks;
     private static KernelSet s_kernels;
     private static int s_next;
@@ -56,15 +56,15 @@ internal static unsafe class WorkerPool
         }
     }
 
-    /// <summary>Runs row blocks [0, blocks) of <paramref name="op"/>, each <paramref name="blockRows"/> rows, and waits for all.</summary>
-    public static void Run(in Operation op, int blocks, int blockRows, int chunks, KernelSet kernels)
+    /// <summary>Runs row blocks [0, blocks) of <paramref name="op"/>, in whole units of <paramref name="unit"/> rows (<see cref="Gemm.RunShare"/>), and waits for all.</summary>
+    public static void Run(in Operation op, int blocks, int unit, int chunks, KernelSet kernels)
     {
         EnsureStarted();
         if (Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
             for (int block = 0; block < blocks; block++)
             {
-                Gemm.RunRowBlock(op, block, blockRows, chunks, kernels);
+                Gemm.RunShare(op, block, blocks, unit, chunks, kernels);
             }
 
             return;
@@ -72,7 +72,7 @@ internal static unsafe class WorkerPool
 
         try
         {
-            (s_op, s_blocks, s_blockRows, s_chunks, s_kernels) = (op, blocks, blockRows, chunks, kernels);
+            (s_op, s_blocks, s_unit, s_chunks, s_kernels) = (op, blocks, unit, chunks, kernels);
             Start(blocks);
         }
         finally
@@ -105,7 +105,7 @@ internal static unsafe class WorkerPool
             }
             else
             {
-                Gemm.RunRowBlock(s_op, block, s_blockRows, s_chunks, s_kernels);
+                Gemm.RunShare(s_op, block, s_blocks, s_unit, s_chunks, s_kernels);
             }
         }
 
