@@ -101,14 +101,52 @@ internal static unsafe class PanelPacking
     {
         var job = (Job*)state;
         int panels = (job->N + PackedMatrix.PanelWidth - 1) / PackedMatrix.PanelWidth;
-        int q1 = Math.Min(panels, (block + 1) * job->PanelsPerBlock);
-        for (int q = block * job->PanelsPerBlock; q < q1; q++)
+        int q0 = block * job->PanelsPerBlock, q1 = Math.Min(panels, (block + 1) * job->PanelsPerBlock);
+        if (job->TransB == Transpose.No)
+        {
+            PackRows(job, q0, q1);
+            return;
+        }
+
+        for (int q = q0; q < q1; q++)
         {
             PackPanel(job, q);
         }
     }
 
-    /// <summary>Panel q: element (p, j) of op(B) at <c>q·k·16 + p·16 + (j − 16q)</c>, zero past column n (as <see cref="PackedMatrix"/>).</summary>
+    /// <summary>
+    /// Panels [q0, q1) of a B stored row-major, row by row: each stored row is read once, in one sequential run, and its
+    /// 16-float pieces go to their panels. Panel by panel, every row was a separate 64-byte read 4·ldb bytes after the
+    /// last (a new page each time for a 2048-wide B), and packing 2048 x 2048 took 5.5 ms of a 86 ms product.
+    /// </summary>
+    private static void PackRows(Job* job, int q0, int q1)
+    {
+        const int Width = PackedMatrix.PanelWidth;
+        int k = job->K;
+        long panelStride = (long)k * Width;
+        // The last panel may be partial: its columns past n are written 0.
+        int whole = Math.Min(q1, job->N / Width);
+        for (int p = 0; p < k; p++)
+        {
+            float* src = job->B + (long)p * job->Ldb;
+            float* dst = job->Data + p * Width;
+            for (int q = q0; q < whole; q++)
+            {
+                System.Runtime.Intrinsics.Vector512.Store(System.Runtime.Intrinsics.Vector512.Load(src + q * Width), dst + q * panelStride);
+            }
+
+            for (int q = Math.Max(q0, whole); q < q1; q++)
+            {
+                int width = job->N - q * Width;
+                for (int j = 0; j < Width; j++)
+                {
+                    dst[q * panelStride + j] = j < width ? src[q * Width + j] : 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>Panel q of a transposed B: element (p, j) of op(B) at <c>q·k·16 + p·16 + (j − 16q)</c>, zero past column n (as <see cref="PackedMatrix"/>).</summary>
     private static void PackPanel(Job* job, int q)
     {
         const int Width = PackedMatrix.PanelWidth;
@@ -116,28 +154,6 @@ internal static unsafe class PanelPacking
         int width = Math.Min(Width, job->N - j0);
         float* panel = job->Data + (long)q * job->K * Width;
         int ldb = job->Ldb;
-        if (job->TransB == Transpose.No)
-        {
-            float* src = job->B + j0;
-            for (int p = 0; p < job->K; p++, src += ldb)
-            {
-                float* dst = panel + p * Width;
-                if (width == Width)
-                {
-                    System.Runtime.Intrinsics.Vector512.Store(System.Runtime.Intrinsics.Vector512.Load(src), dst);
-                }
-                else
-                {
-                    for (int j = 0; j < Width; j++)
-                    {
-                        dst[j] = j < width ? src[j] : 0f;
-                    }
-                }
-            }
-
-            return;
-        }
-
         // Stored row j holds column j of op(B): read each of the panel's rows sequentially.
         for (int j = 0; j < Width; j++)
         {
