@@ -1,12 +1,18 @@
 namespace DeepScratch.Kernels;
 
 /// <summary>
-/// A fixed set of background threads that run the row blocks of one GEMM at a time, with the calling thread
-/// taking part. Unlike <c>Parallel.For</c> it allocates nothing per call, so a predictor's steady state produces no
-/// garbage. A call that finds the pool busy (another thread is mid-GEMM) runs its blocks on its own thread instead.
-/// Besides GEMM row blocks it runs any block function given as a function pointer with a caller-owned state
-/// (the convolution kernels), still without allocating.
+/// A fixed set of background threads that run the blocks of one job at a time (a GEMM's row blocks, or any block
+/// function given as a function pointer with a caller-owned state), with the calling thread taking part. Unlike
+/// <c>Parallel.For</c> it allocates nothing per call, so a predictor's or a training step's steady state produces no
+/// garbage. A call that finds the pool busy (another thread is mid-job), or a process with one processor, runs its
+/// blocks on its own thread.
 /// </summary>
+/// <remarks>
+/// Blocks are claimed with a ticket holding the job's generation and its next block, taken by compare-and-swap: a
+/// worker that wakes after its job is over claims nothing and touches nothing, so the caller waits only for blocks
+/// that are running, never for a worker to wake up. (Waiting for every woken worker cost a thread wake-up, tens of
+/// microseconds on a virtual machine, on each of the small products of a training step.)
+/// </remarks>
 internal static unsafe class WorkerPool
 {
     private static readonly object Gate = new();
@@ -15,23 +21,34 @@ internal static unsafe class WorkerPool
     private static Thread[]? s_threads;
     private static int s_busy;
 
-    // The job being run: read by the workers after Wake, written only by the owner of s_busy.
+    // The job being run: written only by the owner of s_busy before it publishes the job's ticket, read by a thread
+    // only while it holds a claimed block of that job (so the owner cannot be writing the next job's).
     private static Operation s_op;
     private static int s_blocks;
     private static int s_unit;
     private static int s_chunks;
     private static KernelSet s_kernels;
-    private static int s_next;
-    private static int s_pending;
     private static delegate*<void*, int, void> s_body;
     private static void* s_state;
+    private static delegate*<object, int, void> s_objectBody;
+    private static object? s_object;
+
+    /// <summary>
+    /// (generation &lt;&lt; 32) | next unclaimed block of the current job; the block part is <see cref="Closed"/> between
+    /// jobs, so that no block can be claimed while the owner writes the next job.
+    /// </summary>
+    private static long s_ticket = Closed;
+
+    private const int Closed = int.MaxValue;
+
+    /// <summary>Blocks of the current job finished.</summary>
+    private static int s_completed;
 
     /// <summary>Runs <c>body(state, block)</c> for blocks [0, blocks) across the pool and waits for all.</summary>
     /// <remarks><paramref name="state"/> must stay valid (pinned, or on the caller's stack) until the call returns.</remarks>
     public static void Run(delegate*<void*, int, void> body, void* state, int blocks)
     {
-        EnsureStarted();
-        if (blocks <= 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        if (!TryOwn(blocks))
         {
             for (int block = 0; block < blocks; block++)
             {
@@ -45,7 +62,6 @@ internal static unsafe class WorkerPool
         {
             s_body = body;
             s_state = state;
-            s_blocks = blocks;
             Start(blocks);
         }
         finally
@@ -56,11 +72,37 @@ internal static unsafe class WorkerPool
         }
     }
 
+    /// <summary>Runs <c>body(state, block)</c> for blocks [0, blocks) across the pool and waits for all: for a state that is an object.</summary>
+    public static void Run(delegate*<object, int, void> body, object state, int blocks)
+    {
+        if (!TryOwn(blocks))
+        {
+            for (int block = 0; block < blocks; block++)
+            {
+                body(state, block);
+            }
+
+            return;
+        }
+
+        try
+        {
+            s_objectBody = body;
+            s_object = state;
+            Start(blocks);
+        }
+        finally
+        {
+            s_objectBody = null;
+            s_object = null;
+            Volatile.Write(ref s_busy, 0);
+        }
+    }
+
     /// <summary>Runs row blocks [0, blocks) of <paramref name="op"/>, in whole units of <paramref name="unit"/> rows (<see cref="Gemm.RunShare"/>), and waits for all.</summary>
     public static void Run(in Operation op, int blocks, int unit, int chunks, KernelSet kernels)
     {
-        EnsureStarted();
-        if (Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        if (!TryOwn(blocks))
         {
             for (int block = 0; block < blocks; block++)
             {
@@ -72,7 +114,7 @@ internal static unsafe class WorkerPool
 
         try
         {
-            (s_op, s_blocks, s_unit, s_chunks, s_kernels) = (op, blocks, unit, chunks, kernels);
+            (s_op, s_unit, s_chunks, s_kernels) = (op, unit, chunks, kernels);
             Start(blocks);
         }
         finally
@@ -81,37 +123,73 @@ internal static unsafe class WorkerPool
         }
     }
 
-    /// <summary>Wakes the workers for the job just stored, takes part, and waits until every block is done.</summary>
-    private static void Start(int blocks)
+    /// <summary>Whether this call runs on the pool: more than one block, a worker thread to share them with, and the pool free.</summary>
+    private static bool TryOwn(int blocks)
     {
-        s_next = 0;
-        int workers = Math.Min(s_threads!.Length, blocks - 1);
-        s_pending = workers + 1;
-        Done.Reset();
-        Wake.Release(workers);
-        Work();
-        Done.Wait();
+        if (blocks <= 1)
+        {
+            return false;
+        }
+
+        EnsureStarted();
+        return s_threads!.Length > 0 && Interlocked.CompareExchange(ref s_busy, 1, 0) == 0;
     }
 
-    /// <summary>Takes blocks until none are left, then reports this thread finished.</summary>
+    /// <summary>Publishes the job just stored under a new ticket, wakes the workers, takes part, and waits for the claimed blocks.</summary>
+    private static void Start(int blocks)
+    {
+        s_blocks = blocks;
+        s_completed = 0;
+        Done.Reset();
+        long generation = (Volatile.Read(ref s_ticket) >> 32) + 1;
+        Volatile.Write(ref s_ticket, generation << 32);
+        Wake.Release(Math.Min(s_threads!.Length, blocks - 1));
+        Work();
+        if (Volatile.Read(ref s_completed) < blocks)
+        {
+            Done.Wait();
+        }
+
+        // Every block is claimed and finished: close the ticket before the owner writes another job.
+        Volatile.Write(ref s_ticket, (generation << 32) | Closed);
+    }
+
+    /// <summary>Claims and runs blocks of the current job until none is left unclaimed.</summary>
     private static void Work()
     {
-        int block;
-        while ((block = Interlocked.Increment(ref s_next) - 1) < s_blocks)
+        while (true)
         {
+            long ticket = Volatile.Read(ref s_ticket);
+            int block = (int)ticket;
+            // A closed ticket, or every block claimed (s_blocks may then already be the next job's: the ticket, closed
+            // before the next job is written, makes the exchange below fail).
+            if (block >= Volatile.Read(ref s_blocks))
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref s_ticket, ticket + 1, ticket) != ticket)
+            {
+                continue;
+            }
+
             if (s_body != null)
             {
                 s_body(s_state, block);
+            }
+            else if (s_objectBody != null)
+            {
+                s_objectBody(s_object!, block);
             }
             else
             {
                 Gemm.RunShare(s_op, block, s_blocks, s_unit, s_chunks, s_kernels);
             }
-        }
 
-        if (Interlocked.Decrement(ref s_pending) == 0)
-        {
-            Done.Set();
+            if (Interlocked.Increment(ref s_completed) == s_blocks)
+            {
+                Done.Set();
+            }
         }
     }
 

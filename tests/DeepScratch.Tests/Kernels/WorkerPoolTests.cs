@@ -1,0 +1,109 @@
+using DeepScratch.Kernels;
+
+namespace DeepScratch.Tests.Kernels;
+
+/// <summary>
+/// The pool runs every block of every job exactly once and returns only when all are done, however late its worker
+/// wakes: a stream of short jobs (the pattern of a training step's small products), some of them slow, checked against
+/// per-block counters; callers on several threads at once (all but one find the pool busy and run their blocks
+/// themselves); and the object-state form.
+/// </summary>
+public unsafe class WorkerPoolTests
+{
+    private struct Job
+    {
+        public int* Counts;
+        public int Spin;
+        public int Finished;
+    }
+
+    private static void CountBlock(void* state, int block)
+    {
+        var job = (Job*)state;
+        // Some blocks take a while, so that the caller runs out of blocks while a worker still holds one.
+        for (int i = 0; i < (block % 3 == 0 ? job->Spin : job->Spin / 10); i++)
+        {
+            Thread.SpinWait(1);
+        }
+
+        Interlocked.Increment(ref job->Counts[block]);
+        Interlocked.Increment(ref job->Finished);
+    }
+
+    [Fact]
+    public void Every_block_of_every_short_job_runs_exactly_once_before_the_call_returns()
+    {
+        var random = new Random(5);
+        var counts = new int[64];
+        fixed (int* pc = counts)
+        {
+            for (int round = 0; round < 3_000; round++)
+            {
+                int blocks = random.Next(1, 65);
+                Array.Clear(counts);
+                // Mostly short jobs (a worker that wakes late finds them over), every fourth long enough that it joins in.
+                var job = new Job { Counts = pc, Spin = random.Next(4) == 0 ? 5_000 : 0 };
+                WorkerPool.Run(&CountBlock, &job, blocks);
+                // Returned: every block ran once (none twice, none after the return).
+                Assert.Equal(blocks, Volatile.Read(ref job.Finished));
+                for (int b = 0; b < 64; b++)
+                {
+                    Assert.True(counts[b] == (b < blocks ? 1 : 0), $"round {round}: block {b} of {blocks} ran {counts[b]} times");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Callers_on_four_threads_at_once_each_get_all_their_blocks_run_once()
+    {
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            var counts = new int[16];
+            fixed (int* pc = counts)
+            {
+                for (int round = 0; round < 5_000; round++)
+                {
+                    Array.Clear(counts);
+                    var job = new Job { Counts = pc, Spin = round % 7 == 0 ? 100 : 0 };
+                    int blocks = 2 + (round + t) % 15;
+                    WorkerPool.Run(&CountBlock, &job, blocks);
+                    if (job.Finished != blocks || counts.Take(blocks).Any(c => c != 1) || counts.Skip(blocks).Any(c => c != 0))
+                    {
+                        failures.Add($"thread {t} round {round}: {job.Finished} of {blocks} finished, counts [{string.Join(",", counts)}]");
+                    }
+                }
+            }
+        })).ToArray();
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        Assert.Empty(failures);
+    }
+
+    private sealed class Counter
+    {
+        public readonly int[] Counts = new int[32];
+    }
+
+    private static void CountObjectBlock(object state, int block) => Interlocked.Increment(ref ((Counter)state).Counts[block]);
+
+    [Fact]
+    public void The_object_state_form_runs_every_block_once()
+    {
+        for (int blocks = 1; blocks <= 32; blocks++)
+        {
+            var counter = new Counter();
+            WorkerPool.Run(&CountObjectBlock, counter, blocks);
+            Assert.Equal(Enumerable.Range(0, 32).Select(b => b < blocks ? 1 : 0), counter.Counts);
+        }
+    }
+}
