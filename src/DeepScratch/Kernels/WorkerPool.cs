@@ -25,6 +25,8 @@ internal static unsafe class WorkerPool
     private static int s_pending;
     private static delegate*<void*, int, void> s_body;
     private static void* s_state;
+    private static delegate*<object, int, void> s_objectBody;
+    private static object? s_object;
 
     /// <summary>Runs <c>body(state, block)</c> for blocks [0, blocks) across the pool and waits for all.</summary>
     /// <remarks><paramref name="state"/> must stay valid (pinned, or on the caller's stack) until the call returns.</remarks>
@@ -52,6 +54,35 @@ internal static unsafe class WorkerPool
         {
             s_body = null;
             s_state = null;
+            Volatile.Write(ref s_busy, 0);
+        }
+    }
+
+    /// <summary>Runs <c>body(state, block)</c> for blocks [0, blocks) across the pool and waits for all: for a state that is an object.</summary>
+    public static void Run(delegate*<object, int, void> body, object state, int blocks)
+    {
+        EnsureStarted();
+        if (blocks <= 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        {
+            for (int block = 0; block < blocks; block++)
+            {
+                body(state, block);
+            }
+
+            return;
+        }
+
+        try
+        {
+            s_objectBody = body;
+            s_object = state;
+            s_blocks = blocks;
+            Start(blocks);
+        }
+        finally
+        {
+            s_objectBody = null;
+            s_object = null;
             Volatile.Write(ref s_busy, 0);
         }
     }
@@ -102,6 +133,10 @@ internal static unsafe class WorkerPool
             if (s_body != null)
             {
                 s_body(s_state, block);
+            }
+            else if (s_objectBody != null)
+            {
+                s_objectBody(s_object!, block);
             }
             else
             {
