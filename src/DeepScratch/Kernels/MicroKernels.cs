@@ -130,7 +130,9 @@ internal static unsafe class MicroKernels
         StoreSixteen(lo, hi, cRow + panel * Columns, Math.Min(Columns, cols - panel * Columns), e.Shifted(panel * Columns));
 
     /// <summary>Finishes 16 accumulated values and stores the first <paramref name="width"/> of them to C.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // A call, never inlined: inlined, its branches put calls inside the kernels' loops, and the JIT then spills
+    // their accumulators on every iteration (the 1-row kernel ran 40% slower).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void StoreSixteen(Vector256<float> lo, Vector256<float> hi, float* c, int width, in TileEpilogue e)
     {
         if (e.Activation == Activation.Softmax)
@@ -145,45 +147,36 @@ internal static unsafe class MicroKernels
             return;
         }
 
-        float* tile = stackalloc float[Columns];
-        lo.Store(tile);
-        hi.Store(tile + 8);
-        StorePartialRow(tile, c, width, e);
+        StorePartialRow(lo, hi, c, width, e);
     }
 
     /// <summary>A whole output row in one panel: alpha, beta and bias as usual, then the row's softmax, then the store.</summary>
+    // Optimised from the first call, as the kernels calling it are: tiering would run it unoptimised for a while.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreSoftmaxRow(Vector256<float> lo, Vector256<float> hi, float* c, int width, in TileEpilogue e)
     {
-        float* merged = stackalloc float[Columns];
-        for (int j = 0; j < Columns; j++)
-        {
-            merged[j] = j < width ? c[j] : 0f;
-        }
-
+        var (m0, m1) = Masks(width);
         var plain = new TileEpilogue(e.Alpha, e.Beta, e.Bias, Activation.None);
-        Finish(ref lo, merged, 0, plain);
-        Finish(ref hi, merged + 8, 8, plain);
+        Finish(ref lo, Previous(c, m0, e), 0, plain);
+        Finish(ref hi, Previous(c + 8, m1, e), 8, plain);
         VectorMath.Softmax16(ref lo, ref hi, width);
-        lo.Store(merged);
-        hi.Store(merged + 8);
-        for (int j = 0; j < width; j++)
-        {
-            c[j] = merged[j];
-        }
+        MaskedLanes.Store(c, m0, lo);
+        MaskedLanes.Store(c + 8, m1, hi);
     }
 
     /// <summary>Finishes 16 accumulated values and stores them to a full row of C.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow(Vector256<float> lo, Vector256<float> hi, float* c, in TileEpilogue e)
     {
-        Finish(ref lo, c, 0, e);
-        Finish(ref hi, c + 8, 8, e);
+        Finish(ref lo, e.Beta != 0f ? Vector256.Load(c) : default, 0, e);
+        Finish(ref hi, e.Beta != 0f ? Vector256.Load(c + 8) : default, 8, e);
         lo.Store(c);
         hi.Store(c + 8);
     }
 
+    /// <summary>alpha·acc (+ beta·<paramref name="previous"/>, C's old values, read only when beta is not 0) (+ bias), then the activation.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Finish(ref Vector256<float> acc, float* c, int biasOffset, in TileEpilogue e)
+    private static void Finish(ref Vector256<float> acc, Vector256<float> previous, int biasOffset, in TileEpilogue e)
     {
         if (e.Alpha != 1f)
         {
@@ -192,11 +185,11 @@ internal static unsafe class MicroKernels
 
         if (e.Beta == 1f)
         {
-            acc += Vector256.Load(c);
+            acc += previous;
         }
         else if (e.Beta != 0f)
         {
-            acc = Vector256.FusedMultiplyAdd(Vector256.Create(e.Beta), Vector256.Load(c), acc);
+            acc = Vector256.FusedMultiplyAdd(Vector256.Create(e.Beta), previous, acc);
         }
 
         if (e.Bias != null)
@@ -204,27 +197,37 @@ internal static unsafe class MicroKernels
             acc += Vector256.Load(e.Bias + biasOffset);
         }
 
-        acc = VectorMath.Apply(acc, e.Activation);
+        // Kept small enough to inline: the GEMM runs a sigmoid after the block (Gemm.RunBlock), so here it is only a call.
+        if (e.Activation == Activation.Relu)
+        {
+            acc = Vector256.Max(acc, Vector256<float>.Zero);
+        }
+        else if (e.Activation == Activation.Sigmoid)
+        {
+            acc = Sigmoid(acc);
+        }
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<float> Sigmoid(Vector256<float> x) => VectorMath.Sigmoid(x);
 
     /// <summary>Stores the first <paramref name="cols"/> of 16 accumulated values (a tile at C's right edge).</summary>
-    private static void StorePartialRow(float* values, float* c, int cols, in TileEpilogue e)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StorePartialRow(Vector256<float> lo, Vector256<float> hi, float* c, int cols, in TileEpilogue e)
     {
-        float* merged = stackalloc float[Columns];
-        for (int j = 0; j < Columns; j++)
-        {
-            merged[j] = j < cols ? c[j] : 0f;
-        }
-
-        var lo = Vector256.Load(values);
-        var hi = Vector256.Load(values + 8);
-        Finish(ref lo, merged, 0, e);
-        Finish(ref hi, merged + 8, 8, e);
-        lo.Store(merged);
-        hi.Store(merged + 8);
-        for (int j = 0; j < cols; j++)
-        {
-            c[j] = merged[j];
-        }
+        var (m0, m1) = Masks(cols);
+        Finish(ref lo, Previous(c, m0, e), 0, e);
+        Finish(ref hi, Previous(c + 8, m1, e), 8, e);
+        MaskedLanes.Store(c, m0, lo);
+        MaskedLanes.Store(c + 8, m1, hi);
     }
+
+    /// <summary>Lanes [0, width) of a 16-float row as two masks (all bits set where a lane is in use).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> Low, Vector256<float> High) Masks(int width) => (MaskedLanes.First(width), MaskedLanes.First(width - 8));
+
+    /// <summary>C's old values under <paramref name="mask"/> (0 elsewhere), read only when beta is not 0; masked lanes are never touched.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Previous(float* c, Vector256<float> mask, in TileEpilogue e) =>
+        e.Beta != 0f ? MaskedLanes.Load(c, mask) : default;
 }

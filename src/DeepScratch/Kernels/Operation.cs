@@ -27,6 +27,15 @@ internal readonly unsafe struct Operation
         Activation = activation;
     }
 
+    /// <summary>The same product with another activation (the GEMM runs a sigmoid after a block's tiles, not in them).</summary>
+    public Operation WithActivation(Activation activation) => new(this, activation);
+
+    private Operation(in Operation other, Activation activation)
+    {
+        this = other;
+        Activation = activation;
+    }
+
     public int M { get; }
 
     public int N { get; }

@@ -56,6 +56,31 @@ internal static unsafe class VectorMath
     }
 
     /// <summary>
+    /// Sigmoid in place over <paramref name="rows"/> rows of <paramref name="n"/> floats, <paramref name="ldc"/> apart
+    /// (a GEMM's finished block): a loop of independent vectors that the processor overlaps, where one vector at a time
+    /// inside each tile's store waited on the latency of the one before.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SigmoidRows(float* c, int ldc, int rows, int n)
+    {
+        var tail = MaskedLanes.First(n % 8);
+        for (int r = 0; r < rows; r++)
+        {
+            float* row = c + (long)r * ldc;
+            int j = 0;
+            for (; j <= n - 8; j += 8)
+            {
+                Sigmoid(Vector256.Load(row + j)).Store(row + j);
+            }
+
+            if (j < n)
+            {
+                MaskedLanes.Store(row + j, tail, Sigmoid(MaskedLanes.Load(row + j, tail)));
+            }
+        }
+    }
+
+    /// <summary>
     /// Softmax of one row of at most 16 values held in two vectors (lanes from <paramref name="width"/> on are
     /// ignored): the max, then exp and sum together, then the division. Both the fused GEMM epilogue and
     /// <see cref="SoftmaxKernel"/> use it for short rows, so the two paths agree bit for bit.
@@ -83,15 +108,6 @@ internal static unsafe class VectorMath
         m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(1, 0, 3, 2)));
         return m.ToScalar();
     }
-
-    /// <summary>The activation of one vector.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Apply(Vector256<float> x, Activation activation) => activation switch
-    {
-        Activation.Sigmoid => Sigmoid(x),
-        Activation.Relu => Vector256.Max(x, Vector256<float>.Zero),
-        _ => x,
-    };
 
     /// <summary>
     /// Writes e^(x - shift) for each element and returns their sum, in one pass: softmax's numerator and denominator.

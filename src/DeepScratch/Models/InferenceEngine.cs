@@ -29,6 +29,7 @@ public sealed class InferenceEngine
         Classes = ops[^1].OutputWidth;
         InputChannels = inputShape.Count == 3 ? inputShape[0] : 1;
         MaxWidth = ops.Max(o => o.OutputWidth);
+        MultiplyAddsPerExample = ops.Sum(o => o.MultiplyAdds);
     }
 
     /// <summary>One example's shape without the batch axis: (features,) or images (C, H, W).</summary>
@@ -50,6 +51,9 @@ public sealed class InferenceEngine
 
     /// <summary>The most floats per example any step writes.</summary>
     internal int MaxWidth { get; }
+
+    /// <summary>The products' multiply-adds for one example (the work a session weighs before sharing a batch out).</summary>
+    internal long MultiplyAddsPerExample { get; }
 
     /// <summary>
     /// The most values per example a session (<see cref="CreateSession"/>) holds in one buffer: the widest step's
@@ -284,11 +288,12 @@ public sealed class InferenceEngine
                     var geometry = new PatchGeometry(shape[1], shape[2], shape[0], c.Filters.Dim(2), c.Filters.Dim(3), c.Stride, c.Pad);
                     var (filters, bias) = (node.Weights!, node.Bias!);
                     var next = i + 1 < nodes.Count ? nodes[i + 1] : null;
+                    long multiplyAdds = (long)node.Shape.Aggregate(1, (a, b) => a * b) * geometry.PatchLength;
                     if (FastConvolution(geometry, filters, bias, node.Activation, next) is { } fast)
                     {
                         // A fused pool's step is done here: skip it.
                         var outShape = fast.Name.EndsWith("+MaxPool", StringComparison.Ordinal) ? nodes[++i].Shape : node.Shape;
-                        ops.Add(new ConvolutionOp(fast, outShape.Aggregate(1, (a, b) => a * b)));
+                        ops.Add(new ConvolutionOp(fast, outShape.Aggregate(1, (a, b) => a * b), multiplyAdds));
                         shape = outShape;
                         continue;
                     }
@@ -304,7 +309,7 @@ public sealed class InferenceEngine
                     }
 
                     var kernel = new ImplicitGemmConvolution(geometry, filters, bias, node.Activation);
-                    ops.Add(new ConvolutionOp(kernel, node.Shape.Aggregate(1, (a, b) => a * b) / fn * bias.Length));
+                    ops.Add(new ConvolutionOp(kernel, node.Shape.Aggregate(1, (a, b) => a * b) / fn * bias.Length, multiplyAdds));
                     break;
                 }
 

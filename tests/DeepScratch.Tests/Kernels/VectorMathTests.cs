@@ -291,4 +291,50 @@ public class VectorMathTests(ITestOutputHelper output)
             }
         }
     }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 7)]
+    [InlineData(2, 8)]
+    [InlineData(5, 50)]
+    [InlineData(4, 100)]
+    public unsafe void SigmoidRows_maps_each_row_in_place_and_touches_nothing_past_a_row(int rows, int n)
+    {
+        // Rows n floats long, 16 apart past n: the gaps and the end hold a sentinel that must survive.
+        int ldc = n + 16;
+        var random = new Random(n);
+        var c = new float[rows * ldc + 16];
+        Array.Fill(c, 12345.5f);
+        var x = new float[rows * n];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)(random.NextDouble() * 40 - 20);
+            c[i / n * ldc + i % n] = x[i];
+        }
+
+        fixed (float* pc = c)
+        {
+            VectorMath.SigmoidRows(pc, ldc, rows, n);
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            for (int j = 0; j < ldc; j++)
+            {
+                float got = c[r * ldc + j];
+                if (j >= n)
+                {
+                    Assert.Equal(12345.5f, got);
+                    continue;
+                }
+
+                float input = x[r * n + j];
+                Assert.True(UlpDistance(SigmoidReference(input), got) <= 3, $"row {r} column {j}: sigmoid({input:R}) = {got:R}, expected {SigmoidReference(input):R}");
+                // The same bits the one-vector sigmoid gives (the engine's other paths use it).
+                Assert.Equal(VectorMath.Sigmoid(Vector256.Create(input)).GetElement(0), got);
+            }
+        }
+
+        Assert.All(c.AsSpan(rows * ldc).ToArray(), v => Assert.Equal(12345.5f, v));
+    }
 }

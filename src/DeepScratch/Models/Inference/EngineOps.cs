@@ -21,6 +21,9 @@ internal abstract unsafe class EngineOp
     /// <summary>What computes this step (the kernel's name for a convolution), for tests and profiles.</summary>
     public virtual string Name => GetType().Name[..^"Op".Length];
 
+    /// <summary>Multiply-adds of the step's product for one example (0 for element-wise steps): how much work it is.</summary>
+    public virtual long MultiplyAdds => 0;
+
     /// <summary>Floats of the caller's workspace a batch of <paramref name="count"/> needs (0 for most steps).</summary>
     public virtual int WorkspaceLength(int count) => 0;
 
@@ -39,6 +42,8 @@ internal sealed unsafe class LinearOp(float[] weights, int inputs, int outputs, 
 
     public override int OutputWidth => outputs;
 
+    public override long MultiplyAdds => (long)inputs * outputs;
+
     public override bool ReadsBytes => true;
 
     public override void Run(float* input, byte* pixels, int count, float* output, Span<float> workspace)
@@ -53,9 +58,11 @@ internal sealed unsafe class LinearOp(float[] weights, int inputs, int outputs, 
 }
 
 /// <summary>A convolution on channels-last images through a chosen <see cref="IConvolutionKernel"/>.</summary>
-internal sealed unsafe class ConvolutionOp(IConvolutionKernel kernel, int outputWidth) : EngineOp
+internal sealed unsafe class ConvolutionOp(IConvolutionKernel kernel, int outputWidth, long multiplyAdds) : EngineOp
 {
     public override int OutputWidth => outputWidth;
+
+    public override long MultiplyAdds => multiplyAdds;
 
     public override bool ReadsBytes => kernel.ReadsBytes;
 
