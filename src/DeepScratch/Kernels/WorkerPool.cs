@@ -5,7 +5,8 @@ namespace DeepScratch.Kernels;
 /// taking part. Unlike <c>Parallel.For</c> it allocates nothing per call, so a predictor's steady state produces no
 /// garbage. A call that finds the pool busy (another thread is mid-GEMM) runs its blocks on its own thread instead.
 /// Besides GEMM row blocks it runs any block function given as a function pointer with a caller-owned state
-/// (the convolution kernels), still without allocating.
+/// (the convolution kernels), still without allocating. With one processor the pool has no threads, and the caller
+/// runs every block itself.
 /// </summary>
 internal static unsafe class WorkerPool
 {
@@ -31,7 +32,7 @@ internal static unsafe class WorkerPool
     public static void Run(delegate*<void*, int, void> body, void* state, int blocks)
     {
         EnsureStarted();
-        if (blocks <= 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        if (!TakePool(blocks))
         {
             for (int block = 0; block < blocks; block++)
             {
@@ -60,7 +61,7 @@ internal static unsafe class WorkerPool
     public static void Run(in Operation op, int blocks, int blockRows, int chunks, KernelSet kernels)
     {
         EnsureStarted();
-        if (Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        if (!TakePool(blocks))
         {
             for (int block = 0; block < blocks; block++)
             {
@@ -81,14 +82,26 @@ internal static unsafe class WorkerPool
         }
     }
 
+    /// <summary>
+    /// True when the caller now owns the pool for a job of <paramref name="blocks"/> blocks; false when it should run
+    /// them itself: one block or none, no worker threads (one processor), or the pool busy with another caller's job.
+    /// </summary>
+    private static bool TakePool(int blocks) =>
+        blocks > 1 && s_threads!.Length > 0 && Interlocked.CompareExchange(ref s_busy, 1, 0) == 0;
+
     /// <summary>Wakes the workers for the job just stored, takes part, and waits until every block is done.</summary>
     private static void Start(int blocks)
     {
         s_next = 0;
-        int workers = Math.Min(s_threads!.Length, blocks - 1);
+        int workers = Math.Clamp(blocks - 1, 0, s_threads!.Length);
         s_pending = workers + 1;
         Done.Reset();
-        Wake.Release(workers);
+        if (workers > 0)
+        {
+            // SemaphoreSlim.Release refuses a count of 0.
+            Wake.Release(workers);
+        }
+
         Work();
         Done.Wait();
     }
