@@ -56,6 +56,10 @@ public sealed class DigitServer : IAsyncDisposable
     /// </summary>
     internal static readonly TimeSpan DecodeWait = TimeSpan.FromSeconds(30);
 
+    /// <summary>The 503 answer when all <paramref name="decoders"/> (one per processor) stay busy for <see cref="DecodeWait"/>.</summary>
+    internal static string DecodersBusy(int decoders) =>
+        $"the server is preparing {decoders} image{(decoders == 1 ? "" : "s")} already; try again in a moment.";
+
     private readonly WebApplication _app;
 
     private DigitServer(WebApplication app, Uri address)
@@ -257,8 +261,7 @@ public sealed class DigitServer : IAsyncDisposable
         else if (!await decoders.WaitAsync(DecodeWait, context.RequestAborted).ConfigureAwait(false))
         {
             // Every decoder is busy: a bounded number of images is prepared at once, so memory stays bounded.
-            await Fail(context, StatusCodes.Status503ServiceUnavailable,
-                $"the server is preparing {Environment.ProcessorCount} images already; try again in a moment.").ConfigureAwait(false);
+            await Fail(context, StatusCodes.Status503ServiceUnavailable, DecodersBusy(Environment.ProcessorCount)).ConfigureAwait(false);
             return;
         }
         else

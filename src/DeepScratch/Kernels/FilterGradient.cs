@@ -55,6 +55,13 @@ internal sealed unsafe class FilterGradient
             throw new ArgumentException($"Filter gradient: {n} images of {g} and {fn} filters do not match the buffers.");
         }
 
+        if (rows == 0)
+        {
+            // No patch rows (an empty batch): a sum of nothing, and no chunk to split into groups below.
+            dw[..(fn * patch)].Clear();
+            return;
+        }
+
         ReadOnlySpan<float> images = xLast;
         if (images.IsEmpty)
         {

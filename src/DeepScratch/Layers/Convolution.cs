@@ -217,7 +217,8 @@ public sealed class Convolution : ILayer, IReusesBuffers
         // dWᵀ (C·FH·FW, FN) = Σ_n col_nᵀ · dout_nᵀ, summed per group of images into its own buffer and the groups added in
         // order: a fixed number of groups, so the result does not depend on the thread count. Each image's columns are
         // rebuilt here, in a per-thread buffer that stays in cache, rather than kept for the whole batch since Forward.
-        int groups = Math.Min(GradientGroups, n);
+        // At least one group: an empty batch's one group has no image, and its sum is cleared below (dW = 0, numpy's colᵀ·dout).
+        int groups = Math.Max(1, Math.Min(GradientGroups, n));
         int perGroup = (n + groups - 1) / groups;
         int length = PatchLength * FilterCount;
         if (_partials is null || _partials.Length != groups * length)

@@ -43,13 +43,15 @@ public sealed class TrainCnnCliTests : IDisposable
         Assert.Equal(trained, Read(e.Stdout, "Accuracy"), 4);
     }
 
+    private string SmallFashionMnist(int train, int test) => SmallFashionMnist(_dir, train, test);
+
     /// <summary>
-    /// A data folder holding the first <paramref name="train"/> and <paramref name="test"/> images of Debian's
-    /// Fashion-MNIST (raw IDX): a CNN's evaluation of the whole test set stays short in a Debug build.
+    /// A data folder (under <paramref name="dir"/>) holding the first <paramref name="train"/> and <paramref name="test"/>
+    /// images of Debian's Fashion-MNIST (raw IDX): a CNN's evaluation of the whole test set stays short in a Debug build.
     /// </summary>
-    private string SmallFashionMnist(int train, int test)
+    internal static string SmallFashionMnist(string dir, int train, int test)
     {
-        string folder = Path.Combine(_dir, "data", "fashion-mnist");
+        string folder = Path.Combine(dir, "data", "fashion-mnist");
         Directory.CreateDirectory(folder);
         foreach (var (prefix, count) in new[] { ("train", train), ("t10k", test) })
         {
@@ -63,7 +65,7 @@ public sealed class TrainCnnCliTests : IDisposable
             }
         }
 
-        return Path.Combine(_dir, "data");
+        return Path.Combine(dir, "data");
     }
 
     [Theory]

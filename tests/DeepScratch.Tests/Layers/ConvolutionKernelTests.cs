@@ -93,6 +93,36 @@ public class ConvolutionKernelTests
     [InlineData("Winograd")]
     [InlineData("SingleChannel")]
     [InlineData("Direct")]
+    public void An_empty_batch_gives_empty_y_and_dx_and_zero_dW_and_db(string kernel)
+    {
+        // numpy on 0 images: im2col gives (0, C·FH·FW) columns, so y and dx have no rows and dW = colᵀ·dout and db = Σ dout
+        // are sums of nothing, 0. (The per-group dW split the images into Math.Min(groups, n) = 0 groups and divided by it.)
+        foreach (var (c, fn, f, pad) in new[] { (1, 16, 3, 1), (1, 30, 5, 0), (5, 18, 3, 1) })
+        {
+            var (conv, _, _) = Setup(kernel, 1, c, fn, 9, 8, f, pad, seed: 20 + c);
+            conv.W.Grad.Span.Fill(7f); // stale values from a previous batch must not survive
+            conv.B.Grad.Span.Fill(7f);
+            int outH = 9 + 2 * pad - f + 1, outW = 8 + 2 * pad - f + 1;
+            var y = conv.Forward(new Tensor(new float[0], 0, c, 9, 8), train: true);
+            var dx = conv.Backward(new Tensor(new float[0], 0, fn, outH, outW));
+            Assert.Equal([0, fn, outH, outW], y.Shape.ToArray());
+            Assert.Equal([0, c, 9, 8], dx.Shape.ToArray());
+            Assert.All(conv.W.Grad.ToArray(), g => Assert.Equal(0f, g));
+            Assert.All(conv.B.Grad.ToArray(), g => Assert.Equal(0f, g));
+            if (c > 1 && kernel != "Columns" && Gemm.HasFastKernels)
+            {
+                // The batch-level dW reduction ran on the empty batch too (it split 0 patch rows into 0 groups and divided).
+                Assert.Equal(ConvolutionKernel.ImplicitGemm, conv.GradientKernel);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("Columns")]
+    [InlineData("ImplicitGemm")]
+    [InlineData("Winograd")]
+    [InlineData("SingleChannel")]
+    [InlineData("Direct")]
     public void A_NaN_pixel_and_a_NaN_dout_give_NaN_exactly_where_the_loops_do(string kernel)
     {
         foreach (var (c, fn, f, pad) in new[] { (1, 16, 3, 1), (5, 18, 3, 1), (4, 7, 3, 2) })

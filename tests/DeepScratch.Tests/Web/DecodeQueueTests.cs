@@ -57,4 +57,11 @@ public sealed class DecodeQueueTests : IAsyncLifetime
 
         Assert.All(answers, a => Assert.Equal((200, alone), a));
     }
+
+    // One decoder per processor: a one-processor machine has one, and the 503 says "1 image", not "1 images".
+    [Theory]
+    [InlineData(1, "the server is preparing 1 image already; try again in a moment.")]
+    [InlineData(2, "the server is preparing 2 images already; try again in a moment.")]
+    public void The_busy_answer_counts_the_images_being_prepared(int decoders, string message) =>
+        Assert.Equal(message, DigitServer.DecodersBusy(decoders));
 }
