@@ -137,7 +137,8 @@ public sealed partial class ReadmeTests(ITestOutputHelper output) : IDisposable
     private (int ExitCode, string Stdout, string Stderr) DotnetRun(string file)
     {
         // Run in a temp folder, not the repository: the block must not depend on the current folder.
-        var (exitCode, stdout, stderr) = ChildProcess.Run("dotnet", ["run", file], _dir,
+        // FileBasedApp deletes the build cache the SDK keeps per file path (a new temp path each run).
+        var (exitCode, stdout, stderr) = Examples.FileBasedApp.Run(file, [], _dir,
             new Dictionary<string, string?> { ["DEEPSCRATCH_DATA"] = TestData.Dir, ["DEEPSCRATCH_OFFLINE"] = "1" }, BuildAndRunTimeout);
         return (exitCode, stdout, stderr);
     }

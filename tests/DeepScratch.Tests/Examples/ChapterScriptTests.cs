@@ -760,7 +760,8 @@ public sealed class ChapterScriptTests(ChapterScriptTests.AllRuns runs, ITestOut
             var clock = Stopwatch.StartNew();
             try
             {
-                var (exitCode, stdout, stderr) = ChildProcess.Run("dotnet", ["run", path, "--", .. args], folder, environment, Timeout);
+                // Not ChildProcess.Run directly: FileBasedApp also deletes the script's build cache (tens of MB).
+                var (exitCode, stdout, stderr) = FileBasedApp.Run(path, args, folder, environment, Timeout);
                 return new ScriptRun(script, args, folder, exitCode, stdout, stderr, clock.Elapsed);
             }
             catch (TimeoutException e)
