@@ -96,16 +96,13 @@ internal sealed unsafe class FilterGradient
                 {
                     int image = chunk / pieces, offset = chunk % pieces * pieceLength;
                     int start = image * positions + offset, k = Math.Min(pieceLength, positions - offset);
-                    var panels = ThreadBuffer(ref t_packed, PackedMatrix.PackedLength(ChunkRows, patch));
+                    int packedLength = PackedMatrix.PackedLength(ChunkRows, patch);
+                    var panels = t_packed is { } kept && kept.Length >= packedLength + PackedMatrix.Alignment / sizeof(float) ? kept : t_packed = PackedMatrix.Allocate(packedLength);
                     PackedMatrix packed;
                     if (g.Channels % PackedMatrix.PanelWidth == 0)
                     {
-                        fixed (float* pp = panels)
-                        {
-                            PackPatches((float*)imagesAddress, g, start, k, pp);
-                        }
-
                         packed = PackedMatrix.FromPanels(k, patch, panels);
+                        PackPatches((float*)imagesAddress, g, start, k, packed.Pointer);
                     }
                     else
                     {
@@ -118,7 +115,7 @@ internal sealed unsafe class FilterGradient
                         packed = PackedMatrix.Pack(patches.AsSpan(0, k * patch), patch, Transpose.No, k, patch, panels);
                     }
 
-                    fixed (float* pb = packed.Data)
+                    fixed (float* pb = &packed.Data[packed.Offset])
                     {
                         // A = doutᵀ for this chunk: op(A)[f, r] = dout[image, f, offset + r], rows of dout itself.
                         var a = MatrixSource.RowMajor((float*)doutAddress + (long)image * fn * positions + offset, positions);

@@ -114,7 +114,7 @@ public static unsafe class Gemm
             }
 
             var packed = PanelPacking.Pack(pb, ldb, transB, k, n);
-            fixed (float* pp = packed.Data)
+            fixed (float* pp = &packed.Data[packed.Offset])
             {
                 var source = transA == Transpose.No ? MatrixSource.RowMajor(pa, lda) : MatrixSource.Transposed(pa, lda);
                 Run(new Operation(m, n, k, source, packed, pp, alpha, beta, pc, ldc, null, Activation.None), Kernels);
@@ -146,7 +146,7 @@ public static unsafe class Gemm
         }
 
         fixed (float* pa = a)
-        fixed (float* pp = b.Data)
+        fixed (float* pp = &b.Data[b.Offset])
         fixed (float* pc = c)
         {
             var source = transA == Transpose.No ? MatrixSource.RowMajor(pa, lda) : MatrixSource.Transposed(pa, lda);

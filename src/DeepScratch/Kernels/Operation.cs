@@ -11,8 +11,7 @@ internal readonly unsafe struct Operation
     {
         ArgumentNullException.ThrowIfNull(b);
         // The finiteness flag is only meaningful for the data it was computed on: refuse any other pointer.
-        if (packedB != System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(b.Data))
-            || b.Rows != k || b.Columns != n)
+        if (packedB != b.Pointer || b.Rows != k || b.Columns != n)
         {
             throw new ArgumentException($"The packed B ({b.Rows} x {b.Columns}) is not the pinned operand of this {k} x {n} product.", nameof(packedB));
         }

@@ -15,16 +15,39 @@ internal sealed unsafe class PackedMatrix
         Rows = rows;
         Columns = columns;
         Data = data;
+        Offset = AlignedOffset(data);
         AllFinite = allFinite;
     }
 
+    /// <summary>Bytes the panels start on: a cache line, so that no 16-float load of a panel spans two lines.</summary>
+    public const int Alignment = 64;
+
     /// <summary>
-    /// A k x n operand its caller wrote straight into panel layout in <paramref name="data"/> (at least
-    /// <see cref="PackedLength"/> floats). Not checked for finiteness, so the kernels never skip zero steps with it.
+    /// Storage for <paramref name="length"/> packed floats: pinned (it never moves, so its alignment holds) with room
+    /// to start the panels on a cache line. .NET arrays start 16 or 24 bytes past one, which made every 16-float load
+    /// of B touch two lines.
+    /// </summary>
+    public static float[] Allocate(int length) => GC.AllocateArray<float>(checked(length + Alignment / sizeof(float)), pinned: true);
+
+    /// <summary>Whether <paramref name="data"/> (storage from <see cref="Allocate"/>, never another array) holds <paramref name="length"/> packed floats after its alignment slack.</summary>
+    private static bool Fits(float[]? data, int length) =>
+        data is not null && data.Length >= checked(length + Alignment / sizeof(float));
+
+    /// <summary>The index of the first element of <paramref name="data"/> on a cache line (fixed for good: the storage is pinned).</summary>
+    private static int AlignedOffset(float[] data)
+    {
+        long address = (long)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(data));
+        return (int)((Alignment - address % Alignment) % Alignment / sizeof(float));
+    }
+
+    /// <summary>
+    /// A k x n operand its caller writes straight into panel layout at <see cref="Pointer"/>, in <paramref name="data"/>
+    /// from <see cref="Allocate"/> (only pinned storage keeps its address and alignment). Not checked for finiteness,
+    /// so the kernels never skip zero steps with it.
     /// </summary>
     public static PackedMatrix FromPanels(int k, int n, float[] data) =>
-        data.Length >= PackedLength(k, n) ? new PackedMatrix(k, n, data, allFinite: false)
-        : throw new ArgumentException($"A {k} x {n} packed operand needs {PackedLength(k, n)} floats; got {data.Length}.", nameof(data));
+        Fits(data, PackedLength(k, n)) ? new PackedMatrix(k, n, data, allFinite: false)
+        : throw new ArgumentException($"A {k} x {n} packed operand needs {PackedLength(k, n)} floats of storage from Allocate; got {data.Length}.", nameof(data));
 
     /// <summary>k: the rows of op(B).</summary>
     public int Rows { get; }
@@ -32,8 +55,17 @@ internal sealed unsafe class PackedMatrix
     /// <summary>n: the columns of op(B).</summary>
     public int Columns { get; }
 
-    /// <summary>Panel q holds element (p, j) at <c>q·k·16 + p·16 + (j − 16q)</c>.</summary>
+    /// <summary>The storage: panel q holds element (p, j) at <c><see cref="Offset"/> + q·k·16 + p·16 + (j − 16q)</c>.</summary>
     public float[] Data { get; }
+
+    /// <summary>Where the panels start in <see cref="Data"/>: the first element on a cache line.</summary>
+    public int Offset { get; }
+
+    /// <summary>The first panel's first element (the storage is pinned: the address holds while this pack is alive).</summary>
+    public float* Pointer => (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref Data[Offset]);
+
+    /// <summary>The packed floats (<see cref="PackedLength"/> of them).</summary>
+    public Span<float> Panels => Data.AsSpan(Offset, PackedLength(Rows, Columns));
 
     /// <summary>
     /// Whether every packed value was finite when packed. Skipping k steps where A is 0 is exact only then
@@ -44,16 +76,17 @@ internal sealed unsafe class PackedMatrix
     /// <summary>Floats needed to pack a k x n operand.</summary>
     public static int PackedLength(int k, int n) => checked(k * ((n + PanelWidth - 1) / PanelWidth) * PanelWidth);
 
-    /// <summary>Packs op(B) (k x n) into <paramref name="buffer"/> when it is large enough, else into a new array.</summary>
+    /// <summary>Packs op(B) (k x n) into <paramref name="buffer"/> (a previous pack's <see cref="Data"/>) when it is large enough, else into new storage.</summary>
     public static PackedMatrix Pack(ReadOnlySpan<float> b, int ldb, Transpose transB, int k, int n, float[]? buffer = null)
     {
         CheckFits(b, ldb, transB, k, n);
         int length = PackedLength(k, n);
-        var data = buffer is not null && buffer.Length >= length ? buffer : new float[length];
-        Fill(b, ldb, transB, k, n, data);
+        var data = Fits(buffer, length) ? buffer! : Allocate(length);
+        var packed = new PackedMatrix(k, n, data, allFinite: false);
+        Fill(b, ldb, transB, k, n, packed.Pointer);
         // Checked on the packed copy, which is what the kernels read (the padding is zeros, so it cannot matter).
-        bool allFinite = System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(data.AsSpan(0, length));
-        return new PackedMatrix(k, n, data, allFinite);
+        packed.AllFinite = System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(packed.Panels);
+        return packed;
     }
 
     /// <summary>
@@ -69,17 +102,16 @@ internal sealed unsafe class PackedMatrix
         }
 
         CheckFits(b, ldb, transB, k, n);
-        Fill(b, ldb, transB, k, n, target.Data);
-        target.AllFinite = System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(target.Data.AsSpan(0, PackedLength(k, n)));
+        Fill(b, ldb, transB, k, n, target.Pointer);
+        target.AllFinite = System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(target.Panels);
     }
 
-    /// <summary>Writes the panels of op(B) into <paramref name="data"/> (at least <see cref="PackedLength"/> floats).</summary>
-    private static void Fill(ReadOnlySpan<float> b, int ldb, Transpose transB, int k, int n, float[] data)
+    /// <summary>Writes the panels of op(B) at <paramref name="panels"/> (at least <see cref="PackedLength"/> floats).</summary>
+    private static void Fill(ReadOnlySpan<float> b, int ldb, Transpose transB, int k, int n, float* panels)
     {
         fixed (float* pb = b)
-        fixed (float* pd = data)
         {
-            PanelPacking.PackPanels(pb, ldb, transB, k, n, pd);
+            PanelPacking.PackPanels(pb, ldb, transB, k, n, panels);
         }
     }
 

@@ -43,17 +43,13 @@ internal static unsafe class PanelPacking
     public static PackedMatrix Pack(float* b, int ldb, Transpose transB, int k, int n)
     {
         int length = PackedMatrix.PackedLength(k, n);
-        if (t_data is null || t_data.Length < length)
+        if (t_data is null || t_data.Length < length + PackedMatrix.Alignment / sizeof(float))
         {
-            t_data = new float[length];
+            t_data = PackedMatrix.Allocate(length);
         }
 
         var packed = Header(k, n, t_data);
-        fixed (float* data = packed.Data)
-        {
-            PackPanels(b, ldb, transB, k, n, data);
-        }
-
+        PackPanels(b, ldb, transB, k, n, packed.Pointer);
         return packed;
     }
 

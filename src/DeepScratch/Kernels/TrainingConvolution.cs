@@ -30,7 +30,7 @@ internal static unsafe class TrainingConvolution
         }
 
         fixed (float* x = images)
-        fixed (float* pb = filters.Data)
+        fixed (float* pb = &filters.Data[filters.Offset])
         fixed (float* y = outputs)
         fixed (float* bias = paddedBias)
         {

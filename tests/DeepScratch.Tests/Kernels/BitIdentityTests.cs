@@ -68,7 +68,7 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
         var fromBytes2 = new float[m * n];
         var fromBytes512 = new float[m * n];
         fixed (byte* px = pixels)
-        fixed (float* pb = packed.Data)
+        fixed (float* pb = &packed.Data[packed.Offset])
         fixed (float* pbias = bias)
         fixed (float* pc2 = fromBytes2)
         fixed (float* pc512 = fromBytes512)
@@ -146,7 +146,7 @@ public unsafe class BitIdentityTests(ITestOutputHelper output)
         fixed (float* pf = floats)
         fixed (float* pt = transposed)
         fixed (byte* px = pixels)
-        fixed (float* pb = packed.Data)
+        fixed (float* pb = &packed.Data[packed.Offset])
         fixed (float* pbias = bias)
         {
             var source = sourceKind switch

@@ -215,7 +215,7 @@ public unsafe class GemmFastPathTests(ITestOutputHelper output)
         int chunks = (k + Gemm.MaxChunk - 1) / Gemm.MaxChunk;
         fixed (float* pf = floats)
         fixed (float* pt = transposed)
-        fixed (float* pb = packed.Data)
+        fixed (float* pb = &packed.Data[packed.Offset])
         fixed (float* pbias = bias)
         {
             var source = sourceKind == 0 ? MatrixSource.RowMajor(pf, k) : MatrixSource.Transposed(pt, m);
@@ -314,7 +314,8 @@ public class PanelPackingTests
             b[i] = random.Next(-1000, 1000);
         }
 
-        var buffer = Enumerable.Repeat(float.NaN, PackedMatrix.PackedLength(k, n)).ToArray();
+        var buffer = PackedMatrix.Allocate(PackedMatrix.PackedLength(k, n));
+        Array.Fill(buffer, float.NaN);
         var packed = PackedMatrix.Pack(b, ldb, transB, k, n, buffer);
         Assert.Same(buffer, packed.Data);
         for (int q = 0; q * 16 < n; q++)
@@ -325,7 +326,7 @@ public class PanelPackingTests
                 {
                     int column = q * 16 + j;
                     float expected = column >= n ? 0f : transposed ? b[column * ldb + p] : b[p * ldb + column];
-                    Assert.True(expected.Equals(packed.Data[q * k * 16 + p * 16 + j]), $"panel {q}, row {p}, column {j}");
+                    Assert.True(expected.Equals(packed.Data[packed.Offset + q * k * 16 + p * 16 + j]), $"panel {q}, row {p}, column {j}");
                 }
             }
         }
@@ -336,7 +337,7 @@ public class PanelPackingTests
     {
         int k = 1024, n = 1024; // above the old Parallel.For threshold
         var b = new float[k * n];
-        var buffer = new float[PackedMatrix.PackedLength(k, n)];
+        var buffer = PackedMatrix.Allocate(PackedMatrix.PackedLength(k, n));
         PackedMatrix.Pack(b, n, Transpose.No, k, n, buffer);
         long allocated = Allocations.OnThisThread(() => PackedMatrix.Pack(b, n, Transpose.No, k, n, buffer));
         Assert.True(allocated < 200, $"packing allocated {allocated} bytes");
@@ -355,5 +356,28 @@ public class PanelPackingTests
         PackedMatrix? pack = PackedMatrix.Pack(new float[12], 4, Transpose.No, 3, 4);
         var e = Assert.Throws<ArgumentException>(() => PackedMatrix.PackInto(ref pack, new float[10], 4, Transpose.No, 3, 4));
         Assert.Contains("does not fit in its 10 elements", e.Message);
+    }
+
+    [Fact]
+    public unsafe void Packed_panels_start_on_a_cache_line_whatever_the_size()
+    {
+        // A 16-float load of a panel must not span two cache lines: every pack's first element is 64-byte aligned.
+        var random = new Random(9);
+        PackedMatrix? kept = null;
+        for (int trial = 0; trial < 50; trial++)
+        {
+            int k = random.Next(1, 300), n = random.Next(1, 100);
+            var b = new float[k * n];
+            var packed = PackedMatrix.Pack(b, n, Transpose.No, k, n);
+            Assert.Equal(0, (long)packed.Pointer % PackedMatrix.Alignment);
+            Assert.True(packed.Offset + PackedMatrix.PackedLength(k, n) <= packed.Data.Length);
+            PackedMatrix.PackInto(ref kept, b, n, Transpose.No, k, n);
+            Assert.Equal(0, (long)kept.Pointer % PackedMatrix.Alignment);
+            // The address holds after collections: the storage is pinned.
+            long before = (long)packed.Pointer;
+            GC.Collect();
+            GC.Collect();
+            Assert.Equal(before, (long)packed.Pointer);
+        }
     }
 }

@@ -123,7 +123,7 @@ public class KernelSetReferenceTests(ITestOutputHelper output)
             var expected = (float[])c.Clone();
             ReferenceGemm.Multiply(Transpose.No, Transpose.No, m, n, k, alpha, a, k, b, n, beta, expected, ldc);
             fixed (byte* px = pixels)
-            fixed (float* pb = packed.Data)
+            fixed (float* pb = &packed.Data[packed.Offset])
             fixed (float* pc = c)
             {
                 Gemm.Run(new Operation(m, n, k, MatrixSource.Pixels(px, stride), packed, pb, alpha, beta, pc, ldc, null, Activation.None), set);

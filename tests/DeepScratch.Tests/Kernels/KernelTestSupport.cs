@@ -64,7 +64,7 @@ internal static unsafe class KernelTestSupport
     {
         var packed = PackedMatrix.Pack(b, ldb, transB, k, n);
         fixed (float* pa = a)
-        fixed (float* pb = packed.Data)
+        fixed (float* pb = &packed.Data[packed.Offset])
         fixed (float* pc = c)
         fixed (float* pbias = paddedBias)
         {

@@ -81,7 +81,7 @@ public class NonFiniteOperandTests(ITestOutputHelper output)
         Assert.False(packed.AllFinite);
         var c = new float[m * n];
         fixed (byte* px = pixels)
-        fixed (float* pb = packed.Data)
+        fixed (float* pb = &packed.Data[packed.Offset])
         fixed (float* pc = c)
         {
             Gemm.Run(new Operation(m, n, k, MatrixSource.Pixels(px, k), packed, pb, 1f, 0f, pc, n, null, Activation.None), set);

@@ -93,7 +93,7 @@ public unsafe class PixelConversionTests
         var c = new float[m * k];
         Array.Fill(c, float.NaN);
         fixed (byte* px = pixels)
-        fixed (float* pb = packed.Data)
+        fixed (float* pb = &packed.Data[packed.Offset])
         fixed (float* pc = c)
         {
             Gemm.Run(new Operation(m, k, k, MatrixSource.Pixels(px, stride), packed, pb, 1f, 0f, pc, k, null, Activation.None), set);

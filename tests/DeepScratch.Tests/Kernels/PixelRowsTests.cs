@@ -72,7 +72,7 @@ public unsafe class PixelRowsTests(ITestOutputHelper output)
                 var tile = (float[])initial.Clone();
                 var dense = (float[])initial.Clone();
                 fixed (byte* px = pixels)
-                fixed (float* pb = packed.Data)
+                fixed (float* pb = &packed.Data[packed.Offset])
                 fixed (float* pbias = bias)
                 fixed (float* ps = sparse)
                 fixed (float* pt = tile)
@@ -112,7 +112,7 @@ public unsafe class PixelRowsTests(ITestOutputHelper output)
         {
             var c = new float[100 * n];
             fixed (byte* px = pixels)
-            fixed (float* pb = packed.Data)
+            fixed (float* pb = &packed.Data[packed.Offset])
             fixed (float* pbias = bias)
             fixed (float* pc = c)
             {
@@ -147,7 +147,7 @@ public unsafe class PixelRowsTests(ITestOutputHelper output)
         var pixels = SparsePixels(random, m, k);
         var c = new float[m * n];
         fixed (byte* px = pixels)
-        fixed (float* pb = packed.Data)
+        fixed (float* pb = &packed.Data[packed.Offset])
         fixed (float* pc = c)
         {
             var op = new Operation(m, n, k, MatrixSource.Pixels(px, k), packed, pb, 1f, 0f, pc, n, null, Activation.None);
@@ -209,7 +209,7 @@ public unsafe class PixelRowsTests(ITestOutputHelper output)
         {
             for (int j = 0; j < n; j++)
             {
-                b[p * n + j] = packed.Data[j / PackedMatrix.PanelWidth * k * PackedMatrix.PanelWidth + p * PackedMatrix.PanelWidth + j % PackedMatrix.PanelWidth];
+                b[p * n + j] = packed.Data[packed.Offset + j / PackedMatrix.PanelWidth * k * PackedMatrix.PanelWidth + p * PackedMatrix.PanelWidth + j % PackedMatrix.PanelWidth];
             }
         }
 

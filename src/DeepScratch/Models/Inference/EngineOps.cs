@@ -49,7 +49,7 @@ internal sealed unsafe class LinearOp(float[] weights, int inputs, int outputs, 
     public override void Run(float* input, byte* pixels, int count, float* output, Span<float> workspace)
     {
         var source = input != null ? MatrixSource.RowMajor(input, inputs) : MatrixSource.Pixels(pixels, inputs);
-        fixed (float* w = _w.Data)
+        fixed (float* w = &_w.Data[_w.Offset])
         fixed (float* b = _bias)
         {
             Gemm.Run(new Operation(count, outputs, inputs, source, _w, w, 1f, 0f, output, outputs, b, activation));

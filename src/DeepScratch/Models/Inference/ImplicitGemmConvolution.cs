@@ -54,7 +54,7 @@ internal sealed unsafe class ImplicitGemmConvolution : IConvolutionKernel
     {
         var source = images != null ? MatrixSource.ImagePatches(images, Geometry) : MatrixSource.ImagePatchBytes(pixels, Geometry);
         int m = count * Geometry.OutH * Geometry.OutW;
-        fixed (float* w = _filters.Data)
+        fixed (float* w = &_filters.Data[_filters.Offset])
         fixed (float* bias = _bias)
         {
             Gemm.Run(new Operation(m, _filters.Columns, _filters.Rows, source, _filters, w, 1f, 0f, output, _filters.Columns, bias, _activation));
