@@ -41,8 +41,7 @@ internal static unsafe class PixelRows
         float* scaled = stackalloc float[40];
         new Span<byte>(zeros, 40).Clear();
         PixelScaling.Normalize(zeros, scaled, 40); // 32 through the 8-lane path, 8 through the scalar tail
-        bool all = BitConverter.SingleToInt32Bits(PixelScaling.Table[0]) == 0
-            && PixelScaling.Scale(Vector512<float>.Zero).AsInt32() == Vector512<int>.Zero; // the lists' 16-lane path
+        bool all = BitConverter.SingleToInt32Bits(PixelScaling.Table[0]) == 0; // the table the kernel scales through
         for (int i = 0; i < 40; i++)
         {
             all &= BitConverter.SingleToInt32Bits(scaled[i]) == 0;
@@ -67,8 +66,7 @@ internal static unsafe class PixelRows
         int panels = (n + Panel - 1) / Panel;
         int panelStride = k * Panel;
         int listLength = Math.Min(chunkLength, Gemm.MaxChunk) + 16;
-        int* offsets = stackalloc int[2 * listLength];
-        float* values = stackalloc float[2 * listLength];
+        int* codes = stackalloc int[2 * listLength];
         float* parked = stackalloc float[2 * BlockPanels * Panel];
         fixed (float* table = PixelScaling.Table)
         {
@@ -91,10 +89,10 @@ internal static unsafe class PixelRows
                         int rows = Math.Min(2, end - r);
                         byte* row0 = op.A.Bytes + (long)r * op.A.Stride;
                         float* c0 = op.C + (long)r * op.Ldc + j0;
-                        int count0 = List(row0 + pc, kc, pc, table, offsets, values);
-                        int count1 = rows > 1 ? List(row0 + op.A.Stride + pc, kc, pc, table, offsets + listLength, values + listLength) : 0;
+                        int count0 = List(row0 + pc, kc, pc, codes);
+                        int count1 = rows > 1 ? List(row0 + op.A.Stride + pc, kc, pc, codes + listLength) : 0;
                         Block(blockPanels, half, op.PackedB + (long)q * panelStride, panelStride,
-                            offsets, values, count0, offsets + listLength, values + listLength, count1, parked);
+                            codes, count0, codes + listLength, count1, table, parked);
                         for (int i = 0; i < blockPanels; i++)
                         {
                             int width = Math.Min(Panel, n - j0 - i * Panel);
@@ -113,17 +111,19 @@ internal static unsafe class PixelRows
     }
 
     /// <summary>
-    /// Lists the non-zero bytes of one row's chunk: their offsets in a packed panel (<c>(pc + p)·16</c>) and their scaled
-    /// values (the table equals <see cref="PixelScaling.Normalize(byte*, float*, int)"/>, so x is the tile path's x).
+    /// Lists the non-zero bytes of one row's chunk, each as one code: its offset in a packed panel (<c>(pc + p)·16</c>)
+    /// shifted left 8 bits, or'd with the byte. The kernel scales the byte through <see cref="PixelScaling.Table"/>
+    /// (equal to <see cref="PixelScaling.Normalize(byte*, float*, int)"/>, so x is the tile path's x): listing scaled
+    /// floats beside the offsets cost a conversion, a scaling and a second compress per 16 pixels, a fifth of the MLP.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int List(byte* pixels, int kc, int pc, float* table, int* offsets, float* values)
+    private static int List(byte* pixels, int kc, int pc, int* codes)
     {
         int count = 0;
         int p = 0;
         if (Avx512F.IsSupported)
         {
-            // 16 pixels at a time, without a branch per pixel: the non-zero lanes' offsets and values are compressed to
+            // 16 pixels at a time, without a branch per pixel: the non-zero lanes' codes are compressed to
             // the front of a register (in register: compressing straight to memory is slow on Zen 4) and stored whole;
             // the next group's store overwrites the unused tail (the lists have 16 entries of slack).
             var lanes = Vector512.Create(0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240);
@@ -135,14 +135,14 @@ internal static unsafe class PixelRows
                 {
                     if ((ushort)any != 0)
                     {
-                        count = ListSixteen(pixels + p + g, (pc + p + g) * Panel, lanes, offsets, values, count);
+                        count = ListSixteen(pixels + p + g, (pc + p + g) * Panel, lanes, codes, count);
                     }
                 }
             }
 
             for (; p <= kc - 16; p += 16)
             {
-                count = ListSixteen(pixels + p, (pc + p) * Panel, lanes, offsets, values, count);
+                count = ListSixteen(pixels + p, (pc + p) * Panel, lanes, codes, count);
             }
         }
 
@@ -152,8 +152,7 @@ internal static unsafe class PixelRows
             while (mask != 0)
             {
                 int at = p + System.Numerics.BitOperations.TrailingZeroCount(mask);
-                offsets[count] = (pc + at) * Panel;
-                values[count++] = table[pixels[at]];
+                codes[count++] = (pc + at) * Panel << 8 | pixels[at];
                 mask &= mask - 1;
             }
         }
@@ -162,8 +161,7 @@ internal static unsafe class PixelRows
         {
             if (pixels[p] != 0)
             {
-                offsets[count] = (pc + p) * Panel;
-                values[count++] = table[pixels[p]];
+                codes[count++] = (pc + p) * Panel << 8 | pixels[p];
             }
         }
 
@@ -172,7 +170,7 @@ internal static unsafe class PixelRows
 
     /// <summary>Appends the non-zero ones of 16 pixels to the lists at <paramref name="count"/>; returns the new count.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int ListSixteen(byte* pixels, int offset, Vector512<int> lanes, int* offsets, float* values, int count)
+    private static int ListSixteen(byte* pixels, int offset, Vector512<int> lanes, int* codes, int count)
     {
         var wide = Avx512F.ConvertToVector512Int32(Vector128.Load(pixels));
         var nonZero = ~Vector512.Equals(wide, Vector512<int>.Zero);
@@ -182,25 +180,24 @@ internal static unsafe class PixelRows
             return count;
         }
 
-        Avx512F.Compress(Vector512<int>.Zero, nonZero, lanes + Vector512.Create(offset)).Store(offsets + count);
-        Avx512F.Compress(Vector512<float>.Zero, nonZero.AsSingle(), PixelScaling.Scale(Vector512.ConvertToSingle(wide))).Store(values + count);
+        Avx512F.Compress(Vector512<int>.Zero, nonZero, ((lanes + Vector512.Create(offset)) << 8) | wide).Store(codes + count);
         return count + System.Numerics.BitOperations.PopCount(bits);
     }
 
     /// <summary>Picks the kernel instance for a block of 1 to 4 panels, its last one half used or not.</summary>
     private static void Block(int blockPanels, bool half, float* b, int panelStride,
-        int* o0, float* x0, int n0, int* o1, float* x1, int n1, float* parked)
+        int* o0, int n0, int* o1, int n1, float* table, float* parked)
     {
         switch (blockPanels, half)
         {
-            case (1, false): Block<OneRow, WholePanel>(b, panelStride, o0, x0, n0, o1, x1, n1, parked); break;
-            case (1, true): Block<OneRow, HalfPanel>(b, panelStride, o0, x0, n0, o1, x1, n1, parked); break;
-            case (2, false): Block<TwoRows, WholePanel>(b, panelStride, o0, x0, n0, o1, x1, n1, parked); break;
-            case (2, true): Block<TwoRows, HalfPanel>(b, panelStride, o0, x0, n0, o1, x1, n1, parked); break;
-            case (3, false): Block<ThreeRows, WholePanel>(b, panelStride, o0, x0, n0, o1, x1, n1, parked); break;
-            case (3, true): Block<ThreeRows, HalfPanel>(b, panelStride, o0, x0, n0, o1, x1, n1, parked); break;
-            case (4, false): Block<FourRows, WholePanel>(b, panelStride, o0, x0, n0, o1, x1, n1, parked); break;
-            default: Block<FourRows, HalfPanel>(b, panelStride, o0, x0, n0, o1, x1, n1, parked); break;
+            case (1, false): Block<OneRow, WholePanel>(b, panelStride, o0, n0, o1, n1, table, parked); break;
+            case (1, true): Block<OneRow, HalfPanel>(b, panelStride, o0, n0, o1, n1, table, parked); break;
+            case (2, false): Block<TwoRows, WholePanel>(b, panelStride, o0, n0, o1, n1, table, parked); break;
+            case (2, true): Block<TwoRows, HalfPanel>(b, panelStride, o0, n0, o1, n1, table, parked); break;
+            case (3, false): Block<ThreeRows, WholePanel>(b, panelStride, o0, n0, o1, n1, table, parked); break;
+            case (3, true): Block<ThreeRows, HalfPanel>(b, panelStride, o0, n0, o1, n1, table, parked); break;
+            case (4, false): Block<FourRows, WholePanel>(b, panelStride, o0, n0, o1, n1, table, parked); break;
+            default: Block<FourRows, HalfPanel>(b, panelStride, o0, n0, o1, n1, table, parked); break;
         }
     }
 
@@ -213,7 +210,7 @@ internal static unsafe class PixelRows
     /// </summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block<TPanels, THalf>(float* b, int panelStride, int* o0, float* x0, int n0, int* o1, float* x1, int n1, float* parked)
+    private static void Block<TPanels, THalf>(float* b, int panelStride, int* o0, int n0, int* o1, int n1, float* table, float* parked)
         where TPanels : struct, IRowCount
         where THalf : struct, ILastPanel
     {
@@ -230,9 +227,10 @@ internal static unsafe class PixelRows
         int t = 0;
         for (; t < both; t++)
         {
-            int p = o0[t], s = o1[t];
-            var v = Vector512.Create(x0[t]);
-            var w = Vector512.Create(x1[t]);
+            int c0 = o0[t], c1 = o1[t];
+            int p = c0 >> 8, s = c1 >> 8;
+            var v = Vector512.Create(table[c0 & 255]);
+            var w = Vector512.Create(table[c1 & 255]);
             if (np == 1 && h)
             {
                 ah = Vector256.FusedMultiplyAdd(v.GetLower(), Vector256.Load(b0 + p), ah);
@@ -281,8 +279,8 @@ internal static unsafe class PixelRows
         // The longer row alone (at most one of these loops runs).
         for (int u = t; u < n0; u++)
         {
-            int p = o0[u];
-            var v = Vector512.Create(x0[u]);
+            int p = o0[u] >> 8;
+            var v = Vector512.Create(table[o0[u] & 255]);
             if (np == 1 && h) { ah = Vector256.FusedMultiplyAdd(v.GetLower(), Vector256.Load(b0 + p), ah); }
             else { a0 = Vector512.FusedMultiplyAdd(v, Vector512.Load(b0 + p), a0); }
             if (np == 2 && h) { ah = Vector256.FusedMultiplyAdd(v.GetLower(), Vector256.Load(b1 + p), ah); }
@@ -295,8 +293,8 @@ internal static unsafe class PixelRows
 
         for (int u = t; u < n1; u++)
         {
-            int s = o1[u];
-            var w = Vector512.Create(x1[u]);
+            int s = o1[u] >> 8;
+            var w = Vector512.Create(table[o1[u] & 255]);
             if (np == 1 && h) { dh = Vector256.FusedMultiplyAdd(w.GetLower(), Vector256.Load(b0 + s), dh); }
             else { d0 = Vector512.FusedMultiplyAdd(w, Vector512.Load(b0 + s), d0); }
             if (np == 2 && h) { dh = Vector256.FusedMultiplyAdd(w.GetLower(), Vector256.Load(b1 + s), dh); }

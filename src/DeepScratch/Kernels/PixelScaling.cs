@@ -46,15 +46,6 @@ internal static unsafe class PixelScaling
         return Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(q, Vector256.Create(-255f), x), reciprocal, q);
     }
 
-    /// <summary>The same two steps as <see cref="Scale(Vector256{float})"/> on 16 lanes (the sparse-row kernel's pixel lists).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Scale(Vector512<float> x)
-    {
-        var reciprocal = Vector512.Create(1f / 255f);
-        var q = x * reciprocal;
-        return Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(q, Vector512.Create(-255f), x), reciprocal, q);
-    }
-
     /// <summary>pixel / 255 for every byte of <paramref name="pixels"/> into <paramref name="destination"/>.</summary>
     public static void Normalize(ReadOnlySpan<byte> pixels, Span<float> destination)
     {

@@ -28,23 +28,18 @@ public unsafe class PixelRowsTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Byte_zero_scales_to_plus_zero_and_the_wide_scaling_equals_division_by_255()
+    public unsafe void Byte_zero_scales_to_plus_zero_and_the_kernels_table_equals_division_by_255_and_the_tile_paths_scaling()
     {
         Assert.True(PixelRows.ZeroScalesToZero);
-        var bytes = new float[16];
-        for (int start = 0; start < 256; start += 16)
+        // The sparse kernel scales each listed byte through the table; the tile path scales through Normalize.
+        var bytes = Enumerable.Range(0, 256).Select(b => (byte)b).ToArray();
+        var normalized = new float[256];
+        PixelScaling.Normalize(bytes, normalized);
+        for (int b = 0; b < 256; b++)
         {
-            for (int i = 0; i < 16; i++)
-            {
-                bytes[i] = start + i;
-            }
-
-            var scaled = PixelScaling.Scale(Vector512.Create(bytes));
-            for (int i = 0; i < 16; i++)
-            {
-                float expected = (start + i) / 255f;
-                Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(scaled[i]), $"byte {start + i}: {scaled[i]:R}, x / 255f = {expected:R}");
-            }
+            float expected = b / 255f;
+            Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(PixelScaling.Table[b]), $"byte {b}: table {PixelScaling.Table[b]:R}, x / 255f = {expected:R}");
+            Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(normalized[b]), $"byte {b}: Normalize {normalized[b]:R}, x / 255f = {expected:R}");
         }
     }
 
