@@ -30,10 +30,14 @@ internal static unsafe class PixelRows
 
     /// <summary>
     /// Whether <paramref name="op"/> runs on this kernel: pixel-byte A, B checked finite when packed, byte 0 scaling to
-    /// +0, and the AVX-512 kernel set (whose 32 vector registers hold two rows of 64 columns).
+    /// +0, the AVX-512 kernel set (whose 32 vector registers hold two rows of 64 columns), and k small enough that a
+    /// listed pixel's code (panel offset &lt;&lt; 8 | byte) fits an int.
     /// </summary>
     public static bool Applies(in Operation op, KernelSet kernels) =>
-        op.A.Kind == SourceKind.PixelBytes && op.SkipZeroSteps && kernels == KernelSet.Avx512 && ZeroScalesToZero;
+        op.A.Kind == SourceKind.PixelBytes && op.SkipZeroSteps && kernels == KernelSet.Avx512 && ZeroScalesToZero && op.K <= MaxK;
+
+    /// <summary>The largest k whose panel offsets (k·16) still fit a code's 23 bits: 524,287 pixels (a 724 x 724 image).</summary>
+    internal const int MaxK = (int.MaxValue >> 8) / Panel;
 
     private static bool CheckZero()
     {

@@ -253,4 +253,31 @@ public unsafe class PixelRowsTests(ITestOutputHelper output)
             }
         }
     }
+
+    [Fact]
+    public void A_k_too_long_for_the_pixel_codes_takes_the_tile_path_and_still_sums_right()
+    {
+        // A listed pixel is (panel offset << 8 | byte): past MaxK pixels the offset would not fit, so the kernel must
+        // decline, and the product (one bright pixel at the very end, B all ones) must still be exactly 1.
+        foreach (int k in new[] { PixelRows.MaxK, PixelRows.MaxK + 1 })
+        {
+            const int n = 3;
+            var b = new float[k * n];
+            Array.Fill(b, 1f);
+            var packed = PackedMatrix.Pack(b, n, Transpose.No, k, n);
+            var pixels = new byte[k];
+            pixels[k - 1] = 255;
+            var c = new float[n];
+            fixed (byte* px = pixels)
+            fixed (float* pb = &packed.Data[packed.Offset])
+            fixed (float* pc = c)
+            {
+                var op = new Operation(1, n, k, MatrixSource.Pixels(px, k), packed, pb, 1f, 0f, pc, n, null, Activation.None);
+                Assert.Equal(k <= PixelRows.MaxK, PixelRows.Applies(op, KernelSet.Avx512));
+                Gemm.Run(op, Gemm.Kernels == KernelSet.Avx512 ? KernelSet.Avx512 : KernelSet.Avx2);
+            }
+
+            Assert.Equal([1f, 1f, 1f], c);
+        }
+    }
 }
