@@ -44,6 +44,9 @@ internal static unsafe class WorkerPool
     /// <summary>Blocks of the current job finished.</summary>
     private static int s_completed;
 
+    /// <summary>The first exception a block of the current job threw, rethrown on the caller.</summary>
+    private static Exception? s_failure;
+
     /// <summary>Runs <c>body(state, block)</c> for blocks [0, blocks) across the pool and waits for all.</summary>
     /// <remarks><paramref name="state"/> must stay valid (pinned, or on the caller's stack) until the call returns.</remarks>
     public static void Run(delegate*<void*, int, void> body, void* state, int blocks)
@@ -144,14 +147,25 @@ internal static unsafe class WorkerPool
         long generation = (Volatile.Read(ref s_ticket) >> 32) + 1;
         Volatile.Write(ref s_ticket, generation << 32);
         Wake.Release(Math.Min(s_threads!.Length, blocks - 1));
-        Work();
-        if (Volatile.Read(ref s_completed) < blocks)
+        try
         {
+            Work();
+        }
+        finally
+        {
+            // Always waited on, even when every block looks finished: the thread whose increment finished the job
+            // sets Done after it, and a Set arriving late would end the next job's wait early.
             Done.Wait();
+
+            // Every block is claimed and finished: close the ticket before the owner writes another job.
+            Volatile.Write(ref s_ticket, (generation << 32) | Closed);
         }
 
-        // Every block is claimed and finished: close the ticket before the owner writes another job.
-        Volatile.Write(ref s_ticket, (generation << 32) | Closed);
+        if (s_failure is { } failure)
+        {
+            s_failure = null;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
     }
 
     /// <summary>Claims and runs blocks of the current job until none is left unclaimed.</summary>
@@ -173,22 +187,34 @@ internal static unsafe class WorkerPool
                 continue;
             }
 
-            if (s_body != null)
+            // Read while the block is held (the job cannot end before it), not after the increment below.
+            int blocks = s_blocks;
+            try
             {
-                s_body(s_state, block);
+                if (s_body != null)
+                {
+                    s_body(s_state, block);
+                }
+                else if (s_objectBody != null)
+                {
+                    s_objectBody(s_object!, block);
+                }
+                else
+                {
+                    Gemm.RunShare(s_op, block, blocks, s_unit, s_chunks, s_kernels);
+                }
             }
-            else if (s_objectBody != null)
+            catch (Exception e)
             {
-                s_objectBody(s_object!, block);
+                // Thrown on the caller once every block is done (a worker's would otherwise end the process).
+                Interlocked.CompareExchange(ref s_failure, e, null);
             }
-            else
+            finally
             {
-                Gemm.RunShare(s_op, block, s_blocks, s_unit, s_chunks, s_kernels);
-            }
-
-            if (Interlocked.Increment(ref s_completed) == s_blocks)
-            {
-                Done.Set();
+                if (Interlocked.Increment(ref s_completed) == blocks)
+                {
+                    Done.Set();
+                }
             }
         }
     }

@@ -106,4 +106,35 @@ public unsafe class WorkerPoolTests
             Assert.Equal(Enumerable.Range(0, 32).Select(b => b < blocks ? 1 : 0), counter.Counts);
         }
     }
+
+    private sealed class Failing
+    {
+        public readonly int[] Counts = new int[8];
+    }
+
+    private static void FailOnBlockThree(object state, int block)
+    {
+        Thread.SpinWait(2_000);
+        Interlocked.Increment(ref ((Failing)state).Counts[block]);
+        if (block == 3)
+        {
+            throw new InvalidOperationException("block 3 failed");
+        }
+    }
+
+    [Fact]
+    public void A_block_that_throws_fails_the_call_after_every_block_ran_and_the_pool_keeps_working()
+    {
+        for (int round = 0; round < 200; round++)
+        {
+            var failing = new Failing();
+            var e = Assert.Throws<InvalidOperationException>(() => WorkerPool.Run(&FailOnBlockThree, failing, 8));
+            Assert.Equal("block 3 failed", e.Message);
+            Assert.Equal(Enumerable.Repeat(1, 8), failing.Counts);
+
+            var counter = new Counter();
+            WorkerPool.Run(&CountObjectBlock, counter, 16);
+            Assert.Equal(Enumerable.Range(0, 32).Select(b => b < 16 ? 1 : 0), counter.Counts);
+        }
+    }
 }
