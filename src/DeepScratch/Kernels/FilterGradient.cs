@@ -96,8 +96,7 @@ internal sealed unsafe class FilterGradient
                 {
                     int image = chunk / pieces, offset = chunk % pieces * pieceLength;
                     int start = image * positions + offset, k = Math.Min(pieceLength, positions - offset);
-                    int packedLength = PackedMatrix.PackedLength(ChunkRows, patch);
-                    var panels = t_packed is { } kept && kept.Length >= packedLength + PackedMatrix.Alignment / sizeof(float) ? kept : t_packed = PackedMatrix.Allocate(packedLength);
+                    var panels = PackedMatrix.Keep(ref t_packed, PackedMatrix.PackedLength(ChunkRows, patch));
                     PackedMatrix packed;
                     if (g.Channels % PackedMatrix.PanelWidth == 0)
                     {

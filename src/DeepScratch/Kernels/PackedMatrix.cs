@@ -29,6 +29,12 @@ internal sealed unsafe class PackedMatrix
     /// </summary>
     public static float[] Allocate(int length) => GC.AllocateArray<float>(checked(length + Alignment / sizeof(float)), pinned: true);
 
+    /// <summary>
+    /// <paramref name="kept"/> when it holds <paramref name="length"/> packed floats, else new storage from
+    /// <see cref="Allocate"/> kept in its place: a per-thread buffer that packs are made in again and again.
+    /// </summary>
+    public static float[] Keep(ref float[]? kept, int length) => Fits(kept, length) ? kept! : kept = Allocate(length);
+
     /// <summary>Whether <paramref name="data"/> (storage from <see cref="Allocate"/>, never another array) holds <paramref name="length"/> packed floats after its alignment slack.</summary>
     private static bool Fits(float[]? data, int length) =>
         data is not null && data.Length >= checked(length + Alignment / sizeof(float));

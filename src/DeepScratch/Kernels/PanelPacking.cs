@@ -43,12 +43,7 @@ internal static unsafe class PanelPacking
     public static PackedMatrix Pack(float* b, int ldb, Transpose transB, int k, int n)
     {
         int length = PackedMatrix.PackedLength(k, n);
-        if (t_data is null || t_data.Length < length + PackedMatrix.Alignment / sizeof(float))
-        {
-            t_data = PackedMatrix.Allocate(length);
-        }
-
-        var packed = Header(k, n, t_data);
+        var packed = Header(k, n, PackedMatrix.Keep(ref t_data, length));
         PackPanels(b, ldb, transB, k, n, packed.Pointer);
         return packed;
     }

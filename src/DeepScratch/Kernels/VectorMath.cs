@@ -57,26 +57,34 @@ internal static unsafe class VectorMath
 
     /// <summary>
     /// Sigmoid in place over <paramref name="rows"/> rows of <paramref name="n"/> floats, <paramref name="ldc"/> apart
-    /// (a GEMM's finished block): a loop of independent vectors that the processor overlaps, where one vector at a time
-    /// inside each tile's store waited on the latency of the one before.
+    /// (a GEMM's finished block).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SigmoidRows(float* c, int ldc, int rows, int n)
     {
-        var tail = MaskedLanes.First(n % 8);
         for (int r = 0; r < rows; r++)
         {
-            float* row = c + (long)r * ldc;
-            int j = 0;
-            for (; j <= n - 8; j += 8)
-            {
-                Sigmoid(Vector256.Load(row + j)).Store(row + j);
-            }
+            Sigmoid(c + (long)r * ldc, c + (long)r * ldc, n);
+        }
+    }
 
-            if (j < n)
-            {
-                MaskedLanes.Store(row + j, tail, Sigmoid(MaskedLanes.Load(row + j, tail)));
-            }
+    /// <summary>
+    /// y = sigmoid(x) over n floats (in place allowed): a loop of independent vectors that the processor overlaps, the
+    /// ragged end through masked lanes. One vector per call, or one inside each tile's store, waited on the latency of
+    /// the one before.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Sigmoid(float* x, float* y, int n)
+    {
+        int j = 0;
+        for (; j <= n - 8; j += 8)
+        {
+            Sigmoid(Vector256.Load(x + j)).Store(y + j);
+        }
+
+        if (j < n)
+        {
+            var tail = MaskedLanes.First(n - j);
+            MaskedLanes.Store(y + j, tail, Sigmoid(MaskedLanes.Load(x + j, tail)));
         }
     }
 
@@ -151,7 +159,19 @@ internal static unsafe class VectorMath
     public static void Exp(ReadOnlySpan<float> x, Span<float> destination) => Map(x, destination, &Exp);
 
     /// <summary>Sigmoid over a span (in place allowed).</summary>
-    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> destination) => Map(x, destination, &Sigmoid);
+    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        if (destination.Length < x.Length)
+        {
+            throw new ArgumentException("Destination is shorter than the input.", nameof(destination));
+        }
+
+        fixed (float* px = x)
+        fixed (float* py = destination)
+        {
+            Sigmoid(px, py, x.Length);
+        }
+    }
 
     private static unsafe void Map(ReadOnlySpan<float> x, Span<float> destination, delegate*<Vector256<float>, Vector256<float>> f)
     {
