@@ -121,7 +121,8 @@ public sealed unsafe class InferenceSession
 
     private void Forward(float* input, byte* pixels, int count, float* probabilities)
     {
-        // The arrays are pinned (allocated so): their addresses hold while the parts run.
+        // The session's buffers are pinned (allocated so) and the callers hold input and output fixed: the addresses
+        // hold while the parts run.
         _input0 = input;
         _pixels0 = pixels;
         _probabilities0 = probabilities;
