@@ -134,13 +134,12 @@ internal static unsafe class PixelRows
             // 64 pixels are tested at once first: an MNIST image's top and bottom rows and its margins are all 0.
             for (; p <= kc - 64; p += 64)
             {
-                ulong any = ~Vector512.Equals(Vector512.Load(pixels + p), Vector512<byte>.Zero).ExtractMostSignificantBits();
-                for (int g = 0; any != 0; g += 16, any >>= 16)
+                if (!Vector512.EqualsAll(Vector512.Load(pixels + p), Vector512<byte>.Zero))
                 {
-                    if ((ushort)any != 0)
-                    {
-                        count = ListSixteen(pixels + p + g, (pc + p + g) * Panel, lanes, codes, count);
-                    }
+                    count = ListSixteen(pixels + p, (pc + p) * Panel, lanes, codes, count);
+                    count = ListSixteen(pixels + p + 16, (pc + p + 16) * Panel, lanes, codes, count);
+                    count = ListSixteen(pixels + p + 32, (pc + p + 32) * Panel, lanes, codes, count);
+                    count = ListSixteen(pixels + p + 48, (pc + p + 48) * Panel, lanes, codes, count);
                 }
             }
 
@@ -172,18 +171,17 @@ internal static unsafe class PixelRows
         return count;
     }
 
-    /// <summary>Appends the non-zero ones of 16 pixels to the lists at <paramref name="count"/>; returns the new count.</summary>
+    /// <summary>
+    /// Appends the non-zero ones of 16 pixels to the lists at <paramref name="count"/>; returns the new count. Without a
+    /// branch on the pixels: a group with none stores 16 entries of slack and counts 0. Branching per group of 16 (and on
+    /// each group of a 64-pixel run) mispredicted on the digits' strokes and cost 3-5% of the MLP.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int ListSixteen(byte* pixels, int offset, Vector512<int> lanes, int* codes, int count)
     {
         var wide = Avx512F.ConvertToVector512Int32(Vector128.Load(pixels));
         var nonZero = ~Vector512.Equals(wide, Vector512<int>.Zero);
         ulong bits = nonZero.ExtractMostSignificantBits();
-        if (bits == 0)
-        {
-            return count;
-        }
-
         Avx512F.Compress(Vector512<int>.Zero, nonZero, ((lanes + Vector512.Create(offset)) << 8) | wide).Store(codes + count);
         return count + System.Numerics.BitOperations.PopCount(bits);
     }

@@ -15,6 +15,15 @@ internal static unsafe class VectorMath
     private const float Ln2Lo = -2.12194440e-4f;
     private const float MaxInput = 88.7228394f;   // ln(float.MaxValue)
     private const float MinInput = -103.972084f;  // below this e^x rounds to 0 even as a subnormal
+    private const float TinySigmoid = -87f;       // below this e^-x overflows: sigmoid is e^x there
+
+    // Cephes' expf minimax coefficients for e^r - 1 - r = r²·(P1 + P2·r + ... + P6·r⁵) on |r| ≤ ln2/2.
+    private const float P1 = 5.0000001201e-1f;
+    private const float P2 = 1.6666665459e-1f;
+    private const float P3 = 4.1665795894e-2f;
+    private const float P4 = 8.3334519073e-3f;
+    private const float P5 = 1.3981999507e-3f;
+    private const float P6 = 1.9875691500e-4f;
 
     /// <summary>e^x for each lane; +inf above 88.72, 0 below -103.97 (and for -inf), NaN stays NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -24,12 +33,12 @@ internal static unsafe class VectorMath
         var n = Vector256.Round(clamped * Vector256.Create(Log2E));
         var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), clamped);
         r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
-        var p = Vector256.Create(1.9875691500e-4f);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.3981999507e-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.3334519073e-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894e-2f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
+        var p = Vector256.Create(P6);
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P5));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P4));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P3));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P2));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P1));
         p = Vector256.FusedMultiplyAdd(p, r * r, r) + Vector256<float>.One;
 
         // 2^n as two factors so that n down to -150 (subnormal results) and up to 128 stay representable.
@@ -51,8 +60,47 @@ internal static unsafe class VectorMath
     public static Vector256<float> Sigmoid(Vector256<float> x)
     {
         var formula = Vector256<float>.One / (Vector256<float>.One + Exp(-x));
-        var tiny = Vector256.LessThan(x, Vector256.Create(-87f));
+        var tiny = Vector256.LessThan(x, Vector256.Create(TinySigmoid));
         return tiny == Vector256<float>.Zero ? formula : Vector256.ConditionalSelect(tiny, Exp(x), formula);
+    }
+
+    /// <summary>
+    /// <see cref="Exp(Vector256{float})"/> on 16 lanes, step for step (so lane for lane the same bits): on AVX-512
+    /// processors the sigmoid loop runs half the instructions, 3-5% of the MLP's time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp(Vector512<float> x)
+    {
+        var clamped = Vector512.Min(Vector512.Max(x, Vector512.Create(MinInput)), Vector512.Create(MaxInput));
+        var n = Vector512.Round(clamped * Vector512.Create(Log2E));
+        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), clamped);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
+        var p = Vector512.Create(P6);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P5));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P4));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P3));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P2));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P1));
+        p = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
+
+        // 2^n as two factors so that n down to -150 (subnormal results) and up to 128 stay representable.
+        var ni = Vector512.ConvertToInt32(n);
+        var half = ni >> 1;
+        var scale1 = (half + Vector512.Create(127)) << 23;
+        var scale2 = (ni - half + Vector512.Create(127)) << 23;
+        var result = p * scale1.AsSingle() * scale2.AsSingle();
+        result = Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(MaxInput)), Vector512.Create(float.PositiveInfinity), result);
+        result = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(MinInput)), Vector512<float>.Zero, result);
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), result, x);
+    }
+
+    /// <summary><see cref="Sigmoid(Vector256{float})"/> on 16 lanes, step for step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Sigmoid(Vector512<float> x)
+    {
+        var formula = Vector512<float>.One / (Vector512<float>.One + Exp(-x));
+        var tiny = Vector512.LessThan(x, Vector512.Create(TinySigmoid));
+        return tiny == Vector512<float>.Zero ? formula : Vector512.ConditionalSelect(tiny, Exp(x), formula);
     }
 
     /// <summary>
@@ -76,6 +124,15 @@ internal static unsafe class VectorMath
     private static void Sigmoid(float* x, float* y, int n)
     {
         int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // 16 lanes at a time where the processor has them, bit for bit what the 8-lane loop gives.
+            for (; j <= n - 16; j += 16)
+            {
+                Sigmoid(Vector512.Load(x + j)).Store(y + j);
+            }
+        }
+
         for (; j <= n - 8; j += 8)
         {
             Sigmoid(Vector256.Load(x + j)).Store(y + j);

@@ -337,4 +337,45 @@ public class VectorMathTests(ITestOutputHelper output)
 
         Assert.All(c.AsSpan(rows * ldc).ToArray(), v => Assert.Equal(12345.5f, v));
     }
+    [Fact]
+    public void The_16_lane_sigmoid_and_exp_give_the_8_lane_forms_bits_lane_for_lane()
+    {
+        // Both edges of every branch (overflow of e^-x, subnormal results, rounding of n), the specials, and a sweep.
+        var x = new List<float> { 0f, -0f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, -87f, -87.0001f, -86.9999f,
+            -88.7228394f, 88.7228394f, -103.972084f, -103.98f, -110f, 1e-30f, -1e-30f, float.Epsilon, float.MaxValue, float.MinValue };
+        var random = new Random(512);
+        while (x.Count % 16 != 0 || x.Count < 4096)
+        {
+            x.Add((float)(random.NextDouble() * 240 - 120));
+        }
+
+        for (int i = 0; i < x.Count; i += 16)
+        {
+            var wide = Vector512.Create(x.GetRange(i, 16).ToArray());
+            var sigmoid = VectorMath.Sigmoid(wide);
+            var exp = VectorMath.Exp(wide);
+            for (int half = 0; half < 2; half++)
+            {
+                var narrow = Vector256.Create(x.GetRange(i + 8 * half, 8).ToArray());
+                var s8 = VectorMath.Sigmoid(narrow);
+                var e8 = VectorMath.Exp(narrow);
+                for (int lane = 0; lane < 8; lane++)
+                {
+                    float input = x[i + 8 * half + lane];
+                    Assert.True(BitConverter.SingleToInt32Bits(s8.GetElement(lane)) == BitConverter.SingleToInt32Bits(sigmoid.GetElement(8 * half + lane)),
+                        $"sigmoid({input:R}): 8 lanes {s8.GetElement(lane):R}, 16 lanes {sigmoid.GetElement(8 * half + lane):R}");
+                    Assert.True(BitConverter.SingleToInt32Bits(e8.GetElement(lane)) == BitConverter.SingleToInt32Bits(exp.GetElement(8 * half + lane)),
+                        $"exp({input:R}): 8 lanes {e8.GetElement(lane):R}, 16 lanes {exp.GetElement(8 * half + lane):R}");
+                }
+            }
+        }
+
+        // The span form (16 lanes where it can, then 8, then masked) agrees with the 8-lane form on every element.
+        var y = new float[x.Count - 3];
+        VectorMath.Sigmoid(x.ToArray().AsSpan(0, y.Length), y);
+        for (int i = 0; i < y.Length; i++)
+        {
+            Assert.Equal(BitConverter.SingleToInt32Bits(VectorMath.Sigmoid(Vector256.Create(x[i])).GetElement(0)), BitConverter.SingleToInt32Bits(y[i]));
+        }
+    }
 }
