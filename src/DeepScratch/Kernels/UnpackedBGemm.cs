@@ -110,15 +110,28 @@ internal static unsafe class UnpackedBGemm
                     var tile = new Tile(kc, ap, job->RowStep, job->StepStride, bp, job->Ldb, cp, job->Ldc, cols, job->Alpha, beta);
                     switch (Math.Min(TileRows, end - i))
                     {
-                        case 1: Block<OneRow>(tile); break;
-                        case 2: Block<TwoRows>(tile); break;
-                        case 3: Block<ThreeRows>(tile); break;
-                        case 4: Block<FourRows>(tile); break;
-                        case 5: Block<FiveRows>(tile); break;
-                        default: Block<SixRows>(tile); break;
+                        case 1: Columns<OneRow>(tile); break;
+                        case 2: Columns<TwoRows>(tile); break;
+                        case 3: Columns<ThreeRows>(tile); break;
+                        case 4: Columns<FourRows>(tile); break;
+                        case 5: Columns<FiveRows>(tile); break;
+                        default: Columns<SixRows>(tile); break;
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>Picks the kernel for the block's 16-float vectors in use (1 to 4): a narrow B (n = 10) pays for 1, not 4.</summary>
+    private static void Columns<TRows>(in Tile tile)
+        where TRows : struct, IRowCount
+    {
+        switch ((tile.Cols + 15) / 16)
+        {
+            case 1: Block<TRows, OneVector>(tile); break;
+            case 2: Block<TRows, TwoVectors>(tile); break;
+            case 3: Block<TRows, ThreeVectors>(tile); break;
+            default: Block<TRows, FourVectors>(tile); break;
         }
     }
 
@@ -157,17 +170,24 @@ internal static unsafe class UnpackedBGemm
     }
 
     /// <summary>
-    /// <typeparamref name="TRows"/> rows x 64 columns (4 x rows accumulators): the JIT compiles one kernel per row count
-    /// with the unused rows' loads and FMAs removed.
+    /// <typeparamref name="TRows"/> rows x <typeparamref name="TVectors"/> 16-float vectors of columns (at most 24
+    /// accumulators): the JIT compiles one kernel per pair with the unused rows' and vectors' loads and FMAs removed.
     /// </summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block<TRows>(in Tile t)
+    private static void Block<TRows, TVectors>(in Tile t)
         where TRows : struct, IRowCount
+        where TVectors : struct, IVectorCount
     {
         int rows = TRows.Value;
+        int vectors = TVectors.Value;
         int cols = t.Cols, ldb = t.Ldb, stepStride = t.StepStride;
-        var m0 = Mask(cols); var m1 = Mask(cols - 16); var m2 = Mask(cols - 32); var m3 = Mask(cols - 48);
+        // Every vector but the last is whole: only the last one's loads need a mask.
+        var last = Mask(cols - 16 * (vectors - 1));
+        var m0 = vectors == 1 ? last : Vector512<float>.AllBitsSet;
+        var m1 = vectors == 2 ? last : Vector512<float>.AllBitsSet;
+        var m2 = vectors == 3 ? last : Vector512<float>.AllBitsSet;
+        var m3 = last;
         var c00 = Vector512<float>.Zero; var c01 = Vector512<float>.Zero; var c02 = Vector512<float>.Zero; var c03 = Vector512<float>.Zero;
         var c10 = Vector512<float>.Zero; var c11 = Vector512<float>.Zero; var c12 = Vector512<float>.Zero; var c13 = Vector512<float>.Zero;
         var c20 = Vector512<float>.Zero; var c21 = Vector512<float>.Zero; var c22 = Vector512<float>.Zero; var c23 = Vector512<float>.Zero;
@@ -183,74 +203,112 @@ internal static unsafe class UnpackedBGemm
         float* bp = t.B;
         for (int p = 0; p < t.Kc; p++, bp += ldb)
         {
-            var b0 = Avx512F.MaskLoad(bp, m0, Vector512<float>.Zero); var b1 = Avx512F.MaskLoad(bp + 16, m1, Vector512<float>.Zero);
-            var b2 = Avx512F.MaskLoad(bp + 32, m2, Vector512<float>.Zero); var b3 = Avx512F.MaskLoad(bp + 48, m3, Vector512<float>.Zero);
+            var b0 = vectors == 1 ? Avx512F.MaskLoad(bp, last, Vector512<float>.Zero) : Vector512.Load(bp);
+            var b1 = vectors == 2 ? Avx512F.MaskLoad(bp + 16, last, Vector512<float>.Zero) : vectors > 2 ? Vector512.Load(bp + 16) : default;
+            var b2 = vectors == 3 ? Avx512F.MaskLoad(bp + 32, last, Vector512<float>.Zero) : vectors > 3 ? Vector512.Load(bp + 32) : default;
+            var b3 = vectors == 4 ? Avx512F.MaskLoad(bp + 48, last, Vector512<float>.Zero) : default;
             long o = (long)p * stepStride;
             var v = Vector512.Create(a0[o]);
-            c00 = Vector512.FusedMultiplyAdd(v, b0, c00); c01 = Vector512.FusedMultiplyAdd(v, b1, c01); c02 = Vector512.FusedMultiplyAdd(v, b2, c02); c03 = Vector512.FusedMultiplyAdd(v, b3, c03);
+            c00 = Vector512.FusedMultiplyAdd(v, b0, c00);
+            if (vectors > 1) { c01 = Vector512.FusedMultiplyAdd(v, b1, c01); }
+            if (vectors > 2) { c02 = Vector512.FusedMultiplyAdd(v, b2, c02); }
+            if (vectors > 3) { c03 = Vector512.FusedMultiplyAdd(v, b3, c03); }
             if (rows > 1)
             {
                 v = Vector512.Create(a1[o]);
-                c10 = Vector512.FusedMultiplyAdd(v, b0, c10); c11 = Vector512.FusedMultiplyAdd(v, b1, c11); c12 = Vector512.FusedMultiplyAdd(v, b2, c12); c13 = Vector512.FusedMultiplyAdd(v, b3, c13);
+                c10 = Vector512.FusedMultiplyAdd(v, b0, c10);
+                if (vectors > 1) { c11 = Vector512.FusedMultiplyAdd(v, b1, c11); }
+                if (vectors > 2) { c12 = Vector512.FusedMultiplyAdd(v, b2, c12); }
+                if (vectors > 3) { c13 = Vector512.FusedMultiplyAdd(v, b3, c13); }
             }
 
             if (rows > 2)
             {
                 v = Vector512.Create(a2[o]);
-                c20 = Vector512.FusedMultiplyAdd(v, b0, c20); c21 = Vector512.FusedMultiplyAdd(v, b1, c21); c22 = Vector512.FusedMultiplyAdd(v, b2, c22); c23 = Vector512.FusedMultiplyAdd(v, b3, c23);
+                c20 = Vector512.FusedMultiplyAdd(v, b0, c20);
+                if (vectors > 1) { c21 = Vector512.FusedMultiplyAdd(v, b1, c21); }
+                if (vectors > 2) { c22 = Vector512.FusedMultiplyAdd(v, b2, c22); }
+                if (vectors > 3) { c23 = Vector512.FusedMultiplyAdd(v, b3, c23); }
             }
 
             if (rows > 3)
             {
                 v = Vector512.Create(a3[o]);
-                c30 = Vector512.FusedMultiplyAdd(v, b0, c30); c31 = Vector512.FusedMultiplyAdd(v, b1, c31); c32 = Vector512.FusedMultiplyAdd(v, b2, c32); c33 = Vector512.FusedMultiplyAdd(v, b3, c33);
+                c30 = Vector512.FusedMultiplyAdd(v, b0, c30);
+                if (vectors > 1) { c31 = Vector512.FusedMultiplyAdd(v, b1, c31); }
+                if (vectors > 2) { c32 = Vector512.FusedMultiplyAdd(v, b2, c32); }
+                if (vectors > 3) { c33 = Vector512.FusedMultiplyAdd(v, b3, c33); }
             }
 
             if (rows > 4)
             {
                 v = Vector512.Create(a4[o]);
-                c40 = Vector512.FusedMultiplyAdd(v, b0, c40); c41 = Vector512.FusedMultiplyAdd(v, b1, c41); c42 = Vector512.FusedMultiplyAdd(v, b2, c42); c43 = Vector512.FusedMultiplyAdd(v, b3, c43);
+                c40 = Vector512.FusedMultiplyAdd(v, b0, c40);
+                if (vectors > 1) { c41 = Vector512.FusedMultiplyAdd(v, b1, c41); }
+                if (vectors > 2) { c42 = Vector512.FusedMultiplyAdd(v, b2, c42); }
+                if (vectors > 3) { c43 = Vector512.FusedMultiplyAdd(v, b3, c43); }
             }
 
             if (rows > 5)
             {
                 v = Vector512.Create(a5[o]);
-                c50 = Vector512.FusedMultiplyAdd(v, b0, c50); c51 = Vector512.FusedMultiplyAdd(v, b1, c51); c52 = Vector512.FusedMultiplyAdd(v, b2, c52); c53 = Vector512.FusedMultiplyAdd(v, b3, c53);
+                c50 = Vector512.FusedMultiplyAdd(v, b0, c50);
+                if (vectors > 1) { c51 = Vector512.FusedMultiplyAdd(v, b1, c51); }
+                if (vectors > 2) { c52 = Vector512.FusedMultiplyAdd(v, b2, c52); }
+                if (vectors > 3) { c53 = Vector512.FusedMultiplyAdd(v, b3, c53); }
             }
         }
 
         float alpha = t.Alpha, beta = t.Beta;
         float* c = t.C;
         long ldc = t.Ldc;
-        Finish(c00, c, m0, alpha, beta); Finish(c01, c + 16, m1, alpha, beta); Finish(c02, c + 32, m2, alpha, beta); Finish(c03, c + 48, m3, alpha, beta);
+        Finish(c00, c, m0, alpha, beta);
+        if (vectors > 1) { Finish(c01, c + 16, m1, alpha, beta); }
+        if (vectors > 2) { Finish(c02, c + 32, m2, alpha, beta); }
+        if (vectors > 3) { Finish(c03, c + 48, m3, alpha, beta); }
         if (rows > 1)
         {
             c += ldc;
-            Finish(c10, c, m0, alpha, beta); Finish(c11, c + 16, m1, alpha, beta); Finish(c12, c + 32, m2, alpha, beta); Finish(c13, c + 48, m3, alpha, beta);
+            Finish(c10, c, m0, alpha, beta);
+            if (vectors > 1) { Finish(c11, c + 16, m1, alpha, beta); }
+            if (vectors > 2) { Finish(c12, c + 32, m2, alpha, beta); }
+            if (vectors > 3) { Finish(c13, c + 48, m3, alpha, beta); }
         }
 
         if (rows > 2)
         {
             c += ldc;
-            Finish(c20, c, m0, alpha, beta); Finish(c21, c + 16, m1, alpha, beta); Finish(c22, c + 32, m2, alpha, beta); Finish(c23, c + 48, m3, alpha, beta);
+            Finish(c20, c, m0, alpha, beta);
+            if (vectors > 1) { Finish(c21, c + 16, m1, alpha, beta); }
+            if (vectors > 2) { Finish(c22, c + 32, m2, alpha, beta); }
+            if (vectors > 3) { Finish(c23, c + 48, m3, alpha, beta); }
         }
 
         if (rows > 3)
         {
             c += ldc;
-            Finish(c30, c, m0, alpha, beta); Finish(c31, c + 16, m1, alpha, beta); Finish(c32, c + 32, m2, alpha, beta); Finish(c33, c + 48, m3, alpha, beta);
+            Finish(c30, c, m0, alpha, beta);
+            if (vectors > 1) { Finish(c31, c + 16, m1, alpha, beta); }
+            if (vectors > 2) { Finish(c32, c + 32, m2, alpha, beta); }
+            if (vectors > 3) { Finish(c33, c + 48, m3, alpha, beta); }
         }
 
         if (rows > 4)
         {
             c += ldc;
-            Finish(c40, c, m0, alpha, beta); Finish(c41, c + 16, m1, alpha, beta); Finish(c42, c + 32, m2, alpha, beta); Finish(c43, c + 48, m3, alpha, beta);
+            Finish(c40, c, m0, alpha, beta);
+            if (vectors > 1) { Finish(c41, c + 16, m1, alpha, beta); }
+            if (vectors > 2) { Finish(c42, c + 32, m2, alpha, beta); }
+            if (vectors > 3) { Finish(c43, c + 48, m3, alpha, beta); }
         }
 
         if (rows > 5)
         {
             c += ldc;
-            Finish(c50, c, m0, alpha, beta); Finish(c51, c + 16, m1, alpha, beta); Finish(c52, c + 32, m2, alpha, beta); Finish(c53, c + 48, m3, alpha, beta);
+            Finish(c50, c, m0, alpha, beta);
+            if (vectors > 1) { Finish(c51, c + 16, m1, alpha, beta); }
+            if (vectors > 2) { Finish(c52, c + 32, m2, alpha, beta); }
+            if (vectors > 3) { Finish(c53, c + 48, m3, alpha, beta); }
         }
     }
 }
