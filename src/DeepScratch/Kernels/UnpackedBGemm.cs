@@ -24,8 +24,10 @@ internal static unsafe class UnpackedBGemm
     public const int MaxColumns = 128;
 
     /// <summary>
-    /// Most elements of B taken for any number of rows: 512 KB, half a Zen 4 core's level-2 cache, which holds it while the
-    /// rows stream past (784 x 100, MultiLayerNetExtend's first layer: x·W 25% faster than packing W each step).
+    /// Most elements of B taken for any number of rows: 256 KB, which the level-2 cache holds while the rows stream past.
+    /// Not more: a B read in place by both cores sits in both caches, and an optimizer writing it next must take every
+    /// line back from the other core. At 784 x 100 (313 KB, MultiLayerNetExtend's W1) x·W gained 20 µs and Adam lost
+    /// 50-110 µs; its packed copy is read by both cores instead and W stays with the core that updates it.
     /// </summary>
     public const int MaxElements = 64 * 1024;
 
