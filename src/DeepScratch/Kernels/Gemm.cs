@@ -8,7 +8,7 @@ namespace DeepScratch.Kernels;
 /// <c>C = alpha * op(A) * op(B) + beta * C</c>, float32, row-major.
 /// B is packed into 16-column panels and register tiles are computed by the micro-kernels, over row blocks spread
 /// across the cores: 6 x 32 tiles on AVX-512 + FMA processors (12 x 32 on packed A panels when n ≥ 128,
-/// <see cref="PackedAGemm"/>; 1 to 5 rows straight from an unpacked B, <see cref="SmallRowsGemm"/>), 6 x 16 tiles on
+/// <see cref="PackedAGemm"/>; few rows or a narrow B straight from B unpacked, <see cref="UnpackedBGemm"/>), 6 x 16 tiles on
 /// AVX2 + FMA, and TensorPrimitives row loops elsewhere (see <see cref="KernelName"/>). Every path sums each element
 /// the same way, so results are bit-identical whatever the thread count, the path or the number of rows.
 /// </summary>
@@ -28,8 +28,11 @@ public static unsafe class Gemm
     /// <summary>Bytes of packed B one column block may span (half a typical level-2 cache).</summary>
     internal const int MaxPanelBytes = 512 * 1024;
 
-    /// <summary>Rows per unit of parallel work (a multiple of the tile height).</summary>
-    private const int MaxBlockRows = 192;
+    /// <summary>
+    /// Most rows per unit of parallel work: 512³ runs as one block per core (252 and 260 rows), where blocks of at most
+    /// 192 rows made 4 blocks of 120 to 132 that two cores could not share evenly (4% slower); 2048³ gained 2-3% too.
+    /// </summary>
+    private const int MaxBlockRows = 256;
 
     /// <summary>Per-thread buffer for A rows that must be converted (transposed, or bytes) before the kernel reads them.</summary>
     [ThreadStatic]
@@ -44,7 +47,7 @@ public static unsafe class Gemm
     /// <summary>Which kernels run on this machine, for benchmark reports.</summary>
     public static string KernelName => Kernels switch
     {
-        KernelSet.Avx512 => "AVX-512 6x32 micro-kernel, 12x32 on packed A when n >= 128, 1-5 rows from unpacked B (AVX2 + FMA for single rows of packed B)",
+        KernelSet.Avx512 => "AVX-512 6x32 micro-kernel, 12x32 on packed A when n >= 128, 6x64 tiles from unpacked B for 1-5 rows or n <= 128 with k*n <= 128K (AVX2 + FMA for single rows of packed B)",
         KernelSet.Avx2 => "AVX2 + FMA 6x16 micro-kernel",
         _ => "portable (TensorPrimitives)",
     };
@@ -106,10 +109,11 @@ public static unsafe class Gemm
                 return;
             }
 
-            // A few rows use each element of B at most five times: multiplying from B in place beats packing it.
-            if (SmallRowsGemm.Applies(Kernels, transB, m))
+            // A few rows use each element of B at most five times, and a narrow B stays in the cache as it is:
+            // multiplying from B in place beats packing it.
+            if (UnpackedBGemm.Applies(Kernels, transB, m, n, k))
             {
-                SmallRowsGemm.Multiply(m, n, k, alpha, pa, transA == Transpose.No ? lda : 1, transA == Transpose.No ? 1 : lda, pb, ldb, beta, pc, ldc);
+                UnpackedBGemm.Multiply(m, n, k, alpha, pa, transA == Transpose.No ? lda : 1, transA == Transpose.No ? 1 : lda, pb, ldb, beta, pc, ldc);
                 return;
             }
 
@@ -153,6 +157,12 @@ public static unsafe class Gemm
             Run(new Operation(m, n, k, source, b, pp, alpha, beta, pc, ldc, null, Activation.None), Kernels);
         }
     }
+
+    /// <summary>
+    /// Whether <see cref="Multiply"/> reads this product's B in place rather than packing it, so a caller holding B for
+    /// many products gains nothing from packing it first.
+    /// </summary>
+    internal static bool ReadsInPlace(Transpose transB, int m, int n, int k) => UnpackedBGemm.Applies(Kernels, transB, m, n, k);
 
     /// <summary>Whether the AVX2 or AVX-512 kernels run here (packed operands are theirs).</summary>
     internal static bool HasFastKernels => Kernels != KernelSet.Portable;

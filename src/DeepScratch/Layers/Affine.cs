@@ -41,8 +41,9 @@ public sealed class Affine : ILayer, IReusesBuffers
         _backwardWeights = new PackedWeight(w, w.Value.Dim(0), w.Value.Dim(1), Transpose.Yes);
     }
 
-    // W packed for x·W at every Forward (anything may have written W since) and for dout·Wᵀ at most once per Forward,
-    // lazily by the first Backward: each layout once per update, with nothing relying on writers to announce changes.
+    // W packed for x·W at every Forward (anything may have written W since; a W narrow enough for the GEMM to read in
+    // place is not packed at all) and for dout·Wᵀ at most once per Forward, lazily by the first Backward: each layout
+    // once per update at most, with nothing relying on writers to announce changes.
     private readonly PackedWeight _forwardWeights;
     private readonly PackedWeight _backwardWeights;
 
@@ -117,8 +118,9 @@ public sealed class Affine : ILayer, IReusesBuffers
             throw new ArgumentException($"Affine {W.Name}: dout must be ({n}, {outputs}), the shape Forward gave; got {dout.ShapeString}.", nameof(dout));
         }
 
-        if (!Gemm.HasFastKernels)
+        if (!Gemm.HasFastKernels || Gemm.ReadsInPlace(Transpose.No, inputs, outputs, n))
         {
+            // A narrow dout is read in place and xᵀ straight from x (UnpackedBGemm): no pack, no transpose.
             Tensor.MatMul(x, Transpose.Yes, dout, Transpose.No, W.Grad);
         }
         else

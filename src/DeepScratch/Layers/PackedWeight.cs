@@ -21,13 +21,16 @@ internal sealed class PackedWeight(Parameter parameter, int rows, int columns, T
 
     /// <summary>
     /// C = op(A)·op(W) (+ beta·C), W viewed as (<c>rows</c>, <c>columns</c>) and used transposed when the layout says
-    /// so: packed from the current weights when stale, else the pack made since the last <see cref="MarkStale"/>.
+    /// so: packed from the current weights when stale, else the pack made since the last <see cref="MarkStale"/>; read
+    /// in place, never packed, when the GEMM reads such a product's B in place (<see cref="Gemm.ReadsInPlace"/>).
     /// </summary>
     public void Multiply(Transpose transA, int m, ReadOnlySpan<float> a, int lda, Span<float> c, float beta = 0f)
     {
         int k = transpose == Transpose.No ? rows : columns;
         int n = transpose == Transpose.No ? columns : rows;
-        if (!Gemm.HasFastKernels)
+        // A narrow W the GEMM reads in place (UnpackedBGemm) needs no pack: packed again after every update, it cost
+        // a third of a training step's x·W.
+        if (!Gemm.HasFastKernels || Gemm.ReadsInPlace(transpose, m, n, k))
         {
             Gemm.Multiply(transA, transpose, m, n, k, 1f, a, lda, parameter.Value.Span, columns, beta, c, n);
             return;

@@ -12,7 +12,7 @@ public sealed class GemmTileSwitchCollection
 }
 
 /// <summary>
-/// The paths of issue 12: the row kernel on unpacked B for 1 to 5 rows (<see cref="SmallRowsGemm"/>), the packed-A
+/// The paths of issue 12: the row kernel on unpacked B for 1 to 5 rows (<see cref="UnpackedBGemm"/>), the packed-A
 /// tiles for wide products (<see cref="PackedAGemm"/>) and the per-call B packing (<see cref="PerCallPacking"/>).
 /// Each is held to the double-precision triple loop, and to the in-place kernels bit for bit (same sums, same order).
 /// </summary>
@@ -33,14 +33,21 @@ public unsafe class GemmFastPathTests(ITestOutputHelper output)
             }
         }
 
+        // Any number of rows on a narrow B (n ≤ 128, k·n ≤ 128K): whole and partial 6-row tiles, two 64-column blocks,
+        // the training step's shapes (x·W1 and xᵀ·dout, shared across threads), and B just too wide or too big for the path.
+        foreach (var (m, n, k) in new[] { (7, 50, 784), (12, 100, 100), (13, 128, 33), (100, 50, 784), (784, 50, 100), (100, 100, 784), (31, 129, 40), (8, 100, 1311) })
+        {
+            data.Add(m, n, k);
+        }
+
         return data;
     }
 
     [Theory]
     [MemberData(nameof(SmallShapes))]
-    public void Few_row_products_match_the_reference_and_the_packed_kernels_bit_for_bit(int m, int n, int k)
+    public void Products_from_unpacked_B_match_the_reference_and_the_packed_kernels_bit_for_bit(int m, int n, int k)
     {
-        output.WriteLine($"{Gemm.KernelName}; the row kernel on unpacked B runs: {SmallRowsGemm.Applies(Gemm.Kernels, Transpose.No, m)}");
+        output.WriteLine($"{Gemm.KernelName}; the kernel on unpacked B runs: {UnpackedBGemm.Applies(Gemm.Kernels, Transpose.No, m, n, k)}");
         var random = new Random(m * 7919 + n * 31 + k);
         foreach (var transA in new[] { Transpose.No, Transpose.Yes })
         {

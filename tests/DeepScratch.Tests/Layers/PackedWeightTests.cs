@@ -1,3 +1,4 @@
+using DeepScratch.Kernels;
 using DeepScratch.Layers;
 using DeepScratch.Models;
 using DeepScratch.Training;
@@ -96,8 +97,12 @@ public class PackedWeightTests
     [Fact]
     public void Weights_are_packed_once_per_forward_and_at_most_once_per_backward_after_it()
     {
-        var (layer, x) = Setup(3);
-        var dout = GradientCheck.Random([9, 20], new Random(6), 1);
+        // 200 columns: wider than the GEMM reads in place, so x·W uses a pack (the narrow case is the test below).
+        var random = new Random(3);
+        var layer = new Affine(new Parameter("W1", GradientCheck.Random([7, 200], random, 1)), new Parameter("b1", GradientCheck.Random([200], random, 1)));
+        var x = GradientCheck.Random([9, 7], random, 1);
+        Assert.False(Gemm.ReadsInPlace(Transpose.No, 9, 200, 7));
+        var dout = GradientCheck.Random([9, 200], new Random(6), 1);
         for (int i = 0; i < 5; i++)
         {
             layer.Forward(x, train: false);
@@ -118,6 +123,37 @@ public class PackedWeightTests
         layer.Forward(x, train: true);
         layer.Backward(dout);
         Assert.Equal((7, 3), layer.PackCounts);
+    }
+
+    [Fact]
+    public void A_narrow_weight_read_in_place_is_never_packed_for_the_forward_product_and_gives_the_packed_bits()
+    {
+        var (layer, x) = Setup(12);
+        var dout = GradientCheck.Random([9, 20], new Random(8), 1);
+        var packed = new float[9 * 20];
+        // The same product on packed W: what the layer gave before it read W in place.
+        var pack = PackedMatrix.Pack(layer.W.Value.Span, 20, Transpose.No, 7, 20);
+        if (Gemm.HasFastKernels)
+        {
+            Gemm.MultiplyPacked(Transpose.No, 9, 1f, x.Span, 7, pack, 0f, packed, 20);
+        }
+
+        for (int step = 0; step < 3; step++)
+        {
+            var y = layer.Forward(x, train: true);
+            layer.Backward(dout);
+            AssertClose(Reference(x, layer), y);
+            if (Gemm.HasFastKernels && step == 0)
+            {
+                var bias = layer.B.Value.ToArray();
+                Assert.Equal(packed.Select((v, i) => v + bias[i % 20]).ToArray(), y.ToArray());
+            }
+
+            new Sgd(0.1).Update(layer.Parameters);
+        }
+
+        int forwardPacks = Gemm.ReadsInPlace(Transpose.No, 9, 20, 7) ? 0 : 3;
+        Assert.Equal((forwardPacks, 3), layer.PackCounts);
     }
 
     [Fact]

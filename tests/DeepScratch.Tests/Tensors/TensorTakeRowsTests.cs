@@ -50,4 +50,48 @@ public sealed class TensorTakeRowsTests
         Assert.Throws<ArgumentException>(() => x.TakeRows([0, 1, 2], Tensor.Zeros(2, 3)));
         Assert.Throws<InvalidOperationException>(() => Tensor.Scalar(1).TakeRows([0]));
     }
+    [Fact]
+    public void A_training_sized_batch_split_across_the_cores_copies_every_row_as_a_plain_loop_does()
+    {
+        // 101 rows of 784 (more than one core copies), repeats included, from a view that starts mid-storage; the
+        // destination's last 2 rows are not the batch's and keep their values.
+        var random = new Random(3);
+        var storage = new float[1200 * 784];
+        for (int i = 0; i < storage.Length; i++)
+        {
+            storage[i] = (float)random.NextDouble();
+        }
+
+        var x = new Tensor(storage, 1200, 784).Rows(150, 1000);
+        var rows = Enumerable.Range(0, 101).Select(_ => random.Next(1000)).Append(999).Append(0).ToArray()[..101];
+        rows[7] = rows[60];
+        var destination = Tensor.Zeros(103, 784);
+        destination.Span[(101 * 784)..].Fill(-5f);
+        x.TakeRows(rows, destination);
+
+        var expected = new float[103 * 784];
+        expected.AsSpan(101 * 784).Fill(-5f);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            for (int j = 0; j < 784; j++)
+            {
+                expected[i * 784 + j] = storage[(150 + rows[i]) * 784 + j];
+            }
+        }
+
+        Assert.Equal(expected, destination.ToArray());
+    }
+
+    [Fact]
+    public void A_bad_index_anywhere_in_a_large_batch_leaves_the_destination_untouched()
+    {
+        var x = Tensor.Zeros(500, 784);
+        var rows = Enumerable.Range(0, 100).ToArray();
+        rows[99] = 500;
+        var destination = Tensor.Zeros(100, 784);
+        destination.Span.Fill(7f);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => x.TakeRows(rows, destination));
+        Assert.Contains("Row index 500 (at position 99)", e.Message);
+        Assert.All(destination.ToArray(), v => Assert.Equal(7f, v));
+    }
 }
