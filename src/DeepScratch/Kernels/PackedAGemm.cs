@@ -413,22 +413,6 @@ internal static unsafe class PackedAGemm
         c90.Store(tile + 288); c91.Store(tile + 304);
         c100.Store(tile + 320); c101.Store(tile + 336);
         c110.Store(tile + 352); c111.Store(tile + 368);
-        // A whole tile with a plain epilogue (the product stored, or added to C on later k chunks) is copied from the
-        // parked sums in 16-float vectors: the shared epilogue's 24 calls were 5% of a 512³ product. The same single
-        // addition, so the same bits. (Stored straight from the registers instead, the JIT spilled every accumulator on
-        // every k step.)
-        if (rows == 12 && cols == 32 && e.IsPlain)
-        {
-            bool add = e.Beta == 1f;
-            for (int r = 0; r < 12; r++, c += ldc)
-            {
-                Put(Vector512.Load(tile + 32 * r), c, add);
-                Put(Vector512.Load(tile + 32 * r + 16), c + 16, add);
-            }
-
-            return;
-        }
-
         int width0 = Math.Min(Panel, cols - 0);
         var e0 = e.Shifted(0);
         Emit(tile + 0, c + 0 * ldc + 0, 0, rows, width0, e0);
@@ -524,25 +508,13 @@ internal static unsafe class PackedAGemm
         Emit(tile + 352, c + 11 * ldc + 0, 11, rows, width0, e0);
     }
 
-    /// <summary>Stores 16 finished values, or adds them to C's (a plain epilogue: <see cref="TileEpilogue.IsPlain"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put(Vector512<float> acc, float* c, bool add)
-    {
-        if (add)
-        {
-            acc += Vector512.Load(c);
-        }
-
-        acc.Store(c);
-    }
-
     /// <summary>Finishes one row's 16 values through the shared epilogue, skipping rows past the edge.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Emit(float* values, float* c, int row, int rows, int width, in TileEpilogue e)
     {
         if (row < rows && width > 0)
         {
-            MicroKernels.StoreSixteen(Vector256.Load(values), Vector256.Load(values + 8), c, width, e);
+            MicroKernels512.Store16(values, c, width, e);
         }
     }
 }

@@ -101,11 +101,11 @@ internal static unsafe class PixelRows
                         {
                             int width = Math.Min(Panel, n - j0 - i * Panel);
                             float* tile = parked + i * Panel;
-                            MicroKernels.StoreSixteen(Vector256.Load(tile), Vector256.Load(tile + 8), c0 + i * Panel, width, e.Shifted(i * Panel));
+                            MicroKernels512.Store16(tile, c0 + i * Panel, width, e.Shifted(i * Panel));
                             if (rows > 1)
                             {
                                 tile += BlockPanels * Panel;
-                                MicroKernels.StoreSixteen(Vector256.Load(tile), Vector256.Load(tile + 8), c0 + op.Ldc + i * Panel, width, e.Shifted(i * Panel));
+                                MicroKernels512.Store16(tile, c0 + op.Ldc + i * Panel, width, e.Shifted(i * Panel));
                             }
                         }
                     }

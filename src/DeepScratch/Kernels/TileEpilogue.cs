@@ -16,10 +16,10 @@ internal readonly unsafe struct TileEpilogue(float alpha, float beta, float* bia
     public Activation Activation { get; } = activation;
 
     /// <summary>
-    /// Whether the epilogue only stores the product (beta 0) or adds it to C (beta 1): alpha 1, no bias, no activation,
-    /// so a kernel may write its accumulators as they are, or plus C, and give the shared epilogue's bits.
+    /// Whether the epilogue is at most "add C (beta 1), add the bias": alpha 1, beta 0 or 1, no activation, so a kernel
+    /// may finish 16 values in one 16-float vector (<see cref="MicroKernels512.Store16"/>) with the shared epilogue's bits.
     /// </summary>
-    public bool IsPlain => Alpha == 1f && (Beta == 0f || Beta == 1f) && Bias == null && Activation == Activation.None;
+    public bool IsPlain => Alpha == 1f && (Beta == 0f || Beta == 1f) && Activation == Activation.None;
 
     /// <summary>The same epilogue for a tile <paramref name="columns"/> further right.</summary>
     public TileEpilogue Shifted(int columns) => new(Alpha, Beta, Bias == null ? null : Bias + columns, Activation);
