@@ -15,7 +15,7 @@ namespace DeepScratch.Kernels;
 public static unsafe class Gemm
 {
     /// <summary>Below this many multiply-adds the work stays on one thread: waking workers costs more than it saves.</summary>
-    private const long ParallelThreshold = 1L << 20;
+    internal const long ParallelThreshold = 1L << 20;
 
     /// <summary>
     /// Longest k run per pass. SimpleConvNet's 4320 -> 100 layer runs in 6 chunks of 720 (322 KB of packed B, kept in
@@ -47,7 +47,7 @@ public static unsafe class Gemm
     /// <summary>Which kernels run on this machine, for benchmark reports.</summary>
     public static string KernelName => Kernels switch
     {
-        KernelSet.Avx512 => "AVX-512 6x32 micro-kernel, 12x32 on packed A when n >= 128, 6x64 tiles from unpacked B for 1-5 rows or n <= 128 with k*n <= 128K (AVX2 + FMA for single rows of packed B)",
+        KernelSet.Avx512 => "AVX-512 6x32 micro-kernel, 12x32 on packed A when n >= 128, 6x64 tiles from unpacked B for 1-5 rows or n <= 128 with k*n <= 64K (AVX2 + FMA for single rows of packed B)",
         KernelSet.Avx2 => "AVX2 + FMA 6x16 micro-kernel",
         _ => "portable (TensorPrimitives)",
     };

@@ -36,9 +36,6 @@ internal static unsafe class UnpackedBGemm
     /// <summary>Rows per register tile.</summary>
     private const int TileRows = 6;
 
-    /// <summary>Below this many multiply-adds one thread computes everything (as in <see cref="Gemm"/>).</summary>
-    private const long ParallelThreshold = 1L << 20;
-
     /// <summary>
     /// Whether this path takes a product: AVX-512 kernels, B not transposed, and 1 to <see cref="MaxSmallRows"/> rows or
     /// a B narrow and small enough to stay in the level-2 cache.
@@ -57,7 +54,7 @@ internal static unsafe class UnpackedBGemm
     {
         var job = new Job(m, n, k, alpha, a, rowStep, stepStride, b, ldb, beta, c, ldc);
         int threads = Environment.ProcessorCount;
-        if ((long)m * n * k < ParallelThreshold || threads < 2 || m < 2 * TileRows)
+        if ((long)m * n * k < Gemm.ParallelThreshold || threads < 2 || m < 2 * TileRows)
         {
             Rows(&job, 0, m);
             return;
