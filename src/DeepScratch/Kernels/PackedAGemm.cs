@@ -28,7 +28,8 @@ internal static unsafe class PackedAGemm
 
     /// <summary>
     /// Bytes of packed B one column block may span: half of <see cref="Gemm.MaxPanelBytes"/>, since the packed A of the
-    /// row block (up to 192 x 768 floats, 590 KB) shares the 1 MiB level-2 cache with it; settable so the benchmark can compare.
+    /// row block shares the 1 MiB level-2 cache with it (2048³: blocks of 252-264 rows x 683 k, up to 721 KB;
+    /// 512³: 252-260 rows x 512, up to 532 KB); settable so the benchmark can compare.
     /// </summary>
     internal static int PanelBytes { get; set; } = Gemm.MaxPanelBytes / 2;
 

@@ -1,10 +1,11 @@
 namespace DeepScratch.Kernels;
 
 /// <summary>
-/// Copies chosen rows of a matrix into consecutive rows (a training batch from the shuffled training set), split across
-/// the cores when the batch is large: the rows come from memory, not the cache (a Fashion-MNIST batch of 100 is 313 KB
-/// from a 188 MB set), and two cores have twice the misses in flight. Each core's share is the rows its half of the
-/// next product reads first, so they stay in its cache.
+/// Copies chosen rows of a matrix into consecutive rows (a training batch from the shuffled training set), in two
+/// halves on the worker pool when the batch is large: the rows come from memory, not the cache (a Fashion-MNIST batch
+/// of 100 is 313 KB from a 188 MB set), and two cores keep twice the misses in flight. TwoLayerNet's epoch measured
+/// 128-148 ms against 176-210 ms copied by one core (the halves usually land on the two cores, as the first product's
+/// rows are shared out next, but the pool does not promise which core runs which half).
 /// </summary>
 internal static unsafe class RowGather
 {
@@ -21,7 +22,10 @@ internal static unsafe class RowGather
         public int Shares;
     }
 
-    /// <summary>Row <c>rows[i]</c> of <paramref name="source"/> (rows <paramref name="width"/> floats long) to row i of <paramref name="destination"/>; the indices are the caller's to check.</summary>
+    /// <summary>
+    /// Row <c>rows[i]</c> of <paramref name="source"/> (rows <paramref name="width"/> floats long) to row i of
+    /// <paramref name="destination"/>; the indices, and that the two do not share storage, are the caller's to check.
+    /// </summary>
     public static void Copy(float* source, int width, ReadOnlySpan<int> rows, float* destination)
     {
         fixed (int* indices = rows)

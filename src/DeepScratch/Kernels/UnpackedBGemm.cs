@@ -37,11 +37,11 @@ internal static unsafe class UnpackedBGemm
     private const int TileRows = 6;
 
     /// <summary>
-    /// Whether this path takes a product: AVX-512 kernels, B not transposed, and 1 to <see cref="MaxSmallRows"/> rows or
+    /// Whether this path takes a product: AVX-512 kernels, B not transposed, k ≥ 1, and 1 to <see cref="MaxSmallRows"/> rows or
     /// a B narrow and small enough to stay in the level-2 cache.
     /// </summary>
     public static bool Applies(KernelSet kernels, Transpose transB, int m, int n, int k) =>
-        kernels == KernelSet.Avx512 && Avx512F.IsSupported && transB == Transpose.No && m >= 1
+        kernels == KernelSet.Avx512 && Avx512F.IsSupported && transB == Transpose.No && m >= 1 && k >= 1
         && (m <= MaxSmallRows || (n <= MaxColumns && (long)k * n <= MaxElements));
 
     /// <summary>

@@ -53,11 +53,8 @@ internal static unsafe class WorkerPool
     {
         if (!TryOwn(blocks))
         {
-            for (int block = 0; block < blocks; block++)
-            {
-                body(state, block);
-            }
-
+            var inline = new PointerBlocks(body, state);
+            RunHere(ref inline, blocks);
             return;
         }
 
@@ -80,11 +77,8 @@ internal static unsafe class WorkerPool
     {
         if (!TryOwn(blocks))
         {
-            for (int block = 0; block < blocks; block++)
-            {
-                body(state, block);
-            }
-
+            var inline = new ObjectBlocks(body, state);
+            RunHere(ref inline, blocks);
             return;
         }
 
@@ -107,11 +101,8 @@ internal static unsafe class WorkerPool
     {
         if (!TryOwn(blocks))
         {
-            for (int block = 0; block < blocks; block++)
-            {
-                Gemm.RunShare(op, block, blocks, unit, chunks, kernels);
-            }
-
+            var inline = new OperationBlocks(op, blocks, unit, chunks, kernels);
+            RunHere(ref inline, blocks);
             return;
         }
 
@@ -124,6 +115,56 @@ internal static unsafe class WorkerPool
         {
             Volatile.Write(ref s_busy, 0);
         }
+    }
+
+    /// <summary>
+    /// Runs every block on the calling thread (one block, no worker, or the pool busy with another caller's job), with
+    /// the pool's contract: a block that throws does not stop the others, and the first exception is rethrown once all
+    /// have run.
+    /// </summary>
+    private static void RunHere<TBlocks>(ref TBlocks job, int blocks)
+        where TBlocks : struct, IBlocks
+    {
+        Exception? failure = null;
+        for (int block = 0; block < blocks; block++)
+        {
+            try
+            {
+                job.Run(block);
+            }
+            catch (Exception e)
+            {
+                failure ??= e;
+            }
+        }
+
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+    }
+
+    /// <summary>One kind of job's block, run on the calling thread.</summary>
+    private interface IBlocks
+    {
+        void Run(int block);
+    }
+
+    private readonly struct PointerBlocks(delegate*<void*, int, void> body, void* state) : IBlocks
+    {
+        public void Run(int block) => body(state, block);
+    }
+
+    private readonly struct ObjectBlocks(delegate*<object, int, void> body, object state) : IBlocks
+    {
+        public void Run(int block) => body(state, block);
+    }
+
+    private readonly struct OperationBlocks(Operation op, int blocks, int unit, int chunks, KernelSet kernels) : IBlocks
+    {
+        private readonly Operation _op = op;
+
+        public void Run(int block) => Gemm.RunShare(_op, block, blocks, unit, chunks, kernels);
     }
 
     /// <summary>Whether this call runs on the pool: more than one block, a worker thread to share them with, and the pool free.</summary>

@@ -41,9 +41,9 @@ public sealed class Affine : ILayer, IReusesBuffers
         _backwardWeights = new PackedWeight(w, w.Value.Dim(0), w.Value.Dim(1), Transpose.Yes);
     }
 
-    // W packed for x·W at every Forward (anything may have written W since; a W narrow enough for the GEMM to read in
-    // place is not packed at all) and for dout·Wᵀ at most once per Forward, lazily by the first Backward: each layout
-    // once per update at most, with nothing relying on writers to announce changes.
+    // W packed for x·W at every Forward (anything may have written W since; a product the GEMM reads W in place for,
+    // Gemm.ReadsInPlace, packs nothing) and for dout·Wᵀ at most once per Forward, lazily by the first Backward: each
+    // layout once per update at most, with nothing relying on writers to announce changes.
     private readonly PackedWeight _forwardWeights;
     private readonly PackedWeight _backwardWeights;
 

@@ -189,11 +189,11 @@ public sealed partial class Tensor
     /// <see cref="TakeRows(ReadOnlySpan{int})"/> into <paramref name="destination"/>'s storage instead of a new tensor
     /// (a training loop reuses one batch tensor): its first <c>rows.Length</c> entries along the first axis are overwritten.
     /// Every index is checked before any row is copied, so a bad one leaves the destination as it was. A large batch is
-    /// copied by all the cores at once (two cores keep twice the memory reads in flight).
+    /// copied in two halves at once (two cores keep twice the memory reads in flight).
     /// </summary>
     /// <exception cref="InvalidOperationException">The tensor is 0-d.</exception>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is not of shape (k, ...) with k at least
-    /// <c>rows.Length</c> and the same trailing dimensions as this tensor.</exception>
+    /// <c>rows.Length</c> and the same trailing dimensions as this tensor, or shares this tensor's storage.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An index is negative or not below the first dimension N.</exception>
     public void TakeRows(ReadOnlySpan<int> rows, Tensor destination)
     {
@@ -204,6 +204,12 @@ public sealed partial class Tensor
             throw new ArgumentException(
                 $"TakeRows of {rows.Length} row(s) from {ShapeString} needs a destination of shape ({rows.Length}{string.Concat(_shape[1..].Select(d => ", " + d.ToString(CultureInfo.InvariantCulture)))}) or more rows; it is {destination.ShapeString}.",
                 nameof(destination));
+        }
+
+        if (rows.Length > 0 && destination.Span.Overlaps(Span))
+        {
+            // numpy's x[mask] always copies; gathering into x's own storage would read rows it has already overwritten.
+            throw new ArgumentException("TakeRows must not write into the storage it reads from: give it a separate destination tensor.", nameof(destination));
         }
 
         for (int i = 0; i < rows.Length; i++)

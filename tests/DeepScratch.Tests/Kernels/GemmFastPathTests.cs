@@ -12,7 +12,7 @@ public sealed class GemmTileSwitchCollection
 }
 
 /// <summary>
-/// The paths of issue 12: the row kernel on unpacked B for 1 to 5 rows (<see cref="UnpackedBGemm"/>), the packed-A
+/// The paths of issue 12: the kernel on unpacked B for 1 to 5 rows or a narrow B (<see cref="UnpackedBGemm"/>), the packed-A
 /// tiles for wide products (<see cref="PackedAGemm"/>) and the per-call B packing (<see cref="PerCallPacking"/>).
 /// Each is held to the double-precision triple loop, and to the in-place kernels bit for bit (same sums, same order).
 /// </summary>
@@ -33,9 +33,10 @@ public unsafe class GemmFastPathTests(ITestOutputHelper output)
             }
         }
 
-        // Any number of rows on a narrow B (n ≤ 128, k·n ≤ 128K): whole and partial 6-row tiles, two 64-column blocks,
-        // the training step's shapes (x·W1 and xᵀ·dout, shared across threads), and B just too wide or too big for the path.
-        foreach (var (m, n, k) in new[] { (7, 50, 784), (12, 100, 100), (13, 128, 33), (100, 50, 784), (784, 50, 100), (100, 100, 784), (31, 129, 40), (8, 100, 1311) })
+        // Any number of rows on a narrow B (n ≤ 128, k·n ≤ 64K): whole and partial 6-row tiles, two 64-column blocks,
+        // the training step's shapes (x·W1 and xᵀ·dout, shared across threads), B at the size limit (128 x 512 = 64K)
+        // and just past it (513 rows, 129 columns: the packed kernels), and MultiLayerNetExtend's 784 x 100 W1 (packed).
+        foreach (var (m, n, k) in new[] { (7, 50, 784), (12, 100, 100), (13, 128, 33), (100, 50, 784), (784, 50, 100), (100, 100, 784), (31, 129, 40), (12, 128, 512), (12, 128, 513) })
         {
             data.Add(m, n, k);
         }

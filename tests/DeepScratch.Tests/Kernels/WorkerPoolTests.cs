@@ -137,4 +137,31 @@ public unsafe class WorkerPoolTests
             Assert.Equal(Enumerable.Range(0, 32).Select(b => b < 16 ? 1 : 0), counter.Counts);
         }
     }
+    private sealed class Nested
+    {
+        public readonly Failing Inner = new();
+        public Exception? Thrown;
+    }
+
+    private static void RunFailingInside(object state, int block)
+    {
+        if (block == 0)
+        {
+            // The pool is busy with the outer job, so this call runs its 8 blocks on this thread.
+            var nested = (Nested)state;
+            nested.Thrown = Record.Exception(() => WorkerPool.Run(&FailOnBlockThree, nested.Inner, 8));
+        }
+    }
+
+    [Fact]
+    public void A_call_run_on_its_callers_thread_also_runs_every_block_before_rethrowing()
+    {
+        for (int round = 0; round < 20; round++)
+        {
+            var nested = new Nested();
+            WorkerPool.Run(&RunFailingInside, nested, 2);
+            Assert.Equal("block 3 failed", Assert.IsType<InvalidOperationException>(nested.Thrown).Message);
+            Assert.Equal(Enumerable.Repeat(1, 8), nested.Inner.Counts);
+        }
+    }
 }

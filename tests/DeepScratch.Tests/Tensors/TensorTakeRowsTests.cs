@@ -63,7 +63,7 @@ public sealed class TensorTakeRowsTests
         }
 
         var x = new Tensor(storage, 1200, 784).Rows(150, 1000);
-        var rows = Enumerable.Range(0, 101).Select(_ => random.Next(1000)).Append(999).Append(0).ToArray()[..101];
+        var rows = Enumerable.Range(0, 99).Select(_ => random.Next(1000)).Append(999).Append(0).ToArray();
         rows[7] = rows[60];
         var destination = Tensor.Zeros(103, 784);
         destination.Span[(101 * 784)..].Fill(-5f);
@@ -93,5 +93,28 @@ public sealed class TensorTakeRowsTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => x.TakeRows(rows, destination));
         Assert.Contains("Row index 500 (at position 99)", e.Message);
         Assert.All(destination.ToArray(), v => Assert.Equal(7f, v));
+    }
+    [Fact]
+    public void A_destination_sharing_the_storage_is_refused_and_left_as_it_was()
+    {
+        // Rows 0-49 taking rows 50-99 and rows 50-99 taking rows 0-49: the result would depend on the copying order.
+        var x = Tensor.Zeros(100, 784);
+        for (int i = 0; i < x.Length; i++)
+        {
+            x.Span[i] = i;
+        }
+
+        var before = x.ToArray();
+        var rows = Enumerable.Range(0, 100).Select(i => (i + 50) % 100).ToArray();
+        var e = Assert.Throws<ArgumentException>(() => x.TakeRows(rows, x));
+        Assert.Contains("separate destination", e.Message);
+        Assert.Throws<ArgumentException>(() => x.TakeRows([1], x.Rows(50, 50)));
+        Assert.Equal(before, x.ToArray());
+
+        // Another tensor's storage is fine, and an empty batch writes nothing anywhere.
+        x.TakeRows([], x);
+        var y = Tensor.Zeros(100, 784);
+        x.TakeRows(rows, y);
+        Assert.Equal(before.AsSpan(50 * 784, 784).ToArray(), y.Span[..784].ToArray());
     }
 }
