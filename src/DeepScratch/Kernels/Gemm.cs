@@ -216,14 +216,12 @@ public static unsafe class Gemm
     }
 
     /// <summary>
-    /// Runs share <paramref name="block"/> of <paramref name="blocks"/>: whole units of <paramref name="unit"/> rows
-    /// shared out as evenly as they go, the last share also taking the rows past the last whole unit.
+    /// Runs share <paramref name="block"/> of <paramref name="blocks"/> of the rows, in whole units of <paramref name="unit"/>
+    /// rows (<see cref="WorkerPool.ShareOf"/>).
     /// </summary>
     internal static void RunShare(in Operation op, int block, int blocks, int unit, int chunks, KernelSet kernels)
     {
-        long units = (op.M + unit - 1) / unit;
-        int start = (int)Math.Min(op.M, units * block / blocks * unit);
-        int end = (int)Math.Min(op.M, units * (block + 1) / blocks * unit);
+        var (start, end) = WorkerPool.ShareOf(op.M, unit, block, blocks);
         if (start < end)
         {
             RunBlock(op, start, end, chunks, kernels);

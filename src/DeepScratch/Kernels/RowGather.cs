@@ -45,8 +45,7 @@ internal static unsafe class RowGather
     private static void Share(void* state, int share)
     {
         var job = (Job*)state;
-        int start = (int)((long)job->Count * share / job->Shares);
-        int end = (int)((long)job->Count * (share + 1) / job->Shares);
+        var (start, end) = WorkerPool.ShareOf(job->Count, 1, share, job->Shares);
         long width = job->Width;
         for (int i = start; i < end; i++)
         {

@@ -76,9 +76,7 @@ internal static unsafe class UnpackedBGemm
     private static void Share(void* state, int share)
     {
         var job = (Job*)state;
-        int tiles = (job->M + TileRows - 1) / TileRows;
-        int start = (int)Math.Min(job->M, (long)tiles * share / job->Shares * TileRows);
-        int end = (int)Math.Min(job->M, (long)tiles * (share + 1) / job->Shares * TileRows);
+        var (start, end) = WorkerPool.ShareOf(job->M, TileRows, share, job->Shares);
         if (start < end)
         {
             Rows(job, start, end);

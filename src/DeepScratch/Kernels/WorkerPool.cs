@@ -118,6 +118,17 @@ internal static unsafe class WorkerPool
     }
 
     /// <summary>
+    /// Share <paramref name="share"/> of <paramref name="shares"/> of <paramref name="count"/> items: whole units of
+    /// <paramref name="unit"/> items dealt out as evenly as they go, the last share also taking the items past the last
+    /// whole unit. The shares cover [0, count) once, in order.
+    /// </summary>
+    public static (int Start, int End) ShareOf(int count, int unit, int share, int shares)
+    {
+        long units = ((long)count + unit - 1) / unit;
+        return ((int)Math.Min(count, units * share / shares * unit), (int)Math.Min(count, units * (share + 1) / shares * unit));
+    }
+
+    /// <summary>
     /// Runs every block on the calling thread (one block, no worker, or the pool busy with another caller's job), with
     /// the pool's contract: a block that throws does not stop the others, and the first exception is rethrown once all
     /// have run.

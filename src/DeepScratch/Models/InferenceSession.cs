@@ -171,7 +171,7 @@ public sealed unsafe class InferenceSession
         var s = (InferenceSession)state;
         var engine = s._engine;
         int parts = s._parts;
-        int first = (int)((long)s._count * part / parts), end = (int)((long)s._count * (part + 1) / parts);
+        var (first, end) = WorkerPool.ShareOf(s._count, 1, part, parts);
         int stepRows = parts == 1 ? end - first : Math.Min(end - first, s._stepRows);
         int width = engine.MaxWidth, inputs = engine.InputSize, classes = engine.Classes;
         fixed (float* a0 = s._a)

@@ -164,4 +164,35 @@ public unsafe class WorkerPoolTests
             Assert.Equal(Enumerable.Repeat(1, 8), nested.Inner.Counts);
         }
     }
+    [Theory]
+    [InlineData(100, 1, 2)]
+    [InlineData(100, 6, 2)]
+    [InlineData(512, 12, 2)]
+    [InlineData(2048, 12, 8)]
+    [InlineData(7, 12, 2)]
+    [InlineData(10000, 1, 3)]
+    public void Shares_cover_every_item_once_in_order_starting_on_whole_units(int count, int unit, int shares)
+    {
+        var seen = new int[count];
+        int previousEnd = 0;
+        for (int share = 0; share < shares; share++)
+        {
+            var (start, end) = WorkerPool.ShareOf(count, unit, share, shares);
+            Assert.Equal(previousEnd, start);
+            Assert.True(start == count || start % unit == 0, $"share {share} starts at {start}, not on a unit of {unit}");
+            for (int i = start; i < end; i++)
+            {
+                seen[i]++;
+            }
+
+            previousEnd = end;
+        }
+
+        Assert.Equal(count, previousEnd);
+        Assert.All(seen, n => Assert.Equal(1, n));
+
+        // As even as whole units allow: no share holds more than one unit beyond another's (plus the last's tail).
+        var sizes = Enumerable.Range(0, shares).Select(s => WorkerPool.ShareOf(count, unit, s, shares)).Select(r => r.End - r.Start).ToArray();
+        Assert.True(sizes.Max() - sizes.Min() <= 2 * unit, $"shares of {count} by {unit}: {string.Join(", ", sizes)}");
+    }
 }

@@ -109,7 +109,7 @@ internal sealed unsafe class MaxPoolOp(int height, int width, int channels, int 
     private static void RunBlock(void* state, int block)
     {
         var j = (Job*)state;
-        int first = (int)((long)j->Count * block / j->Blocks), end = (int)((long)j->Count * (block + 1) / j->Blocks);
+        var (first, end) = WorkerPool.ShareOf(j->Count, 1, block, j->Blocks);
         int c = j->Channels;
         float* o = j->Output + (long)first * j->OutH * j->OutW * c;
         for (int n = first; n < end; n++)
